@@ -1,0 +1,65 @@
+using System.CommandLine;
+using Membrane.Cli.Output;
+using Membrane.Policy.Validation;
+
+namespace Membrane.Cli.Commands;
+
+/// <summary><c>membrane policy validate PATH...</c>: exit 0 valid, 1 invalid, 2 usage or I/O error.</summary>
+public static class PolicyValidateCommand
+{
+    // Below this many files the run is too short for a progress line to help.
+    private const int ProgressThreshold = 200;
+
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var paths = new Argument<string[]>("PATH")
+        {
+            Description = "Policy files, or directories to search for *.yaml, *.yml and *.json; '-' reads standard input.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var output = OutputOption.Create();
+        var lint = new Option<bool>("--lint") { Description = "Also warn about valid policies that are likely wrong (ICMP-aware)." };
+
+        var command = new Command("validate", "Check policy files and report every error with its file, line and field.");
+        command.Arguments.Add(paths);
+        command.Options.Add(output);
+        command.Options.Add(lint);
+        command.SetAction(parse => Execute(parse.GetValue(paths)!, OutputOption.Parse(parse.GetValue(output)!), parse.GetValue(lint), Console.In, stdout, stderr));
+        return command;
+    }
+
+    public static int Execute(string[] paths, OutputFormat format, bool lint, TextReader stdin, TextWriter stdout, TextWriter stderr)
+    {
+        List<PolicyText> texts;
+        try
+        {
+            var files = PolicyInputs.Expand(paths);
+            texts = files.Select(f => PolicyInputs.Read(f, stdin)).ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"membrane: error: {e.Message}");
+            return MembraneCommand.UsageError;
+        }
+
+        var progress = texts.Count >= ProgressThreshold && !Console.IsErrorRedirected
+            ? new Progress<int>(done => stderr.Write($"\rvalidating: {done}/{texts.Count} files"))
+            : null;
+        var report = PolicyValidationService.Validate(texts, new ValidationOptions { Lint = lint }, progress);
+        if (progress is not null)
+        {
+            stderr.Write("\r\u001b[K");
+        }
+
+        if (format == OutputFormat.Json)
+        {
+            ValidationJsonWriter.Write(report, stdout);
+        }
+        else
+        {
+            ValidationTextWriter.Write(report, stdout);
+        }
+
+        return report.IsValid ? 0 : 1;
+    }
+}

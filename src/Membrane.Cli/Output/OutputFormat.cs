@@ -1,0 +1,7 @@
+namespace Membrane.Cli.Output;
+
+public enum OutputFormat
+{
+    Text,
+    Json,
+}

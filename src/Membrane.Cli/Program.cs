@@ -1,0 +1,3 @@
+using Membrane.Cli.Commands;
+
+return MembraneCommand.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,232 @@
+using System.Collections.Immutable;
+using Membrane.Policy.Diagnostics;
+using Membrane.Policy.Icmp;
+using Membrane.Policy.Model;
+using Membrane.Policy.Reading;
+using Membrane.Policy.Values;
+
+namespace Membrane.Policy.Validation;
+
+/// <summary>
+/// ICMP-aware lint: findings about valid policies that likely do not do what their author meant.
+/// It needs no cluster state; "the same peers" means peer fields written identically.
+/// </summary>
+public static class PolicyLinter
+{
+    public static ImmutableArray<FieldError> Lint(PolicyDocument document)
+    {
+        var findings = new DiagnosticBag();
+        if (document is CiliumPolicy policy)
+        {
+            foreach (var (rule, path) in policy.Rules())
+            {
+                LintSection(rule.Ingress, FieldPath.Child(path, "ingress"), PolicySection.Ingress, findings);
+                LintSection(rule.Egress, FieldPath.Child(path, "egress"), PolicySection.Egress, findings);
+                LintSection(rule.IngressDeny, FieldPath.Child(path, "ingressDeny"), PolicySection.IngressDeny, findings);
+                LintSection(rule.EgressDeny, FieldPath.Child(path, "egressDeny"), PolicySection.EgressDeny, findings);
+            }
+        }
+
+        return [.. findings.Items];
+    }
+
+    private static void LintSection(PolicyList<PeerRule> rules, string path, PolicySection section, DiagnosticBag findings)
+    {
+        var resolved = rules.Select(r => ResolveIcmp(r)).ToList();
+        var warnedPeers = new List<PeerRule>();
+        for (var i = 0; i < rules.Count; i++)
+        {
+            var rule = rules[i];
+            var rulePath = FieldPath.Index(path, i);
+            if (!section.IsDeny())
+            {
+                LintPortsWithoutIcmp(rules, resolved, i, rulePath, section, warnedPeers, findings);
+                LintIPv4OnlyEcho(rules, resolved, i, rulePath, section, findings);
+            }
+
+            LintDuplicates(rule, rulePath, findings);
+            LintUndefinedCodes(rule, rulePath, findings);
+        }
+    }
+
+    /// <summary>"Ping broke when I added a port rule": toPorts allows no ICMP from the same peers.</summary>
+    private static void LintPortsWithoutIcmp(PolicyList<PeerRule> rules, List<List<IcmpMatch>> resolved, int index, string path, PolicySection section,
+        List<PeerRule> warnedPeers, DiagnosticBag findings)
+    {
+        var rule = rules[index];
+        if (rule.ToPorts.IsEmpty)
+        {
+            return;
+        }
+
+        var peers = PeersOf(rule);
+        if (warnedPeers.Contains(peers) || AllowsIcmp(rules, resolved, peers, _ => true))
+        {
+            return;
+        }
+
+        warnedPeers.Add(peers);
+        var (verb, direction) = section.IsIngress() ? ("from", "ingress") : ("to", "egress");
+        findings.Warning(FieldErrorKind.Lint, FieldPath.Child(path, "toPorts"), rule.ToPorts[0].Position,
+            $"this rule allows ports but no {direction} rule allows ICMP {verb} the same peers, so ping {verb} them will be denied",
+            hint: "if ping should work, add a rule with the same peers and icmps: [{fields: [{type: EchoRequest, family: IPv4}, {type: EchoRequest, family: IPv6}]}]");
+    }
+
+    /// <summary>Echo allowed over IPv4 only, while the peers are also reachable over IPv6.</summary>
+    private static void LintIPv4OnlyEcho(PolicyList<PeerRule> rules, List<List<IcmpMatch>> resolved, int index, string path, PolicySection section, DiagnosticBag findings)
+    {
+        var rule = rules[index];
+        var v4Echo = resolved[index].FirstOrDefault(m => m.Family == IcmpFamily.IPv4 && m.Type == 8);
+        if (v4Echo is null || !ReachableOverIPv6(rule))
+        {
+            return;
+        }
+
+        var peers = PeersOf(rule);
+        if (AllowsIcmp(rules, resolved, peers, m => m.Family == IcmpFamily.IPv6 && m.Type == 128))
+        {
+            return;
+        }
+
+        var (verb, _) = section.IsIngress() ? ("from", 0) : ("to", 0);
+        findings.Warning(FieldErrorKind.Lint, FieldPath.Child(path, "icmps"), rule.Icmps[0].Position,
+            $"allows ping (Echo Request) over IPv4 only; the peers are reachable over IPv6 too, where ping {verb} them stays denied",
+            hint: "add {type: EchoRequest, family: IPv6} if IPv6 ping should work");
+    }
+
+    private static void LintDuplicates(PeerRule rule, string path, DiagnosticBag findings)
+    {
+        var seen = new Dictionary<string, string>();
+        for (var i = 0; i < rule.Icmps.Count; i++)
+        {
+            for (var j = 0; j < rule.Icmps[i].Fields.Count; j++)
+            {
+                var field = rule.Icmps[i].Fields[j];
+                var fieldPath = FieldPath.Index(FieldPath.Child(FieldPath.Index(FieldPath.Child(path, "icmps"), i), "fields"), j);
+                if (IcmpFieldResolver.Resolve(field, fieldPath, new List<FieldError>()) is not { } match)
+                {
+                    continue;
+                }
+
+                var key = match.ToString();
+                if (!seen.TryAdd(key, fieldPath))
+                {
+                    findings.Warning(FieldErrorKind.Lint, fieldPath, field.Position, $"the same ICMP field as {seen[key]} ({key}); one of them can go");
+                }
+            }
+        }
+
+        var ports = new Dictionary<string, string>();
+        for (var i = 0; i < rule.ToPorts.Count; i++)
+        {
+            for (var j = 0; j < rule.ToPorts[i].Ports.Count; j++)
+            {
+                var port = rule.ToPorts[i].Ports[j];
+                var portPath = FieldPath.Index(FieldPath.Child(FieldPath.Index(FieldPath.Child(path, "toPorts"), i), "ports"), j);
+                L4Protocols.TryParse(port.Protocol?.Text, out var protocol);
+                var key = $"{port.Port?.Text}-{port.EndPort?.Text}/{L4Protocols.Name(protocol)}";
+                if (!ports.TryAdd(key, portPath))
+                {
+                    findings.Warning(FieldErrorKind.Lint, portPath, port.Position, $"the same port as {ports[key]}; one of them can go");
+                }
+            }
+        }
+    }
+
+    private static void LintUndefinedCodes(PeerRule rule, string path, DiagnosticBag findings)
+    {
+        for (var i = 0; i < rule.Icmps.Count; i++)
+        {
+            for (var j = 0; j < rule.Icmps[i].Fields.Count; j++)
+            {
+                var field = rule.Icmps[i].Fields[j];
+                var fieldPath = FieldPath.Index(FieldPath.Child(FieldPath.Index(FieldPath.Child(path, "icmps"), i), "fields"), j);
+                if (IcmpFieldResolver.Resolve(field, fieldPath, new List<FieldError>()) is not { AllCodes: false } match
+                    || IcmpTypes.Find(match.Family, match.Type) is not { } info)
+                {
+                    continue;
+                }
+
+                for (var k = 0; k < match.Codes.Length; k++)
+                {
+                    var range = match.Codes[k];
+                    var defined = Enumerable.Range(range.Low, range.High - range.Low + 1).Any(c => info.DefinesCode((byte)c));
+                    if (!defined)
+                    {
+                        var codePath = match.Codes.Length == 1 ? FieldPath.Child(fieldPath, "code") : FieldPath.Index(FieldPath.Child(fieldPath, "code"), k);
+                        findings.Warning(FieldErrorKind.Lint, codePath, field.Codes[k].Position,
+                            $"{info.Display} defines code{(info.DefinedCodes.Count == 1 && info.DefinedCodes[0].Low == info.DefinedCodes[0].High ? "" : "s")} {string.Join(", ", info.DefinedCodes)} only, so code {range} never matches",
+                            range.ToString());
+                    }
+                }
+            }
+        }
+    }
+
+    private static List<IcmpMatch> ResolveIcmp(PeerRule rule)
+    {
+        var matches = new List<IcmpMatch>();
+        foreach (var icmp in rule.Icmps)
+        {
+            foreach (var field in icmp.Fields)
+            {
+                if (IcmpFieldResolver.Resolve(field, "", new List<FieldError>()) is { } match)
+                {
+                    matches.Add(match);
+                }
+            }
+        }
+
+        return matches;
+    }
+
+    /// <summary>
+    /// Whether some rule of the section allows ICMP matching <paramref name="wanted"/> to these
+    /// peers: an L3-only rule (every protocol) or an icmps rule with the same or no peers.
+    /// </summary>
+    private static bool AllowsIcmp(PolicyList<PeerRule> rules, List<List<IcmpMatch>> resolved, PeerRule peers, Func<IcmpMatch, bool> wanted)
+    {
+        for (var i = 0; i < rules.Count; i++)
+        {
+            var candidate = rules[i];
+            var samePeers = !candidate.HasPeers || PeersOf(candidate).Equals(peers);
+            if (!samePeers)
+            {
+                continue;
+            }
+
+            var l3Only = candidate.HasPeers && candidate.ToPorts.IsEmpty && candidate.Icmps.IsEmpty;
+            if (l3Only || resolved[i].Any(wanted))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The rule with only its peer fields, for "same peers" comparisons.</summary>
+    private static PeerRule PeersOf(PeerRule rule) => rule with
+    {
+        ToPorts = default,
+        Icmps = default,
+        Authentication = null,
+        Auth = null,
+    };
+
+    /// <summary>Endpoints and most entities are dual-stack; CIDR peers only if a prefix is IPv6.</summary>
+    private static bool ReachableOverIPv6(PeerRule rule)
+    {
+        if (!rule.Cidrs.IsEmpty || !rule.CidrSets.IsEmpty)
+        {
+            return rule.Cidrs.Any(c => c.Text.Contains(':')) || rule.CidrSets.Any(c => c.Cidr?.Text.Contains(':') == true);
+        }
+
+        if (!rule.Entities.IsEmpty)
+        {
+            return rule.Entities.Any(e => e.Text != "world-ipv4");
+        }
+
+        return true;
+    }
+}

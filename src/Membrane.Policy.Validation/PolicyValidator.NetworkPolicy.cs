@@ -1,0 +1,167 @@
+using Membrane.Policy.Diagnostics;
+using Membrane.Policy.Model;
+using Membrane.Policy.Reading;
+using Membrane.Policy.Values;
+
+namespace Membrane.Policy.Validation;
+
+/// <summary>Kubernetes NetworkPolicy: the API server's own checks (ValidateNetworkPolicy).</summary>
+public sealed partial class PolicyValidator
+{
+    private static readonly string[] KubernetesProtocols = ["TCP", "UDP", "SCTP"];
+    private static readonly string[] PolicyTypes = ["Ingress", "Egress"];
+
+    private void ValidateNetworkPolicy(NetworkPolicy policy)
+    {
+        ValidateApiVersion(policy.ApiVersion, policy, PolicyReader.NetworkingApiVersion);
+        ValidateMetadata(policy.Metadata, policy, namespaced: true);
+        var specPath = policy.PathOf("spec");
+        if (policy.Spec is not { } spec)
+        {
+            Error(FieldErrorKind.Required, specPath, policy.Position, "a NetworkPolicy needs a spec");
+            return;
+        }
+
+        if (spec.PodSelector is { } podSelector)
+        {
+            ValidateSelector(podSelector, FieldPath.Child(specPath, "podSelector"), kubernetesSyntax: true);
+        }
+        else
+        {
+            Error(FieldErrorKind.Required, FieldPath.Child(specPath, "podSelector"), spec.Position, "podSelector is required", hint: "podSelector: {} selects every pod in the namespace");
+        }
+
+        ValidateNetworkPolicyRules(spec.Ingress, FieldPath.Child(specPath, "ingress"), "from");
+        ValidateNetworkPolicyRules(spec.Egress, FieldPath.Child(specPath, "egress"), "to");
+
+        var typesPath = FieldPath.Child(specPath, "policyTypes");
+        if (spec.PolicyTypes.Count > 2)
+        {
+            Error(FieldErrorKind.TooMany, typesPath, spec.PolicyTypes[2].Position, "policyTypes holds at most Ingress and Egress");
+        }
+
+        var seen = new HashSet<string>();
+        for (var i = 0; i < spec.PolicyTypes.Count; i++)
+        {
+            var type = spec.PolicyTypes[i];
+            if (!PolicyTypes.Contains(type.Text))
+            {
+                Error(FieldErrorKind.NotSupported, FieldPath.Index(typesPath, i), type.Position, "policyTypes holds Ingress and Egress only", type.Text,
+                    NameSuggester.DidYouMean(type.Text, PolicyTypes));
+            }
+            else if (!seen.Add(type.Text))
+            {
+                Error(FieldErrorKind.Duplicate, FieldPath.Index(typesPath, i), type.Position, "listed twice", type.Text);
+            }
+        }
+    }
+
+    private void ValidateNetworkPolicyRules(PolicyList<NetworkPolicyRule> rules, string path, string peerField)
+    {
+        for (var i = 0; i < rules.Count; i++)
+        {
+            var rulePath = FieldPath.Index(path, i);
+            var rule = rules[i];
+            for (var j = 0; j < rule.Peers.Count; j++)
+            {
+                ValidateNetworkPolicyPeer(rule.Peers[j], FieldPath.Index(FieldPath.Child(rulePath, peerField), j));
+            }
+
+            for (var j = 0; j < rule.Ports.Count; j++)
+            {
+                ValidateNetworkPolicyPort(rule.Ports[j], FieldPath.Index(FieldPath.Child(rulePath, "ports"), j));
+            }
+        }
+    }
+
+    private void ValidateNetworkPolicyPeer(NetworkPolicyPeer peer, string path)
+    {
+        if (peer.PodSelector is null && peer.NamespaceSelector is null && peer.IpBlock is null)
+        {
+            Error(FieldErrorKind.Required, path, peer.Position, "must specify a peer: podSelector, namespaceSelector or ipBlock");
+            return;
+        }
+
+        if (peer.IpBlock is not null && (peer.PodSelector is not null || peer.NamespaceSelector is not null))
+        {
+            Error(FieldErrorKind.Forbidden, FieldPath.Child(path, "ipBlock"), peer.IpBlock.Position,
+                "ipBlock may not be specified when podSelector or namespaceSelector is specified");
+        }
+
+        if (peer.PodSelector is { } podSelector)
+        {
+            ValidateSelector(podSelector, FieldPath.Child(path, "podSelector"), kubernetesSyntax: true);
+        }
+
+        if (peer.NamespaceSelector is { } namespaceSelector)
+        {
+            ValidateSelector(namespaceSelector, FieldPath.Child(path, "namespaceSelector"), kubernetesSyntax: true);
+        }
+
+        if (peer.IpBlock is { } ipBlock)
+        {
+            var blockPath = FieldPath.Child(path, "ipBlock");
+            if (ipBlock.Cidr is not { Text.Length: > 0 } cidrText)
+            {
+                Error(FieldErrorKind.Required, FieldPath.Child(blockPath, "cidr"), ipBlock.Position, "an ipBlock needs a cidr");
+            }
+            else if (!Cidr.TryParse(cidrText.Text, allowBareAddress: false, out var cidr, out var error))
+            {
+                Error(FieldErrorKind.Invalid, FieldPath.Child(blockPath, "cidr"), cidrText.Position, error, cidrText.Text);
+            }
+            else
+            {
+                ValidateExcept(ipBlock.Except, cidr, FieldPath.Child(blockPath, "except"), strict: true);
+            }
+        }
+    }
+
+    private void ValidateNetworkPolicyPort(NetworkPolicyPort port, string path)
+    {
+        if (port.Protocol is { } protocol && !KubernetesProtocols.Contains(protocol.Text))
+        {
+            var icmp = protocol.Text.StartsWith("ICMP", StringComparison.OrdinalIgnoreCase);
+            Error(FieldErrorKind.NotSupported, FieldPath.Child(path, "protocol"), protocol.Position,
+                icmp ? "Kubernetes NetworkPolicy has no ICMP; the API server rejects it" : "protocol must be TCP, UDP or SCTP", protocol.Text,
+                icmp ? "allow ICMP with a CiliumNetworkPolicy rule: icmps: [{fields: [{type: EchoRequest, family: IPv4}]}]" : NameSuggester.DidYouMean(protocol.Text, KubernetesProtocols));
+        }
+
+        int? number = null;
+        if (port.Port is { } portValue)
+        {
+            if (portValue.Kind == Source.ScalarKind.Number)
+            {
+                if (!PortValues.TryParseNumber(portValue.Text, out var n) || n == 0)
+                {
+                    Error(FieldErrorKind.Invalid, FieldPath.Child(path, "port"), portValue.Position, "a port number is from 1 to 65535", portValue.Text);
+                }
+                else
+                {
+                    number = n;
+                }
+            }
+            else if (!PortValues.IsServiceName(portValue.Text) || portValue.Text.Any(char.IsAsciiLetterUpper))
+            {
+                Error(FieldErrorKind.Invalid, FieldPath.Child(path, "port"), portValue.Position,
+                    "a port name is 1-15 lower-case letters, digits and '-', with at least one letter (write numbers without quotes)", portValue.Text);
+            }
+        }
+
+        if (port.EndPort is { } endPort)
+        {
+            var endPath = FieldPath.Child(path, "endPort");
+            if (port.Port is null)
+            {
+                Error(FieldErrorKind.Required, FieldPath.Child(path, "port"), port.Position, "endPort needs a port to start the range");
+            }
+            else if (number is null)
+            {
+                Error(FieldErrorKind.Invalid, endPath, endPort.Position, "endPort cannot be used with a named port", endPort.Text);
+            }
+            else if (!PortValues.TryParseNumber(endPort.Text, out var end) || end < number)
+            {
+                Error(FieldErrorKind.Invalid, endPath, endPort.Position, $"endPort must be a number from port ({number}) to 65535", endPort.Text);
+            }
+        }
+    }
+}

@@ -1,0 +1,235 @@
+using Membrane.Policy.Diagnostics;
+using Membrane.Policy.Model;
+using Membrane.Policy.Reading;
+using Membrane.Policy.Values;
+
+namespace Membrane.Policy.Validation;
+
+public sealed partial class PolicyValidator
+{
+    /// <summary>Cilium allows one kind of L3 peer per rule (its <c>l3Members</c> check).</summary>
+    private void ValidatePeerCombination(PeerRule rule, string path, PolicySection section)
+    {
+        var p = section.PeerPrefix();
+        var members = new (string Name, int Count, Source.SourcePosition Position)[]
+        {
+            (p + "Endpoints", rule.Endpoints.Count, rule.Endpoints.FirstPosition()),
+            // CIDR and CIDRSet name the same kind of peer, and Cilium accepts them together.
+            (p + "CIDR", rule.Cidrs.Count + rule.CidrSets.Count, rule.Cidrs.Count > 0 ? rule.Cidrs[0].Position : rule.CidrSets.FirstPosition()),
+            (p + "Entities", rule.Entities.Count, rule.Entities.Count > 0 ? rule.Entities[0].Position : default),
+            (p + "Nodes", rule.Nodes.Count, rule.Nodes.FirstPosition()),
+            (p + "Groups", rule.Groups.Count, rule.Groups.FirstPosition()),
+            ("toServices", rule.Services.Count, rule.Services.FirstPosition()),
+            ("toFQDNs", rule.Fqdns.Count, rule.Fqdns.FirstPosition()),
+        }.Where(m => m.Count > 0).ToList();
+
+        for (var i = 1; i < members.Count; i++)
+        {
+            Error(FieldErrorKind.Forbidden, FieldPath.Child(path, members[i].Name), members[i].Position,
+                $"{members[0].Name} and {members[i].Name} cannot be combined in one rule (Cilium does not support it)",
+                hint: $"write one rule with {members[0].Name} and another with {members[i].Name}");
+        }
+    }
+
+    private void ValidatePeers(PeerRule rule, string path, PolicySection section)
+    {
+        var p = section.PeerPrefix();
+        var allowsSomething = !rule.ToPorts.IsEmpty || !rule.Icmps.IsEmpty;
+        WarnIfEmpty(rule.Endpoints, p + "Endpoints", "every endpoint", allowsSomething, rule, path);
+        WarnIfEmpty(rule.Cidrs, p + "CIDR", "every address", allowsSomething, rule, path);
+        WarnIfEmpty(rule.CidrSets, p + "CIDRSet", "every address", allowsSomething, rule, path);
+        WarnIfEmpty(rule.Entities, p + "Entities", "every peer", allowsSomething, rule, path);
+
+        ValidateSelectors(rule.Endpoints, FieldPath.Child(path, p + "Endpoints"));
+        ValidateSelectors(rule.Requires, FieldPath.Child(path, p + "Requires"));
+        ValidateSelectors(rule.Nodes, FieldPath.Child(path, p + "Nodes"));
+        if (!rule.Nodes.IsEmpty)
+        {
+            Warning(FieldErrorKind.NotEnforced, FieldPath.Child(path, p + "Nodes"), rule.Nodes[0].Position,
+                $"{p}Nodes selects nodes by their labels, which Membrane does not know; it selects no peers, so this rule allows nothing from them (fail closed)");
+        }
+
+        for (var i = 0; i < rule.Entities.Count; i++)
+        {
+            var entity = rule.Entities[i];
+            if (!Entities.IsKnown(entity.Text))
+            {
+                Error(FieldErrorKind.NotSupported, FieldPath.Index(FieldPath.Child(path, p + "Entities"), i), entity.Position,
+                    $"not an entity; entities are {string.Join(", ", Entities.Names)}", entity.Text, NameSuggester.DidYouMean(entity.Text, Entities.Names));
+            }
+        }
+
+        for (var i = 0; i < rule.Cidrs.Count; i++)
+        {
+            var cidr = rule.Cidrs[i];
+            if (!Cidr.TryParse(cidr.Text, allowBareAddress: true, out _, out var error))
+            {
+                Error(FieldErrorKind.Invalid, FieldPath.Index(FieldPath.Child(path, p + "CIDR"), i), cidr.Position, error, cidr.Text);
+            }
+        }
+
+        for (var i = 0; i < rule.CidrSets.Count; i++)
+        {
+            ValidateCidrRule(rule.CidrSets[i], FieldPath.Index(FieldPath.Child(path, p + "CIDRSet"), i));
+        }
+
+        if (!rule.Groups.IsEmpty)
+        {
+            Warning(FieldErrorKind.NotEnforced, FieldPath.Child(path, p + "Groups"), rule.Groups[0].Position,
+                $"{p}Groups needs a cloud provider integration that Membrane does not have; it selects no peers, so this rule allows nothing (fail closed)");
+            for (var i = 0; i < rule.Groups.Count; i++)
+            {
+                if (rule.Groups[i].Aws is null)
+                {
+                    Error(FieldErrorKind.Required, FieldPath.Child(FieldPath.Index(FieldPath.Child(path, p + "Groups"), i), "aws"), rule.Groups[i].Position, "a group needs a provider: aws");
+                }
+            }
+        }
+
+        for (var i = 0; i < rule.Fqdns.Count; i++)
+        {
+            ValidateFqdn(rule.Fqdns[i], FieldPath.Index(FieldPath.Child(path, "toFQDNs"), i));
+        }
+
+        if (!rule.Fqdns.IsEmpty)
+        {
+            Warning(FieldErrorKind.NotEnforced, FieldPath.Child(path, "toFQDNs"), rule.Fqdns[0].Position,
+                "toFQDNs needs a DNS proxy that Membrane does not have; it resolves to no addresses, so this rule allows nothing (fail closed)");
+        }
+
+        for (var i = 0; i < rule.Services.Count; i++)
+        {
+            var service = rule.Services[i];
+            var servicePath = FieldPath.Index(FieldPath.Child(path, "toServices"), i);
+            if (service.K8sService is null && service.K8sServiceSelector is null)
+            {
+                Warning(FieldErrorKind.Ineffective, servicePath, service.Position, "an empty service selector selects no service");
+            }
+            else if (service.K8sService is not null && service.K8sServiceSelector is not null)
+            {
+                Error(FieldErrorKind.Forbidden, servicePath, service.Position, "a service is named by one of k8sService or k8sServiceSelector, not both");
+            }
+
+            if (service.K8sServiceSelector?.Selector is { } selector)
+            {
+                ValidateSelector(selector, FieldPath.Child(servicePath, "k8sServiceSelector.selector"));
+            }
+            else if (service.K8sServiceSelector is { } k8sSelector)
+            {
+                Error(FieldErrorKind.Required, FieldPath.Child(servicePath, "k8sServiceSelector.selector"), k8sSelector.Position, "k8sServiceSelector needs a selector");
+            }
+
+            if (service.K8sService is { ServiceName: null } reference)
+            {
+                Error(FieldErrorKind.Required, FieldPath.Child(servicePath, "k8sService.serviceName"), reference.Position, "k8sService needs a serviceName");
+            }
+        }
+
+        if (!rule.Services.IsEmpty)
+        {
+            Warning(FieldErrorKind.NotEnforced, FieldPath.Child(path, "toServices"), rule.Services[0].Position,
+                "toServices needs Kubernetes service state that Membrane does not have; it selects no peers, so this rule allows nothing (fail closed)");
+        }
+    }
+
+    /// <summary>
+    /// An empty peer list is the same as no list to Cilium (Go cannot tell them apart), which is
+    /// rarely what its author meant; say what the rule does instead.
+    /// </summary>
+    private void WarnIfEmpty<T>(PolicyList<T> list, string field, string all, bool allowsSomething, PeerRule rule, string path)
+    {
+        if (!list.IsPresent || !list.IsEmpty || rule.HasPeers)
+        {
+            return;
+        }
+
+        var effect = allowsSomething
+            ? $"{field} is empty, which Cilium reads as if it were not written: this rule applies to every peer"
+            : $"{field} is empty, so it selects no peers and this rule allows nothing";
+        Warning(FieldErrorKind.Ineffective, FieldPath.Child(path, field), rule.Position, effect, hint: $"to select {all}, write {field}: [{{}}]");
+    }
+
+    private void ValidateCidrRule(CidrRule rule, string path)
+    {
+        var sources = new[] { rule.Cidr is not null, rule.CidrGroupRef is not null, rule.CidrGroupSelector is not null }.Count(b => b);
+        if (sources == 0)
+        {
+            Error(FieldErrorKind.Required, FieldPath.Child(path, "cidr"), rule.Position, "a CIDR rule needs cidr (or cidrGroupRef)");
+            return;
+        }
+
+        if (sources > 1)
+        {
+            Error(FieldErrorKind.Forbidden, path, rule.Position, "a CIDR rule takes exactly one of cidr, cidrGroupRef and cidrGroupSelector");
+        }
+
+        if (rule.CidrGroupRef is { } groupRef)
+        {
+            Warning(FieldErrorKind.NotEnforced, FieldPath.Child(path, "cidrGroupRef"), groupRef.Position,
+                "CIDR groups are cluster objects that Membrane does not read; the reference selects no peers (fail closed)", groupRef.Text);
+        }
+
+        if (rule.CidrGroupSelector is { } groupSelector)
+        {
+            ValidateSelector(groupSelector, FieldPath.Child(path, "cidrGroupSelector"));
+            Warning(FieldErrorKind.NotEnforced, FieldPath.Child(path, "cidrGroupSelector"), groupSelector.Position,
+                "CIDR groups are cluster objects that Membrane does not read; the selector selects no peers (fail closed)");
+        }
+
+        if (rule.Cidr is not { } cidrText)
+        {
+            return;
+        }
+
+        if (!Cidr.TryParse(cidrText.Text, allowBareAddress: false, out var cidr, out var error))
+        {
+            Error(FieldErrorKind.Invalid, FieldPath.Child(path, "cidr"), cidrText.Position, error, cidrText.Text);
+            return;
+        }
+
+        ValidateExcept(rule.Except, cidr, FieldPath.Child(path, "except"), strict: false);
+    }
+
+    /// <summary>Every exception must be a prefix inside the allowed one (and of its family).</summary>
+    private void ValidateExcept(PolicyList<Scalar> except, Cidr cidr, string path, bool strict)
+    {
+        for (var i = 0; i < except.Count; i++)
+        {
+            var text = except[i];
+            var itemPath = FieldPath.Index(path, i);
+            if (!Cidr.TryParse(text.Text, allowBareAddress: false, out var exception, out var error))
+            {
+                Error(FieldErrorKind.Invalid, itemPath, text.Position, error, text.Text);
+            }
+            else if (!cidr.Contains(exception) || (strict && exception.PrefixLength == cidr.PrefixLength))
+            {
+                Error(FieldErrorKind.Invalid, itemPath, text.Position,
+                    strict ? $"must be a strict subset of cidr {cidr}" : $"the exception does not lie inside cidr {cidr}", text.Text);
+            }
+        }
+    }
+
+    private void ValidateFqdn(FqdnSelector selector, string path)
+    {
+        if (selector.MatchName is null && selector.MatchPattern is null)
+        {
+            Error(FieldErrorKind.Required, FieldPath.Child(path, "matchName"), selector.Position, "a DNS selector needs matchName or matchPattern");
+        }
+        else if (selector.MatchName is not null && selector.MatchPattern is not null)
+        {
+            Error(FieldErrorKind.Forbidden, FieldPath.Child(path, "matchPattern"), selector.MatchPattern.Value.Position,
+                "only one of matchName or matchPattern is allowed in a DNS selector");
+        }
+
+        if (selector.MatchName is { } name && !name.Text.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+        {
+            Error(FieldErrorKind.Invalid, FieldPath.Child(path, "matchName"), name.Position, "a DNS name has only letters, digits, '-', '_' and '.'", name.Text,
+                name.Text.Contains('*') ? "use matchPattern for wildcards" : null);
+        }
+
+        if (selector.MatchPattern is { } pattern && !pattern.Text.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '*'))
+        {
+            Error(FieldErrorKind.Invalid, FieldPath.Child(path, "matchPattern"), pattern.Position, "a DNS pattern has only letters, digits, '-', '_', '.' and '*'", pattern.Text);
+        }
+    }
+}

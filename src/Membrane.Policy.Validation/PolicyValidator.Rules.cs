@@ -1,0 +1,375 @@
+using Membrane.Policy.Diagnostics;
+using Membrane.Policy.Icmp;
+using Membrane.Policy.Model;
+using Membrane.Policy.Reading;
+using Membrane.Policy.Values;
+
+namespace Membrane.Policy.Validation;
+
+public sealed partial class PolicyValidator
+{
+    private const int MaxPorts = 40;
+    private const int MaxIcmpFields = 40;
+
+    private static readonly PolicySection[] Sections = [PolicySection.Ingress, PolicySection.IngressDeny, PolicySection.Egress, PolicySection.EgressDeny];
+
+    private void ValidateRule(CiliumRule rule, string path)
+    {
+        var hostPolicy = rule.NodeSelector is not null;
+        if (rule.EndpointSelector is null && rule.NodeSelector is null)
+        {
+            Error(FieldErrorKind.Required, FieldPath.Child(path, "endpointSelector"), rule.Position,
+                "a rule must select what it applies to with endpointSelector (or nodeSelector for the node)", hint: "endpointSelector: {} selects every endpoint");
+        }
+        else if (rule.EndpointSelector is not null && hostPolicy)
+        {
+            Error(FieldErrorKind.Forbidden, FieldPath.Child(path, "nodeSelector"), rule.NodeSelector!.Position,
+                "a rule cannot have both endpointSelector and nodeSelector; write two rules");
+        }
+
+        if (rule.EndpointSelector is { } endpointSelector)
+        {
+            ValidateSelector(endpointSelector, FieldPath.Child(path, "endpointSelector"));
+        }
+
+        if (rule.NodeSelector is { } nodeSelector)
+        {
+            ValidateSelector(nodeSelector, FieldPath.Child(path, "nodeSelector"));
+            Warning(FieldErrorKind.NotEnforced, FieldPath.Child(path, "nodeSelector"), nodeSelector.Position,
+                "host policies are not enforced: Membrane enforces policy on endpoints' veths, so this rule filters none of the node's own traffic");
+        }
+
+        foreach (var section in Sections)
+        {
+            var rules = rule.Section(section);
+            var sectionPath = FieldPath.Child(path, section.FieldName());
+            if (rules.IsPresent && rules.IsEmpty)
+            {
+                var effect = section.IsDeny() ? "denies nothing" : $"does not turn {(section.IsIngress() ? "ingress" : "egress")} to default-deny";
+                var hint = section.IsDeny() ? null : $"to deny all {(section.IsIngress() ? "ingress" : "egress")}, write {section.FieldName()}: [{{}}]";
+                Warning(FieldErrorKind.Ineffective, sectionPath, rule.Position, $"{section.FieldName()} is empty, so this rule {effect}", hint: hint);
+            }
+
+            for (var i = 0; i < rules.Count; i++)
+            {
+                ValidatePeerRule(rules[i], FieldPath.Index(sectionPath, i), section, hostPolicy);
+            }
+        }
+
+        if (rule.EnableDefaultDeny is { } defaultDeny)
+        {
+            ValidateBoolean(defaultDeny.Ingress, FieldPath.Child(path, "enableDefaultDeny.ingress"));
+            ValidateBoolean(defaultDeny.Egress, FieldPath.Child(path, "enableDefaultDeny.egress"));
+        }
+
+        for (var i = 0; i < rule.Labels.Count; i++)
+        {
+            if (rule.Labels[i].Key is not { Text.Length: > 0 })
+            {
+                Error(FieldErrorKind.Required, FieldPath.Child(FieldPath.Index(FieldPath.Child(path, "labels"), i), "key"), rule.Labels[i].Position, "a rule label needs a key");
+            }
+        }
+    }
+
+    private void ValidateBoolean(Scalar? value, string path)
+    {
+        if (value is { } v && v.Kind != Source.ScalarKind.Boolean)
+        {
+            Error(FieldErrorKind.Invalid, path, v.Position, "must be true or false", v.Text);
+        }
+    }
+
+    private void ValidatePeerRule(PeerRule rule, string path, PolicySection section, bool hostPolicy)
+    {
+        ValidatePeerCombination(rule, path, section);
+        ValidatePeers(rule, path, section);
+
+        if (!rule.Icmps.IsEmpty && !rule.ToPorts.IsEmpty)
+        {
+            Error(FieldErrorKind.Forbidden, FieldPath.Child(path, "icmps"), rule.Icmps[0].Position,
+                "The ICMPs block may only be present without ToPorts. Define a separate rule to use ToPorts.",
+                hint: "write two rules with the same peers: one with toPorts, one with icmps");
+        }
+
+        for (var i = 0; i < rule.ToPorts.Count; i++)
+        {
+            ValidatePortRule(rule.ToPorts[i], FieldPath.Index(FieldPath.Child(path, "toPorts"), i), section, hostPolicy,
+                hasServices: !rule.Services.IsEmpty);
+        }
+
+        for (var i = 0; i < rule.Icmps.Count; i++)
+        {
+            ValidateIcmpRule(rule.Icmps[i], FieldPath.Index(FieldPath.Child(path, "icmps"), i));
+        }
+
+        ValidateAuthentication(rule, path);
+    }
+
+    private void ValidateIcmpRule(IcmpRule icmp, string path)
+    {
+        var fieldsPath = FieldPath.Child(path, "fields");
+        if (icmp.Fields.Count > MaxIcmpFields)
+        {
+            Error(FieldErrorKind.TooMany, fieldsPath, icmp.Fields[MaxIcmpFields].Position,
+                $"too many ICMP fields ({icmp.Fields.Count}), the max is {MaxIcmpFields}", hint: "split them across several icmps entries");
+        }
+
+        if (icmp.Fields.IsEmpty)
+        {
+            Warning(FieldErrorKind.Ineffective, fieldsPath, icmp.Position, "an icmps entry without fields matches no ICMP message");
+        }
+
+        var errors = new List<FieldError>();
+        for (var i = 0; i < icmp.Fields.Count; i++)
+        {
+            IcmpFieldResolver.Resolve(icmp.Fields[i], FieldPath.Index(fieldsPath, i), errors);
+        }
+
+        _findings.Items.AddRange(errors);
+    }
+
+    private void ValidateAuthentication(PeerRule rule, string path)
+    {
+        if (rule.Authentication is { } authentication)
+        {
+            var modePath = FieldPath.Child(path, "authentication.mode");
+            string[] modes = ["disabled", "required", "test-always-fail"];
+            if (authentication.Mode is not { } mode)
+            {
+                Error(FieldErrorKind.Required, modePath, authentication.Position, "authentication needs a mode: disabled or required");
+            }
+            else if (!modes.Contains(mode.Text))
+            {
+                Error(FieldErrorKind.NotSupported, modePath, mode.Position, "mode must be disabled or required", mode.Text, NameSuggester.DidYouMean(mode.Text, modes));
+            }
+            else if (mode.Text != "disabled")
+            {
+                Warning(FieldErrorKind.NotEnforced, FieldPath.Child(path, "authentication"), authentication.Position,
+                    "mutual authentication is not enforced: Membrane cannot authenticate peers, so it denies what this rule would allow (fail closed)");
+            }
+        }
+
+        if (rule.Auth is { } auth)
+        {
+            Warning(FieldErrorKind.NotEnforced, FieldPath.Child(path, "auth"), auth.Position,
+                "auth (the older form of authentication) is not enforced: Membrane cannot authenticate peers, so it denies what this rule would allow (fail closed)",
+                hint: "current Cilium writes authentication: {mode: required}");
+            if (auth.Type is null)
+            {
+                Error(FieldErrorKind.Required, FieldPath.Child(path, "auth.type"), auth.Position, "auth needs a type");
+            }
+        }
+    }
+
+    private void ValidatePortRule(PortRule portRule, string path, PolicySection section, bool hostPolicy, bool hasServices)
+    {
+        var portsPath = FieldPath.Child(path, "ports");
+        var rules = portRule.Rules is { IsEmpty: false } r ? r : null;
+        var hasDns = rules is not null && rules.Dns.IsPresent;
+        if (hasServices)
+        {
+            Error(FieldErrorKind.Forbidden, path, portRule.Position, "toServices cannot be combined with toPorts (Cilium does not support it)");
+        }
+
+        if (portRule.Ports.Count > MaxPorts)
+        {
+            Error(FieldErrorKind.TooMany, portsPath, portRule.Ports[MaxPorts].Position, $"too many ports ({portRule.Ports.Count}), the max is {MaxPorts}",
+                hint: "split them across several toPorts entries");
+        }
+
+        var zeroPort = false;
+        for (var i = 0; i < portRule.Ports.Count; i++)
+        {
+            zeroPort |= ValidatePortProtocol(portRule.Ports[i], FieldPath.Index(portsPath, i), hasDns);
+        }
+
+        if (rules is not null)
+        {
+            ValidateL7(portRule, rules, path, section, hostPolicy, zeroPort);
+        }
+
+        for (var i = 0; i < portRule.ServerNames.Count; i++)
+        {
+            if (portRule.ServerNames[i].Text.Length == 0)
+            {
+                Error(FieldErrorKind.Invalid, FieldPath.Index(FieldPath.Child(path, "serverNames"), i), portRule.ServerNames[i].Position, "a server name cannot be empty", "");
+            }
+        }
+
+        if (!portRule.ServerNames.IsEmpty && rules is not null && portRule.TerminatingTls is null)
+        {
+            Error(FieldErrorKind.Forbidden, FieldPath.Child(path, "serverNames"), portRule.ServerNames[0].Position,
+                "serverNames are not allowed with L7 rules without TLS termination (terminatingTLS)");
+        }
+
+        if (portRule.Listener is { } listener)
+        {
+            if (section.IsIngress())
+            {
+                Error(FieldErrorKind.Forbidden, FieldPath.Child(path, "listener"), listener.Position, "a listener is not allowed on ingress");
+            }
+
+            if (rules is not null)
+            {
+                Error(FieldErrorKind.Forbidden, FieldPath.Child(path, "listener"), listener.Position, "a listener is not allowed with L7 rules");
+            }
+
+            if (listener.Name is null)
+            {
+                Error(FieldErrorKind.Required, FieldPath.Child(path, "listener.name"), listener.Position, "a listener needs a name");
+            }
+
+            if (listener.EnvoyConfig?.Name is null)
+            {
+                Error(FieldErrorKind.Required, FieldPath.Child(path, "listener.envoyConfig.name"), listener.Position, "a listener needs envoyConfig with a name");
+            }
+        }
+
+        // Each of these asks for a proxy. Membrane has none, and enforcing only the port would let
+        // through requests the author meant to filter, so the port rule allows nothing instead.
+        var proxyFeature = rules is not null ? "L7 rules" : portRule.Listener is not null ? "an Envoy listener" : !portRule.ServerNames.IsEmpty ? "TLS server names (SNI)"
+            : portRule.TerminatingTls is not null || portRule.OriginatingTls is not null ? "TLS interception" : null;
+        if (proxyFeature is not null && !section.IsDeny())
+        {
+            Warning(FieldErrorKind.NotEnforced, path, portRule.Position,
+                $"{proxyFeature} are not enforced: Membrane filters at L3/L4 only, so this port rule allows nothing (fail closed) and this traffic to {DescribePorts(portRule)} is denied");
+        }
+    }
+
+    private void ValidateL7(PortRule portRule, L7Rules rules, string path, PolicySection section, bool hostPolicy, bool zeroPort)
+    {
+        var rulesPath = FieldPath.Child(path, "rules");
+        var kinds = new[] { rules.Http.IsPresent, rules.Kafka.IsPresent, rules.Dns.IsPresent, rules.L7Proto is not null }.Count(b => b);
+        if (kinds > 1)
+        {
+            Error(FieldErrorKind.Forbidden, rulesPath, rules.Position, "multiple L7 protocol rule types in one port rule; use one of http, kafka, dns or l7proto");
+        }
+
+        if (rules.L7.IsPresent && rules.L7Proto is null)
+        {
+            Error(FieldErrorKind.Required, FieldPath.Child(rulesPath, "l7proto"), rules.Position, "'l7' may only be specified when a 'l7proto' is also specified");
+        }
+
+        if (hostPolicy)
+        {
+            Error(FieldErrorKind.Forbidden, rulesPath, rules.Position, "host policies (nodeSelector) do not support L7 rules");
+        }
+
+        if (zeroPort)
+        {
+            Error(FieldErrorKind.Invalid, rulesPath, rules.Position, "L7 rules cannot be used when a port is 0 (all ports)");
+        }
+
+        if (rules.Dns.IsPresent)
+        {
+            if (section.IsIngress())
+            {
+                Error(FieldErrorKind.Forbidden, FieldPath.Child(rulesPath, "dns"), rules.Position, "DNS rules are not allowed on ingress");
+            }
+
+            if (portRule.Ports.IsEmpty)
+            {
+                Error(FieldErrorKind.Required, FieldPath.Child(path, "ports"), portRule.Position, "port 53 must be specified for DNS rules");
+            }
+
+            for (var i = 0; i < rules.Dns.Count; i++)
+            {
+                ValidateFqdn(rules.Dns[i], FieldPath.Index(FieldPath.Child(rulesPath, "dns"), i));
+            }
+        }
+        else
+        {
+            // DNS rules may use UDP or ANY; every other L7 protocol runs over TCP only.
+            for (var i = 0; i < portRule.Ports.Count; i++)
+            {
+                var protocolText = portRule.Ports[i].Protocol?.Text;
+                if (L4Protocols.TryParse(protocolText, out var protocol) && protocol != L4Protocol.Tcp)
+                {
+                    Error(FieldErrorKind.Invalid, FieldPath.Child(FieldPath.Index(FieldPath.Child(path, "ports"), i), "protocol"),
+                        portRule.Ports[i].Protocol?.Position ?? portRule.Ports[i].Position,
+                        $"L7 rules can only apply to TCP (not {L4Protocols.Name(protocol)}) except for DNS rules", protocolText ?? "", "write protocol: TCP");
+                }
+            }
+        }
+
+    }
+
+    /// <summary>Checks one port entry; returns whether it is port 0 (every port).</summary>
+    private bool ValidatePortProtocol(PortProtocol port, string path, bool hasDns)
+    {
+        var protocol = L4Protocol.Any;
+        if (port.Protocol is { } protocolValue && !L4Protocols.TryParse(protocolValue.Text, out protocol))
+        {
+            if (protocolValue.Text.StartsWith("ICMP", StringComparison.OrdinalIgnoreCase))
+            {
+                Error(FieldErrorKind.NotSupported, FieldPath.Child(path, "protocol"), protocolValue.Position, "toPorts takes TCP, UDP, SCTP or ANY", protocolValue.Text,
+                    "ICMP is written with icmps, in a rule of its own: icmps: [{fields: [{type: EchoRequest, family: IPv4}]}]");
+            }
+            else
+            {
+                Error(FieldErrorKind.NotSupported, FieldPath.Child(path, "protocol"), protocolValue.Position, "protocol must be TCP, UDP, SCTP, ANY, VRRP or IGMP", protocolValue.Text,
+                    NameSuggester.DidYouMean(protocolValue.Text, L4Protocols.Names));
+            }
+        }
+
+        if (!L4Protocols.HasPorts(protocol))
+        {
+            if (port.Port is { } portless && portless.Text is not ("" or "0"))
+            {
+                Error(FieldErrorKind.Invalid, FieldPath.Child(path, "port"), portless.Position, $"{L4Protocols.Name(protocol)} has no ports; leave port out", portless.Text);
+            }
+
+            return false;
+        }
+
+        if (port.Port is not { Text.Length: > 0 } portValue)
+        {
+            Error(FieldErrorKind.Required, FieldPath.Child(path, "port"), port.Position, "a port must be specified: a number from 0 to 65535 or a port name", hint: "port \"0\" means every port");
+            return false;
+        }
+
+        var isZero = false;
+        if (PortValues.IsServiceName(portValue.Text))
+        {
+            if (port.EndPort is { } end)
+            {
+                Error(FieldErrorKind.Invalid, FieldPath.Child(path, "endPort"), end.Position, "endPort cannot be used with a named port", end.Text);
+            }
+        }
+        else if (!PortValues.TryParseNumber(portValue.Text, out var number))
+        {
+            Error(FieldErrorKind.Invalid, FieldPath.Child(path, "port"), portValue.Position,
+                "a port is a number from 0 to 65535 or a port name (up to 15 letters, digits and '-', with at least one letter)", portValue.Text);
+        }
+        else
+        {
+            isZero = number == 0;
+            if (port.EndPort is { } end)
+            {
+                if (!int.TryParse(end.Text, out var endNumber) || endNumber < 0 || endNumber > 65535)
+                {
+                    Error(FieldErrorKind.Invalid, FieldPath.Child(path, "endPort"), end.Position, "endPort is a number from 0 to 65535", end.Text);
+                }
+                else if (endNumber != 0 && endNumber < number)
+                {
+                    Error(FieldErrorKind.Invalid, FieldPath.Child(path, "endPort"), end.Position, $"endPort must not be less than port ({number})", end.Text);
+                }
+                else if (hasDns && endNumber > number)
+                {
+                    Error(FieldErrorKind.Invalid, FieldPath.Child(path, "endPort"), end.Position, "DNS rules do not support port ranges", end.Text);
+                }
+            }
+
+            if (hasDns && number != 53)
+            {
+                Error(FieldErrorKind.Invalid, FieldPath.Child(path, "port"), portValue.Position,
+                    "DNS rules apply to port 53 only: Cilium's DNS proxy is restricted to the standard DNS port", portValue.Text);
+            }
+        }
+
+        return isZero;
+    }
+
+    private static string DescribePorts(PortRule portRule) =>
+        portRule.Ports.IsEmpty ? "any port" : string.Join(", ", portRule.Ports.Select(p => $"{p.Port?.Text ?? "?"}{(p.EndPort is { } e ? "-" + e.Text : "")}/{(p.Protocol?.Text is { Length: > 0 } proto ? proto.ToUpperInvariant() : "ANY")}"));
+}

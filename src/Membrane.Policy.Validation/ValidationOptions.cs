@@ -1,0 +1,8 @@
+namespace Membrane.Policy.Validation;
+
+/// <summary>What a validation run checks beyond the rules themselves.</summary>
+public sealed record ValidationOptions
+{
+    /// <summary>Add the lint: ICMP-aware warnings about policies that are valid but likely wrong.</summary>
+    public bool Lint { get; init; }
+}

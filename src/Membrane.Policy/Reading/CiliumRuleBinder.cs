@@ -1,0 +1,263 @@
+using Membrane.Policy.Model;
+using Membrane.Policy.Source;
+
+namespace Membrane.Policy.Reading;
+
+/// <summary>Binds the fields of a Cilium rule (<c>spec</c>) into <see cref="CiliumRule"/>.</summary>
+internal static class CiliumRuleBinder
+{
+    public static CiliumRule BindRule(MappingReader r) => r.Finish(new CiliumRule
+    {
+        Position = r.Position,
+        EndpointSelector = r.Object("endpointSelector", BindSelector),
+        NodeSelector = r.Object("nodeSelector", BindSelector),
+        Ingress = r.ObjectList("ingress", m => BindPeerRule(m, PolicySection.Ingress)),
+        IngressDeny = r.ObjectList("ingressDeny", m => BindPeerRule(m, PolicySection.IngressDeny)),
+        Egress = r.ObjectList("egress", m => BindPeerRule(m, PolicySection.Egress)),
+        EgressDeny = r.ObjectList("egressDeny", m => BindPeerRule(m, PolicySection.EgressDeny)),
+        EnableDefaultDeny = r.Object("enableDefaultDeny", m => m.Finish(new DefaultDenyConfig
+        {
+            Position = m.Position,
+            Ingress = m.Scalar("ingress"),
+            Egress = m.Scalar("egress"),
+        })),
+        Description = r.Scalar("description"),
+        Labels = r.ObjectList("labels", m => m.Finish(new RuleLabel
+        {
+            Position = m.Position,
+            Key = m.Scalar("key"),
+            Value = m.Scalar("value"),
+            Source = m.Scalar("source"),
+        })),
+        Log = r.Object("log", m => m.Finish(new LogConfig { Position = m.Position, Value = m.Scalar("value") })),
+    });
+
+    public static LabelSelector BindSelector(MappingReader r)
+    {
+        var matchLabels = r.Map("matchLabels");
+        var selector = new LabelSelector
+        {
+            Position = r.Position,
+            MatchLabels = matchLabels,
+            MatchExpressions = r.ObjectList("matchExpressions", m => m.Finish(new LabelRequirement
+            {
+                Position = m.Position,
+                Key = m.Scalar("key"),
+                Operator = m.Scalar("operator"),
+                Values = m.ScalarList("values"),
+            })),
+        };
+
+        // The commonest silent mistake in the wild: a label indented beside matchLabels instead
+        // of under it. Cilium drops the unknown key, the selector becomes {}, and it selects all.
+        return r.Finish(selector, key => matchLabels.IsEmpty && !key.Contains("match", StringComparison.OrdinalIgnoreCase)
+            ? "a label written beside matchLabels instead of under it? Indent it under matchLabels; as written, Cilium reads the selector as {} and selects every endpoint"
+            : null);
+    }
+
+    public static PeerRule BindPeerRule(MappingReader r, PolicySection section)
+    {
+        var p = section.PeerPrefix();
+        var egress = !section.IsIngress();
+        var deny = section.IsDeny();
+        var rule = new PeerRule
+        {
+            Position = r.Position,
+            Endpoints = r.ObjectList(p + "Endpoints", BindSelector),
+            Requires = r.ObjectList(p + "Requires", BindSelector),
+            Cidrs = r.ScalarList(p + "CIDR"),
+            CidrSets = r.ObjectList(p + "CIDRSet", BindCidrRule),
+            Entities = r.ScalarList(p + "Entities"),
+            Nodes = r.ObjectList(p + "Nodes", BindSelector),
+            Groups = r.ObjectList(p + "Groups", BindGroups),
+            Services = egress ? r.ObjectList("toServices", BindService) : default,
+            Fqdns = egress && !deny ? r.ObjectList("toFQDNs", BindFqdn) : default,
+            ToPorts = r.ObjectList("toPorts", m => BindPortRule(m, deny)),
+            Icmps = r.ObjectList("icmps", BindIcmpRule),
+            Authentication = deny ? null : r.Object("authentication", m => m.Finish(new AuthenticationRule { Position = m.Position, Mode = m.Scalar("mode") })),
+            Auth = deny ? null : r.Object("auth", m => m.Finish(new LegacyAuthRule { Position = m.Position, Type = m.Scalar("type") })),
+        };
+        return r.Finish(rule, key => DirectionHint(key, section));
+    }
+
+    /// <summary>Explains a peer field written in the wrong direction, which spelling hints miss.</summary>
+    private static string? DirectionHint(string key, PolicySection section)
+    {
+        var name = section.FieldName();
+        if (section.IsIngress() && key.StartsWith("to", StringComparison.Ordinal) && key != "toPorts")
+        {
+            return key is "toFQDNs" or "toServices"
+                ? $"{key} exists only in egress rules"
+                : $"{name} rules name their peers with from… fields; did you mean \"from{key[2..]}\"?";
+        }
+
+        if (!section.IsIngress() && key.StartsWith("from", StringComparison.Ordinal))
+        {
+            return $"{name} rules name their peers with to… fields; did you mean \"to{key[4..]}\"?";
+        }
+
+        if (section.IsDeny() && key is "authentication" or "auth")
+        {
+            return $"{name} rules cannot require authentication";
+        }
+
+        if (section == PolicySection.EgressDeny && key == "toFQDNs")
+        {
+            return "egressDeny does not support toFQDNs; Cilium has no FQDN deny rules";
+        }
+
+        return null;
+    }
+
+    private static CidrRule BindCidrRule(MappingReader r) => r.Finish(new CidrRule
+    {
+        Position = r.Position,
+        Cidr = r.Scalar("cidr"),
+        CidrGroupRef = r.Scalar("cidrGroupRef"),
+        CidrGroupSelector = r.Object("cidrGroupSelector", BindSelector),
+        Except = r.ScalarList("except"),
+    });
+
+    private static GroupsRule BindGroups(MappingReader r) => r.Finish(new GroupsRule
+    {
+        Position = r.Position,
+        Aws = r.Object("aws", m => m.Finish(new AwsGroup
+        {
+            Position = m.Position,
+            Labels = m.Map("labels"),
+            SecurityGroupsIds = m.ScalarList("securityGroupsIds"),
+            SecurityGroupsNames = m.ScalarList("securityGroupsNames"),
+            Region = m.Scalar("region"),
+        })),
+    });
+
+    private static ServiceSelector BindService(MappingReader r) => r.Finish(new ServiceSelector
+    {
+        Position = r.Position,
+        K8sService = r.Object("k8sService", m => m.Finish(new ServiceReference
+        {
+            Position = m.Position,
+            ServiceName = m.Scalar("serviceName"),
+            Namespace = m.Scalar("namespace"),
+        })),
+        K8sServiceSelector = r.Object("k8sServiceSelector", m => m.Finish(new ServiceLabelSelector
+        {
+            Position = m.Position,
+            Selector = m.Object("selector", BindSelector),
+            Namespace = m.Scalar("namespace"),
+        })),
+    });
+
+    private static FqdnSelector BindFqdn(MappingReader r) => r.Finish(new FqdnSelector
+    {
+        Position = r.Position,
+        MatchName = r.Scalar("matchName"),
+        MatchPattern = r.Scalar("matchPattern"),
+    });
+
+    private static PortRule BindPortRule(MappingReader r, bool deny)
+    {
+        var ports = r.ObjectList("ports", m => m.Finish(new PortProtocol
+        {
+            Position = m.Position,
+            Port = m.Scalar("port"),
+            EndPort = m.Scalar("endPort"),
+            Protocol = m.Scalar("protocol"),
+        }));
+
+        // Deny rules take ports only: there is nothing to inspect in traffic that is dropped.
+        if (deny)
+        {
+            return r.Finish(new PortRule { Position = r.Position, Ports = ports }, key => key is "rules" or "listener" or "serverNames" or "terminatingTLS" or "originatingTLS"
+                ? "deny rules match ports only; L7 rules, TLS, SNI and listeners belong to allow rules"
+                : null);
+        }
+
+        return r.Finish(new PortRule
+        {
+            Position = r.Position,
+            Ports = ports,
+            Rules = r.Object("rules", BindL7Rules),
+            TerminatingTls = r.Object("terminatingTLS", BindTls),
+            OriginatingTls = r.Object("originatingTLS", BindTls),
+            ServerNames = r.ScalarList("serverNames"),
+            Listener = r.Object("listener", m => m.Finish(new Listener
+            {
+                Position = m.Position,
+                EnvoyConfig = m.Object("envoyConfig", e => e.Finish(new EnvoyConfigReference
+                {
+                    Position = e.Position,
+                    Kind = e.Scalar("kind"),
+                    Name = e.Scalar("name"),
+                })),
+                Name = m.Scalar("name"),
+                Priority = m.Scalar("priority"),
+            })),
+        });
+    }
+
+    private static L7Rules BindL7Rules(MappingReader r) => r.Finish(new L7Rules
+    {
+        Position = r.Position,
+        Http = r.ObjectList("http", m => m.Finish(new HttpRule
+        {
+            Position = m.Position,
+            Path = m.Scalar("path"),
+            Method = m.Scalar("method"),
+            Host = m.Scalar("host"),
+            Headers = m.ScalarList("headers"),
+            HeaderMatches = m.ObjectList("headerMatches", h => h.Finish(new HeaderMatch
+            {
+                Position = h.Position,
+                Mismatch = h.Scalar("mismatch"),
+                Name = h.Scalar("name"),
+                Secret = h.Object("secret", BindSecret),
+                Value = h.Scalar("value"),
+            })),
+        })),
+        Kafka = r.ObjectList("kafka", m => m.Finish(new KafkaRule
+        {
+            Position = m.Position,
+            Role = m.Scalar("role"),
+            ApiKey = m.Scalar("apiKey"),
+            ApiVersion = m.Scalar("apiVersion"),
+            ClientId = m.Scalar("clientID"),
+            Topic = m.Scalar("topic"),
+        })),
+        Dns = r.ObjectList("dns", BindFqdn),
+        L7Proto = r.Scalar("l7proto"),
+        L7 = r.List("l7", (node, path) => MappingReader.ObjectOf(node, path, r.Diagnostics, m => new L7Rule
+        {
+            Position = m.Position,
+            Entries = m.TakeAll(),
+        })),
+    });
+
+    private static TlsContext BindTls(MappingReader r) => r.Finish(new TlsContext
+    {
+        Position = r.Position,
+        Secret = r.Object("secret", BindSecret),
+        TrustedCa = r.Scalar("trustedCA"),
+        Certificate = r.Scalar("certificate"),
+        PrivateKey = r.Scalar("privateKey"),
+    });
+
+    private static SecretReference BindSecret(MappingReader r) => r.Finish(new SecretReference
+    {
+        Position = r.Position,
+        Namespace = r.Scalar("namespace"),
+        Name = r.Scalar("name"),
+    });
+
+    private static IcmpRule BindIcmpRule(MappingReader r) => r.Finish(new IcmpRule
+    {
+        Position = r.Position,
+        Fields = r.ObjectList("fields", m => m.Finish(new IcmpField
+        {
+            Position = m.Position,
+            Family = m.Scalar("family"),
+            Type = m.Scalar("type"),
+            Codes = m.ScalarOrList("code"),
+        })),
+    });
+}

@@ -1,0 +1,21 @@
+using Membrane.Policy.Diagnostics;
+using Membrane.Policy.Source;
+
+namespace Membrane.Policy.Reading;
+
+/// <summary>Collects findings while binding; nothing stops at the first one.</summary>
+public sealed class DiagnosticBag
+{
+    public List<FieldError> Items { get; } = [];
+
+    public bool HasErrors => Items.Exists(e => e.Severity == Severity.Error);
+
+    public void Error(FieldErrorKind kind, string path, SourcePosition position, string detail, string? badValue = null, string? hint = null) =>
+        Items.Add(new FieldError { Severity = Severity.Error, Kind = kind, Path = path, Position = position, Detail = detail, BadValue = badValue, Hint = hint });
+
+    public void Warning(FieldErrorKind kind, string path, SourcePosition position, string detail, string? badValue = null, string? hint = null) =>
+        Items.Add(new FieldError { Severity = Severity.Warning, Kind = kind, Path = path, Position = position, Detail = detail, BadValue = badValue, Hint = hint });
+
+    public void Note(FieldErrorKind kind, string path, SourcePosition position, string detail) =>
+        Items.Add(new FieldError { Severity = Severity.Note, Kind = kind, Path = path, Position = position, Detail = detail });
+}

@@ -1,0 +1,203 @@
+using System.Collections.Immutable;
+using Membrane.Policy.Diagnostics;
+using Membrane.Policy.Model;
+using Membrane.Policy.Source;
+
+namespace Membrane.Policy.Reading;
+
+/// <summary>
+/// Reads policy files: YAML with one or many documents, <c>kind: List</c>, JSON objects, and bare
+/// JSON arrays of Cilium rules. Objects of other kinds (a Deployment next to its policy) are
+/// skipped with a note. Nothing here checks what the values mean; that is validation's job.
+/// </summary>
+public static class PolicyReader
+{
+    public const string CiliumApiVersion = "cilium.io/v2";
+    public const string NetworkingApiVersion = "networking.k8s.io/v1";
+
+    private static readonly string[] PolicyKinds = ["CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "NetworkPolicy"];
+
+    /// <summary>Reads a file's text. The format follows the extension, else the first character.</summary>
+    public static PolicyReadResult Read(string file, string text, SourceFormat? format = null)
+    {
+        format ??= DetectFormat(file, text);
+        var policies = ImmutableArray.CreateBuilder<ParsedPolicy>();
+        var fileFindings = new DiagnosticBag();
+        try
+        {
+            var roots = format == SourceFormat.Json ? [JsonSourceReader.Read(file, text)] : YamlSourceReader.Read(file, text);
+            foreach (var root in roots)
+            {
+                ReadRoot(root, "", policies, fileFindings);
+            }
+        }
+        catch (SourceSyntaxException e)
+        {
+            // Documents before the broken one were read; they are reported too, but the file as a
+            // whole is invalid, so nothing from it will be applied.
+            fileFindings.Error(FieldErrorKind.Syntax, "", e.Position, e.Message);
+        }
+
+        if (policies.Count == 0 && fileFindings.Items.Count == 0)
+        {
+            fileFindings.Note(FieldErrorKind.Skipped, "", new SourcePosition(file, 0, 0), "the file holds no documents");
+        }
+
+        return new PolicyReadResult(file, policies.ToImmutable(), [.. fileFindings.Items]);
+    }
+
+    public static SourceFormat DetectFormat(string file, string text)
+    {
+        if (file.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+        {
+            return SourceFormat.Json;
+        }
+
+        if (file.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || file.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
+        {
+            return SourceFormat.Yaml;
+        }
+
+        var first = text.AsSpan().TrimStart();
+        return first.Length > 0 && first[0] is '{' or '[' ? SourceFormat.Json : SourceFormat.Yaml;
+    }
+
+    private static void ReadRoot(SourceNode root, string path, ImmutableArray<ParsedPolicy>.Builder policies, DiagnosticBag fileFindings)
+    {
+        switch (root)
+        {
+            case SourceSequence sequence:
+                // A bare array of Cilium rules, the form `cilium policy import` takes.
+                for (var i = 0; i < sequence.Items.Count; i++)
+                {
+                    var itemPath = FieldPath.Index(path, i);
+                    var bag = new DiagnosticBag();
+                    var rule = MappingReader.ObjectOf(sequence.Items[i], itemPath, bag, CiliumRuleBinder.BindRule);
+                    if (rule is null)
+                    {
+                        fileFindings.Items.AddRange(bag.Items);
+                        if (bag.Items.Count == 0)
+                        {
+                            fileFindings.Error(FieldErrorKind.Invalid, itemPath, sequence.Items[i].Position, "a rule must be an object, found null");
+                        }
+
+                        continue;
+                    }
+
+                    var document = new CiliumPolicy { PolicyKind = PolicyKind.CiliumRule, Spec = rule, PathPrefix = itemPath, Position = rule.Position };
+                    policies.Add(new ParsedPolicy(document, [.. bag.Items]));
+                }
+
+                break;
+
+            case SourceMapping mapping:
+                ReadObject(mapping, path, policies, fileFindings);
+                break;
+
+            default:
+                fileFindings.Error(FieldErrorKind.Invalid, path, root.Position, $"a policy document must be an object or a list of rules, found {root.ShapeName}");
+                break;
+        }
+    }
+
+    private static void ReadObject(SourceMapping mapping, string path, ImmutableArray<ParsedPolicy>.Builder policies, DiagnosticBag fileFindings)
+    {
+        var bag = new DiagnosticBag();
+        var r = new MappingReader(mapping, path, bag);
+        var kind = r.Scalar("kind");
+        var apiVersion = r.Scalar("apiVersion");
+        switch (kind?.Text)
+        {
+            case "CiliumNetworkPolicy" or "CiliumClusterwideNetworkPolicy":
+                policies.Add(new ParsedPolicy(BindCiliumPolicy(r, kind.Value, apiVersion, path), [.. bag.Items]));
+                return;
+
+            case "NetworkPolicy":
+                var networkPolicy = new NetworkPolicy
+                {
+                    Position = r.Position,
+                    PathPrefix = path,
+                    ApiVersion = apiVersion,
+                    Metadata = r.Object("metadata", MetadataBinder.Bind),
+                    Spec = r.Object("spec", NetworkPolicyBinder.BindSpec),
+                };
+                r.Ignore("status");
+                r.Complete();
+                policies.Add(new ParsedPolicy(networkPolicy, [.. bag.Items]));
+                return;
+
+            case "List" or "CiliumNetworkPolicyList" or "CiliumClusterwideNetworkPolicyList" or "NetworkPolicyList":
+                var items = r.Has("items") ? mapping["items"] : null;
+                r.Ignore("items", "metadata");
+                r.Complete();
+                fileFindings.Items.AddRange(bag.Items);
+                if (items is SourceSequence sequence)
+                {
+                    for (var i = 0; i < sequence.Items.Count; i++)
+                    {
+                        var itemPath = FieldPath.Index(FieldPath.Child(path, "items"), i);
+                        if (sequence.Items[i] is SourceMapping item)
+                        {
+                            ReadObject(item, itemPath, policies, fileFindings);
+                        }
+                        else
+                        {
+                            fileFindings.Error(FieldErrorKind.Invalid, itemPath, sequence.Items[i].Position, $"a list item must be an object, found {sequence.Items[i].ShapeName}");
+                        }
+                    }
+                }
+                else if (items is not null and not SourceScalar { IsNull: true })
+                {
+                    fileFindings.Error(FieldErrorKind.Invalid, FieldPath.Child(path, "items"), items.Position, $"must be a list, found {items.ShapeName}");
+                }
+
+                return;
+
+            case null when IsBareRule(mapping):
+                var rule = CiliumRuleBinder.BindRule(new MappingReader(mapping, path, bag));
+                policies.Add(new ParsedPolicy(new CiliumPolicy { PolicyKind = PolicyKind.CiliumRule, Spec = rule, PathPrefix = path, Position = rule.Position }, [.. bag.Items]));
+                return;
+
+            case null:
+                fileFindings.Error(FieldErrorKind.Required, FieldPath.Child(path, "kind"), mapping.Position,
+                    "every object needs a kind", hint: "write kind: CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy or NetworkPolicy");
+                return;
+
+            default:
+                // A kind one edit away from a policy kind is a typo, not a manifest to skip: skipping
+                // it would silently leave the policy out.
+                if (NameSuggester.Suggest(kind.Value.Text, PolicyKinds, maxDistance: 2) is { } meant)
+                {
+                    fileFindings.Error(FieldErrorKind.NotSupported, FieldPath.Child(path, "kind"), kind.Value.Position,
+                        "not a kind of network policy", kind.Value.Text, $"did you mean \"{meant}\"?");
+                    return;
+                }
+
+                var name = mapping["metadata"] is SourceMapping meta && meta["name"] is SourceScalar n ? $" \"{n.Text}\"" : "";
+                var version = apiVersion is { } v ? $" ({v.Text})" : "";
+                fileFindings.Note(FieldErrorKind.Skipped, path, mapping.Position, $"skipped {kind.Value.Text}{name}{version}: not a network policy");
+                return;
+        }
+    }
+
+    private static CiliumPolicy BindCiliumPolicy(MappingReader r, Scalar kind, Scalar? apiVersion, string path)
+    {
+        var policy = new CiliumPolicy
+        {
+            Position = r.Position,
+            PathPrefix = path,
+            PolicyKind = kind.Text == "CiliumNetworkPolicy" ? PolicyKind.CiliumNetworkPolicy : PolicyKind.CiliumClusterwideNetworkPolicy,
+            ApiVersion = apiVersion,
+            Metadata = r.Object("metadata", MetadataBinder.Bind),
+            Spec = r.Object("spec", CiliumRuleBinder.BindRule),
+            Specs = r.ObjectList("specs", CiliumRuleBinder.BindRule),
+            TopLevelDescription = r.Scalar("description"),
+        };
+        r.Ignore("status");
+        r.Complete();
+        return policy;
+    }
+
+    private static bool IsBareRule(SourceMapping mapping) =>
+        mapping.Entries.Any(e => e.Key.Text is "endpointSelector" or "nodeSelector" or "ingress" or "egress" or "ingressDeny" or "egressDeny");
+}

@@ -1,0 +1,7 @@
+namespace Membrane.Policy.Source;
+
+public enum SourceFormat
+{
+    Yaml,
+    Json,
+}
