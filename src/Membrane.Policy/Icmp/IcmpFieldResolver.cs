@@ -145,7 +145,7 @@ public static class IcmpFieldResolver
         var owner = IcmpTypes.All.FirstOrDefault(t => t.CodeNames.ContainsKey(text));
         var detail = owner is null
             ? $"not an ICMP code name; codes are numbers, ranges such as \"0-4\", or names of the destination-unreachable codes"
-            : $"{text} is a code of {(owner.Family == IcmpFamily.IPv6 ? "ICMPv6 " : "")}{owner.Display}, not of {IcmpTypes.Describe(family, type)}";
+            : $"{text} is a code of {(owner.Family == IcmpFamily.IPv6 ? "ICMPv6 " : "")}{owner.Display}, not {IcmpTypes.Describe(family, type)}";
         var names = info?.CodeNames.Keys ?? [];
         errors.Add(Error(FieldErrorKind.Invalid, path, code.Position, detail, code.Text, NameSuggester.DidYouMean(text, names)));
         return null;

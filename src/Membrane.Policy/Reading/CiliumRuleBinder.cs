@@ -6,6 +6,9 @@ namespace Membrane.Policy.Reading;
 /// <summary>Binds the fields of a Cilium rule (<c>spec</c>) into <see cref="CiliumRule"/>.</summary>
 internal static class CiliumRuleBinder
 {
+    /// <summary>Peer fields that exist in both directions, after their from/to prefix.</summary>
+    private static readonly string[] PeerFields = ["Endpoints", "Requires", "CIDR", "CIDRSet", "Entities", "Nodes", "Groups"];
+
     public static CiliumRule BindRule(MappingReader r) => r.Finish(new CiliumRule
     {
         Position = r.Position,
@@ -84,14 +87,14 @@ internal static class CiliumRuleBinder
     private static string? DirectionHint(string key, PolicySection section)
     {
         var name = section.FieldName();
-        if (section.IsIngress() && key.StartsWith("to", StringComparison.Ordinal) && key != "toPorts")
+        if (section.IsIngress() && key.StartsWith("to", StringComparison.Ordinal) && (PeerFields.Contains(key[2..]) || key is "toFQDNs" or "toServices"))
         {
             return key is "toFQDNs" or "toServices"
                 ? $"{key} exists only in egress rules"
                 : $"{name} rules name their peers with from… fields; did you mean \"from{key[2..]}\"?";
         }
 
-        if (!section.IsIngress() && key.StartsWith("from", StringComparison.Ordinal))
+        if (!section.IsIngress() && key.StartsWith("from", StringComparison.Ordinal) && PeerFields.Contains(key[4..]))
         {
             return $"{name} rules name their peers with to… fields; did you mean \"to{key[4..]}\"?";
         }

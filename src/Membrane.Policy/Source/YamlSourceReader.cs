@@ -40,6 +40,13 @@ public static partial class YamlSourceReader
             var position = new SourcePosition(file, (int)e.Start.Line, (int)e.Start.Column);
             throw new SourceSyntaxException(position, $"YAML syntax error: {Clean(e.Message)}", e);
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner throws this (not a YamlException) on some malformed input; the
+            // file is still just malformed, so report it as such, after the last node read.
+            var position = documents.Count > 0 ? documents[^1].Position : new SourcePosition(file, 1, 1);
+            throw new SourceSyntaxException(position with { File = file }, "YAML syntax error: the file is not well-formed YAML", e);
+        }
 
         return documents;
     }
