@@ -143,13 +143,18 @@ public static class IcmpFieldResolver
 
         // Name the type that does have this code, so the user sees what they mixed up.
         var owner = IcmpTypes.All.FirstOrDefault(t => t.CodeNames.ContainsKey(text));
-        var detail = owner is null
-            ? $"not an ICMP code name; codes are numbers, ranges such as \"0-4\", or names of the destination-unreachable codes"
-            : $"{text} is a code of {(owner.Family == IcmpFamily.IPv6 ? "ICMPv6 " : "")}{owner.Display}, not {IcmpTypes.Describe(family, type)}";
+        var detail = owner switch
+        {
+            null => "not an ICMP code name; codes are numbers, ranges such as \"0-4\", or names of the destination-unreachable codes",
+            _ when owner.Family == family => $"{text} is a code of {owner.Display}, not {IcmpTypes.Describe(family, type)}",
+            _ => $"{text} is a code of {FamilyName(owner.Family)} {owner.Display}, not {FamilyName(family)} {IcmpTypes.Describe(family, type)}",
+        };
         var names = info?.CodeNames.Keys ?? [];
         errors.Add(Error(FieldErrorKind.Invalid, path, code.Position, detail, code.Text, NameSuggester.DidYouMean(text, names)));
         return null;
     }
+
+    private static string FamilyName(IcmpFamily family) => family == IcmpFamily.IPv6 ? "ICMPv6" : "ICMPv4";
 
     private static bool IsNumeric(string text) => text.TrimStart('-', '+') is { Length: > 0 } digits && digits.All(char.IsAsciiDigit);
 

@@ -146,7 +146,7 @@ public sealed class IcmpNameTableTests
 
     [Theory]
     [InlineData("IPv4", "8", "frag-needed", "frag-needed is a code of DestinationUnreachable (3), not EchoRequest (8)")]
-    [InlineData("IPv6", "128", "frag-needed", "frag-needed is a code of DestinationUnreachable (3), not EchoRequest (128)")]
+    [InlineData("IPv6", "128", "frag-needed", "frag-needed is a code of ICMPv4 DestinationUnreachable (3), not ICMPv6 EchoRequest (128)")]
     [InlineData("IPv4", "3", "4-2", "a code range is \"low-high\" with 0 <= low <= high <= 255")]
     [InlineData("IPv4", "3", "256", "an ICMP code is a number from 0 to 255")]
     public void Bad_codes_are_errors(string family, string type, string code, string detail)

@@ -1,0 +1,17 @@
+namespace Membrane.Policy.Validation.Tests;
+
+/// <summary>One case of a scenario file: a policy text and the findings expected for it.</summary>
+public sealed class ScenarioCase
+{
+    public string Name { get; set; } = "";
+
+    public string File { get; set; } = "policy.yaml";
+
+    public bool Lint { get; set; }
+
+    public string Policy { get; set; } = "";
+
+    public List<ExpectedFinding> Expect { get; set; } = [];
+
+    public override string ToString() => Name;
+}
