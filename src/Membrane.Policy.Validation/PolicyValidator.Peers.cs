@@ -31,22 +31,39 @@ public sealed partial class PolicyValidator
         }
     }
 
+    /// <summary>
+    /// Reports a peer Membrane cannot resolve. In an allow rule that selects nothing, which fails
+    /// closed, so it is a warning. In a deny rule, selecting nothing would deny nothing and fail
+    /// open, so the rule is refused.
+    /// </summary>
+    private void Unresolvable(PolicySection section, string path, Source.SourcePosition position, string what, string? bad = null)
+    {
+        if (section.IsDeny())
+        {
+            Error(FieldErrorKind.NotSupported, path, position,
+                $"{what}; in a deny rule that would deny nothing, so Membrane refuses the rule (fail closed)", bad, "name the peers with endpoints, entities or CIDRs");
+        }
+        else
+        {
+            Warning(FieldErrorKind.NotEnforced, path, position, $"{what}; it selects no peers, so this rule allows nothing (fail closed)", bad);
+        }
+    }
+
     private void ValidatePeers(PeerRule rule, string path, PolicySection section)
     {
         var p = section.PeerPrefix();
         var allowsSomething = !rule.ToPorts.IsEmpty || !rule.Icmps.IsEmpty;
-        WarnIfEmpty(rule.Endpoints, p + "Endpoints", "every endpoint", allowsSomething, rule, path);
-        WarnIfEmpty(rule.Cidrs, p + "CIDR", "every address", allowsSomething, rule, path);
-        WarnIfEmpty(rule.CidrSets, p + "CIDRSet", "every address", allowsSomething, rule, path);
-        WarnIfEmpty(rule.Entities, p + "Entities", "every peer", allowsSomething, rule, path);
+        WarnIfEmpty(rule.Endpoints, p + "Endpoints", "every endpoint", "[{}]", allowsSomething, rule, path);
+        WarnIfEmpty(rule.Cidrs, p + "CIDR", "every address", "[0.0.0.0/0, \"::/0\"]", allowsSomething, rule, path);
+        WarnIfEmpty(rule.CidrSets, p + "CIDRSet", "every address", "[{cidr: 0.0.0.0/0}, {cidr: \"::/0\"}]", allowsSomething, rule, path);
+        WarnIfEmpty(rule.Entities, p + "Entities", "every peer", "[all]", allowsSomething, rule, path);
 
         ValidateSelectors(rule.Endpoints, FieldPath.Child(path, p + "Endpoints"));
         ValidateSelectors(rule.Requires, FieldPath.Child(path, p + "Requires"));
         ValidateSelectors(rule.Nodes, FieldPath.Child(path, p + "Nodes"));
         if (!rule.Nodes.IsEmpty)
         {
-            Warning(FieldErrorKind.NotEnforced, FieldPath.Child(path, p + "Nodes"), rule.Nodes[0].Position,
-                $"{p}Nodes selects nodes by their labels, which Membrane does not know; it selects no peers, so this rule allows nothing from them (fail closed)");
+            Unresolvable(section, FieldPath.Child(path, p + "Nodes"), rule.Nodes[0].Position, $"{p}Nodes selects nodes by their labels, which Membrane does not know");
         }
 
         for (var i = 0; i < rule.Entities.Count; i++)
@@ -70,13 +87,12 @@ public sealed partial class PolicyValidator
 
         for (var i = 0; i < rule.CidrSets.Count; i++)
         {
-            ValidateCidrRule(rule.CidrSets[i], FieldPath.Index(FieldPath.Child(path, p + "CIDRSet"), i));
+            ValidateCidrRule(rule.CidrSets[i], FieldPath.Index(FieldPath.Child(path, p + "CIDRSet"), i), section);
         }
 
         if (!rule.Groups.IsEmpty)
         {
-            Warning(FieldErrorKind.NotEnforced, FieldPath.Child(path, p + "Groups"), rule.Groups[0].Position,
-                $"{p}Groups needs a cloud provider integration that Membrane does not have; it selects no peers, so this rule allows nothing (fail closed)");
+            Unresolvable(section, FieldPath.Child(path, p + "Groups"), rule.Groups[0].Position, $"{p}Groups needs a cloud provider integration that Membrane does not have");
             for (var i = 0; i < rule.Groups.Count; i++)
             {
                 if (rule.Groups[i].Aws is null)
@@ -127,8 +143,7 @@ public sealed partial class PolicyValidator
 
         if (!rule.Services.IsEmpty)
         {
-            Warning(FieldErrorKind.NotEnforced, FieldPath.Child(path, "toServices"), rule.Services[0].Position,
-                "toServices needs Kubernetes service state that Membrane does not have; it selects no peers, so this rule allows nothing (fail closed)");
+            Unresolvable(section, FieldPath.Child(path, "toServices"), rule.Services[0].Position, "toServices needs Kubernetes service state that Membrane does not have");
         }
     }
 
@@ -136,7 +151,7 @@ public sealed partial class PolicyValidator
     /// An empty peer list is the same as no list to Cilium (Go cannot tell them apart), which is
     /// rarely what its author meant; say what the rule does instead.
     /// </summary>
-    private void WarnIfEmpty<T>(PolicyList<T> list, string field, string all, bool allowsSomething, PeerRule rule, string path)
+    private void WarnIfEmpty<T>(PolicyList<T> list, string field, string all, string allForm, bool allowsSomething, PeerRule rule, string path)
     {
         if (!list.IsPresent || !list.IsEmpty || rule.HasPeers)
         {
@@ -146,10 +161,10 @@ public sealed partial class PolicyValidator
         var effect = allowsSomething
             ? $"{field} is empty, which Cilium reads as if it were not written: this rule applies to every peer"
             : $"{field} is empty, so it selects no peers and this rule allows nothing";
-        Warning(FieldErrorKind.Ineffective, FieldPath.Child(path, field), rule.Position, effect, hint: $"to select {all}, write {field}: [{{}}]");
+        Warning(FieldErrorKind.Ineffective, FieldPath.Child(path, field), rule.Position, effect, hint: $"to select {all}, write {field}: {allForm}");
     }
 
-    private void ValidateCidrRule(CidrRule rule, string path)
+    private void ValidateCidrRule(CidrRule rule, string path, PolicySection section)
     {
         var sources = new[] { rule.Cidr is not null, rule.CidrGroupRef is not null, rule.CidrGroupSelector is not null }.Count(b => b);
         if (sources == 0)
@@ -165,15 +180,13 @@ public sealed partial class PolicyValidator
 
         if (rule.CidrGroupRef is { } groupRef)
         {
-            Warning(FieldErrorKind.NotEnforced, FieldPath.Child(path, "cidrGroupRef"), groupRef.Position,
-                "CIDR groups are cluster objects that Membrane does not read; the reference selects no peers (fail closed)", groupRef.Text);
+            Unresolvable(section, FieldPath.Child(path, "cidrGroupRef"), groupRef.Position, "CIDR groups are cluster objects that Membrane does not read", groupRef.Text);
         }
 
         if (rule.CidrGroupSelector is { } groupSelector)
         {
             ValidateSelector(groupSelector, FieldPath.Child(path, "cidrGroupSelector"));
-            Warning(FieldErrorKind.NotEnforced, FieldPath.Child(path, "cidrGroupSelector"), groupSelector.Position,
-                "CIDR groups are cluster objects that Membrane does not read; the selector selects no peers (fail closed)");
+            Unresolvable(section, FieldPath.Child(path, "cidrGroupSelector"), groupSelector.Position, "CIDR groups are cluster objects that Membrane does not read");
         }
 
         if (rule.Cidr is not { } cidrText)

@@ -227,12 +227,12 @@ public sealed partial class PolicyValidator
 
         // Each of these asks for a proxy. Membrane has none, and enforcing only the port would let
         // through requests the author meant to filter, so the port rule allows nothing instead.
-        var proxyFeature = rules is not null ? "L7 rules" : portRule.Listener is not null ? "an Envoy listener" : !portRule.ServerNames.IsEmpty ? "TLS server names (SNI)"
-            : portRule.TerminatingTls is not null || portRule.OriginatingTls is not null ? "TLS interception" : null;
+        var proxyFeature = rules is not null ? "L7 rules are" : portRule.Listener is not null ? "a redirect to an Envoy listener is" : !portRule.ServerNames.IsEmpty ? "TLS server names (SNI) are"
+            : portRule.TerminatingTls is not null || portRule.OriginatingTls is not null ? "TLS interception is" : null;
         if (proxyFeature is not null && !section.IsDeny())
         {
             Warning(FieldErrorKind.NotEnforced, path, portRule.Position,
-                $"{proxyFeature} are not enforced: Membrane filters at L3/L4 only, so this port rule allows nothing (fail closed) and this traffic to {DescribePorts(portRule)} is denied");
+                $"{proxyFeature} not enforced: Membrane filters at L3/L4 only, so this port rule allows nothing (fail closed) and this traffic to {DescribePorts(portRule)} is denied");
         }
     }
 
@@ -302,7 +302,7 @@ public sealed partial class PolicyValidator
         {
             if (protocolValue.Text.StartsWith("ICMP", StringComparison.OrdinalIgnoreCase))
             {
-                Error(FieldErrorKind.NotSupported, FieldPath.Child(path, "protocol"), protocolValue.Position, "toPorts takes TCP, UDP, SCTP or ANY", protocolValue.Text,
+                Error(FieldErrorKind.NotSupported, FieldPath.Child(path, "protocol"), protocolValue.Position, "toPorts takes TCP, UDP, SCTP, ANY, VRRP or IGMP", protocolValue.Text,
                     "ICMP is written with icmps, in a rule of its own: icmps: [{fields: [{type: EchoRequest, family: IPv4}]}]");
             }
             else

@@ -42,7 +42,8 @@ public sealed record FieldError
                 FieldErrorKind.Required => "required value: ",
                 _ => "",
             };
-            return Hint is null ? lead + Detail : $"{lead}{Detail}; {Hint}";
+            // Cilium's own messages end in a full stop; do not print ".;" before a hint.
+            return Hint is null ? lead + Detail : $"{lead}{Detail.TrimEnd('.')}; {Hint}";
         }
     }
 

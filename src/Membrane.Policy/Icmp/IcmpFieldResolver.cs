@@ -92,7 +92,7 @@ public static class IcmpFieldResolver
             return info.Type;
         }
 
-        var familyName = family == IcmpFamily.IPv4 ? "ICMP (IPv4)" : "ICMPv6";
+        var familyName = FamilyName(family);
         if (IcmpTypes.FindByName(IcmpTypes.Other(family), type.Text) is { } other)
         {
             var otherName = other.Family == IcmpFamily.IPv6 ? "an ICMPv6" : "an ICMPv4";
@@ -102,7 +102,7 @@ public static class IcmpFieldResolver
             return null;
         }
 
-        errors.Add(Error(FieldErrorKind.NotSupported, typePath, type.Position, $"not a {familyName} type name", type.Text,
+        errors.Add(Error(FieldErrorKind.NotSupported, typePath, type.Position, $"not an {familyName} type name", type.Text,
             NameSuggester.DidYouMean(type.Text, IcmpTypes.NamesOf(family))));
         return null;
     }
@@ -142,7 +142,7 @@ public static class IcmpFieldResolver
         }
 
         // Name the type that does have this code, so the user sees what they mixed up.
-        var owner = IcmpTypes.All.FirstOrDefault(t => t.CodeNames.ContainsKey(text));
+        var owner = IcmpTypes.All.Where(t => t.CodeNames.ContainsKey(text)).OrderBy(t => t.Family == family ? 0 : 1).FirstOrDefault();
         var detail = owner switch
         {
             null => "not an ICMP code name; codes are numbers, ranges such as \"0-4\", or names of the destination-unreachable codes",

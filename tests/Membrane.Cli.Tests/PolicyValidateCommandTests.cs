@@ -1,0 +1,134 @@
+using System.Text.Json;
+using Membrane.Cli.Commands;
+
+namespace Membrane.Cli.Tests;
+
+public sealed class PolicyValidateCommandTests : IDisposable
+{
+    private const string Valid = """
+        apiVersion: cilium.io/v2
+        kind: CiliumNetworkPolicy
+        metadata: {name: ok}
+        spec:
+          endpointSelector: {}
+          ingress:
+          - fromEndpoints: [{}]
+            icmps: [{fields: [{type: EchoRequest}]}]
+        """;
+
+    private const string Invalid = """
+        apiVersion: cilium.io/v2
+        kind: CiliumNetworkPolicy
+        metadata: {name: bad}
+        spec:
+          endpointSelector: {}
+          ingress:
+          - fromEndpoints: [{}]
+            icmps: [{fields: [{type: NeighborSolicitation}]}]
+        """;
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("membrane-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Valid_files_exit_0_with_the_summary_line()
+    {
+        var file = Write("ok.yaml", Valid);
+        var (code, stdout, _) = Run("policy", "validate", file);
+
+        Assert.Equal(0, code);
+        Assert.Equal("1 policy in 1 file: 0 invalid", stdout.Trim());
+    }
+
+    [Fact]
+    public void Invalid_files_exit_1_with_compiler_style_errors()
+    {
+        Write("a/ok.yaml", Valid);
+        var bad = Write("a/b/bad.yaml", Invalid);
+        var (code, stdout, _) = Run("policy", "validate", Path.Combine(_dir, "a"));
+
+        Assert.Equal(1, code);
+        var lines = stdout.Trim().Split('\n');
+        Assert.Equal(
+            $"{bad}:8:30: error: spec.ingress[0].icmps[0].fields[0].type: invalid value \"NeighborSolicitation\": NeighborSolicitation is an ICMPv6 type (135); set family: IPv6",
+            lines[0]);
+        Assert.Equal("2 policies in 2 files: 1 invalid", lines[^1]);
+    }
+
+    [Fact]
+    public void Json_output_carries_the_same_findings()
+    {
+        var bad = Write("bad.yaml", Invalid);
+        var (code, stdout, _) = Run("policy", "validate", "-o", "json", bad);
+
+        Assert.Equal(1, code);
+        using var json = JsonDocument.Parse(stdout);
+        Assert.False(json.RootElement.GetProperty("valid").GetBoolean());
+        Assert.Equal(1, json.RootElement.GetProperty("summary").GetProperty("invalidPolicies").GetInt32());
+        var finding = json.RootElement.GetProperty("files")[0].GetProperty("policies")[0].GetProperty("findings")[0];
+        Assert.Equal("error", finding.GetProperty("severity").GetString());
+        Assert.Equal("Invalid", finding.GetProperty("kind").GetString());
+        Assert.Equal(8, finding.GetProperty("line").GetInt32());
+        Assert.Equal("spec.ingress[0].icmps[0].fields[0].type", finding.GetProperty("path").GetString());
+        Assert.Equal("NeighborSolicitation", finding.GetProperty("value").GetString());
+    }
+
+    [Fact]
+    public void Standard_input_is_read_for_a_dash()
+    {
+        var stdout = new StringWriter();
+        var code = PolicyValidateCommand.Execute(["-"], Output.OutputFormat.Text, lint: false, new StringReader(Invalid), stdout, new StringWriter());
+
+        Assert.Equal(1, code);
+        Assert.StartsWith("<stdin>:8:30: error:", stdout.ToString());
+    }
+
+    [Fact]
+    public void Lint_adds_warnings_but_keeps_exit_0()
+    {
+        var file = Write("lint.yaml", Valid);
+        var (code, stdout, _) = Run("policy", "validate", "--lint", file);
+
+        Assert.Equal(0, code);
+        Assert.Contains("warning: spec.ingress[0].icmps: allows ping (Echo Request) over IPv4 only", stdout);
+    }
+
+    [Theory]
+    [InlineData("policy", "validate")]
+    [InlineData("policy", "validate", "-o", "xml", "x.yaml")]
+    [InlineData("policy", "frobnicate")]
+    public void Usage_errors_exit_2(params string[] args)
+    {
+        var (code, _, stderr) = Run(args);
+        Assert.Equal(2, code);
+        Assert.Contains("membrane:", stderr);
+    }
+
+    [Fact]
+    public void A_missing_path_exits_2_and_names_it()
+    {
+        var missing = Path.Combine(_dir, "nope.yaml");
+        var (code, stdout, stderr) = Run("policy", "validate", missing);
+
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.Contains($"{missing}: no such file or directory", stderr);
+    }
+
+    private string Write(string name, string text)
+    {
+        var path = Path.Combine(_dir, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    private static (int Code, string Stdout, string Stderr) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = MembraneCommand.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+}
