@@ -59,7 +59,7 @@ internal static unsafe class BpfSyscall
     /// stops at a pending signal with EINTR (net/bpf/test_run.c <c>bpf_test_timer_continue</c>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool ShouldRetry(BpfCommand command, int errno) =>
+    internal static bool ShouldRetry(BpfCommand command, int errno) =>
         (command == BpfCommand.ProgLoad && errno == Errno.EAGAIN) ||
         (command == BpfCommand.ProgTestRun && errno == Errno.EINTR);
 

@@ -89,4 +89,15 @@ public sealed class ErrorAndParsingTests
         Assert.NotNull(ObjectName.Validate(name));
         Assert.Throws<ArgumentException>(() => BpfMap.Create(new MapSpec(name, MapType.Hash, 4, 4, 1)));
     }
+
+    [Theory]
+    [InlineData(BpfCommand.ProgLoad, Errno.EAGAIN, true)]      // a signal interrupted the verifier
+    [InlineData(BpfCommand.ProgTestRun, Errno.EINTR, true)]    // a signal interrupted the repeat loop
+    [InlineData(BpfCommand.ProgLoad, Errno.EINTR, false)]
+    [InlineData(BpfCommand.MapCreate, Errno.EAGAIN, false)]
+    [InlineData(BpfCommand.ProgLoad, Errno.EACCES, false)]
+    public void Choke_point_retries_only_interruptions(BpfCommand command, int errno, bool retried)
+    {
+        Assert.Equal(retried, BpfSyscall.ShouldRetry(command, errno));
+    }
 }
