@@ -21,20 +21,11 @@ public sealed class ToolkitExampleTests
     [Fact]
     public void Documentation_quotes_the_example_verbatim()
     {
-        var source = File.ReadAllText(Path.Combine(RepositoryRoot(), "tests/Membrane.Bpf.Tests/Docs/ToolkitExample.cs"));
-        var example = source[(source.IndexOf("// begin example\n", StringComparison.Ordinal) + "// begin example\n".Length)..source.IndexOf("// end example", StringComparison.Ordinal)];
-        var documentation = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs/bpf-toolkit.md"));
+        // Both files are copied next to the test binaries by the project file.
+        var source = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Docs", "ToolkitExample.cs"));
+        var begin = source.IndexOf("// begin example\n", StringComparison.Ordinal) + "// begin example\n".Length;
+        var example = source[begin..source.IndexOf("// end example", StringComparison.Ordinal)];
+        var documentation = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Docs", "bpf-toolkit.md"));
         Assert.Contains(example, documentation);
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Membrane.slnx")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new DirectoryNotFoundException("Membrane.slnx not found above the test binaries");
     }
 }
