@@ -151,7 +151,7 @@ public sealed class BpfProgram : IDisposable
             {
                 // Rejected without the walk in the log: load again asking for it, so the exception carries the reason.
                 level |= VerifierLogLevel.Branch | VerifierLogLevel.Statistics;
-                logSize = Math.Max(logSize, 1024 * 1024);
+                logSize = Math.Min(options.MaxLogSize, Math.Max(logSize, 1024 * 1024));
                 continue;
             }
 

@@ -58,6 +58,28 @@ public sealed class ProgramTests
     }
 
     [Fact]
+    public void A_log_that_never_fits_is_reported_as_truncated_with_the_hint()
+    {
+        Root.Require();
+        var body = Enumerable.Range(0, 300).Select(_ => AluOperation.Mov.Reg(R1, R1)).Append(Instruction.Exit()).ToArray();
+        var options = new ProgramLoadOptions { LogSize = 1024, MaxLogSize = 2048 };
+        var error = Assert.Throws<VerifierException>(() => BpfProgram.Load(new ProgramSpec("mbr_trunc", ProgramType.SchedCls, body), options: options));
+        Assert.True(error.LogTruncated);
+        Assert.Equal(Errno.ENOSPC, error.Errno);
+        Assert.Contains("retry with a larger log", error.Message);
+        Assert.InRange(error.Log.Length, 1000, 2048);
+    }
+
+    [Fact]
+    public void Loading_without_a_log_gives_no_statistics()
+    {
+        Root.Require();
+        using var program = BpfProgram.Load(Support.Programs.Returning("mbr_nolog", 0), options: new ProgramLoadOptions { LogLevel = VerifierLogLevel.None });
+        Assert.Null(program.Statistics);
+        Assert.Equal(string.Empty, program.VerifierLog);
+    }
+
+    [Fact]
     public void Test_run_returns_the_program_result_data_and_duration()
     {
         Root.Require();
