@@ -65,6 +65,8 @@ public class BpfException : Exception
     /// <summary>The usual cause of <paramref name="errno"/> from <paramref name="command"/>.</summary>
     public static string? HintFor(BpfCommand command, int errno) => (command, errno) switch
     {
+        (BpfCommand.ObjPin, Bpf.Errno.EPERM or Bpf.Errno.EINVAL) =>
+            "the path must be on a bpf file system (mount -t bpf bpf /sys/fs/bpf), and pinning needs root or CAP_BPF",
         (_, Bpf.Errno.EPERM) =>
             "bpf() needs root or CAP_BPF (plus CAP_NET_ADMIN for network programs and links); " +
             "on kernels before 5.11 RLIMIT_MEMLOCK may also be too low",
@@ -94,7 +96,6 @@ public class BpfException : Exception
         (BpfCommand.ObjPin, Bpf.Errno.EEXIST) => "something is already pinned at that path; unpin it first",
         (BpfCommand.ObjPin or BpfCommand.ObjGet, Bpf.Errno.ENOENT) =>
             "the path does not exist, or its directory is not on a bpf file system",
-        (BpfCommand.ObjPin, Bpf.Errno.EPERM or Bpf.Errno.EINVAL) => "the path must be on a bpf file system (mount -t bpf bpf /sys/fs/bpf)",
         (BpfCommand.MapUpdateElem, Bpf.Errno.EEXIST) => "the key exists and the update asked for NoExist",
         (BpfCommand.MapUpdateElem, Bpf.Errno.ENOENT) => "the key does not exist and the update asked for Exist",
         (_, Bpf.Errno.ENOTSUPP or Bpf.Errno.EOPNOTSUPP) => "this map or program type, or this kernel, does not support the operation",

@@ -219,6 +219,19 @@ public sealed class MapTests
         Assert.Equal(Errno.ENOENT, error.Errno);
     }
 
+    [Fact]
+    public void Pinning_outside_bpffs_is_refused_with_a_hint()
+    {
+        Root.Require();
+        using var map = BpfMap.Create(MapSpec.For<uint, uint>("mbr_nopin", MapType.Array, 1));
+        var path = $"/tmp/mbr-pin-{Guid.NewGuid():N}";
+        var error = Assert.Throws<MapException>(() => map.Pin(path));
+        Assert.False(File.Exists(path));
+        Assert.Equal(Errno.EPERM, error.Errno);
+        Assert.Contains("bpf file system", error.Message);
+        Assert.Null(map.PinnedPath);
+    }
+
     private static LpmTrieKey<uint> Prefix(string address, uint length) =>
         new(length, BinaryPrimitives.ReadUInt32LittleEndian(System.Net.IPAddress.Parse(address).GetAddressBytes()));
 
