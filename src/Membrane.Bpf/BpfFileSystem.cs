@@ -1,0 +1,123 @@
+using Membrane.Bpf.Interop;
+
+namespace Membrane.Bpf;
+
+/// <summary>
+/// The bpf file system, where maps, programs and links are pinned so that they outlive the process that made them.
+/// A pin is a file; removing the file (<see cref="Unpin"/>, or <c>rm</c>) drops that reference.
+/// </summary>
+public static class BpfFileSystem
+{
+    /// <summary>Where systemd and most tools mount bpffs.</summary>
+    public const string DefaultMountPoint = "/sys/fs/bpf";
+
+    private const string FileSystemType = "bpf";
+
+    private static readonly Lock MountLock = new();
+
+    /// <summary>Whether a bpf file system is mounted exactly at <paramref name="mountPoint"/> (per /proc/self/mounts).</summary>
+    public static bool IsMounted(string mountPoint = DefaultMountPoint)
+    {
+        var target = Path.TrimEndingDirectorySeparator(mountPoint);
+        foreach (var line in File.ReadLines("/proc/self/mounts"))
+        {
+            // Fields: source, mount point, type, options, dump, pass (fstab(5)); spaces in paths are octal-escaped.
+            var fields = line.Split(' ');
+            if (fields.Length >= 3 && fields[2] == FileSystemType && fields[1] == target)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Mounts bpffs at <paramref name="mountPoint"/> unless it is mounted there already, as <c>mount -t bpf bpf
+    /// /sys/fs/bpf</c> would. Needs CAP_SYS_ADMIN. The mount is private to nothing: it stays after the process ends,
+    /// which is the point of pinning.
+    /// </summary>
+    public static void EnsureMounted(string mountPoint = DefaultMountPoint)
+    {
+        lock (MountLock)
+        {
+            if (IsMounted(mountPoint))
+            {
+                return;
+            }
+
+            Directory.CreateDirectory(mountPoint);
+            // mode=0700: pins are as sensitive as the objects they keep alive; the kernel default is 0777 with sticky bit.
+            if (Interop.Interop.Mount(FileSystemType, mountPoint, FileSystemType, 0, "mode=0700") != 0)
+            {
+                var errno = Interop.Interop.LastErrno;
+                throw new IOException(
+                    $"mounting bpffs at {mountPoint} failed: {Errno.Name(errno)}. Hint: mounting needs root (CAP_SYS_ADMIN); " +
+                    $"or mount it yourself: mount -t bpf bpf {mountPoint}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Removes the pin at <paramref name="path"/>. The object lives on while any descriptor, other pin or attachment
+    /// still holds it. Returns false when nothing was pinned there.
+    /// </summary>
+    public static bool Unpin(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        File.Delete(path);
+        return true;
+    }
+
+    /// <summary>Pins <paramref name="descriptor"/> at <paramref name="path"/>, creating its directories and mounting
+    /// bpffs at the default place first when the path lies under it.</summary>
+    internal static unsafe int Pin(BpfFileDescriptor descriptor, string path)
+    {
+        PrepareDirectory(path);
+        var bytes = NulTerminated(path);
+        using var lease = descriptor.Acquire();
+        fixed (byte* pathname = bytes)
+        {
+            var attr = new ObjPinAttr { Pathname = (ulong)pathname, BpfFd = lease.Fd };
+            return BpfSyscall.Invoke(BpfCommand.ObjPin, ref attr);
+        }
+    }
+
+    /// <summary>Opens the object pinned at <paramref name="path"/>; returns the descriptor or the negated errno.</summary>
+    internal static unsafe int Open(string path)
+    {
+        var bytes = NulTerminated(path);
+        fixed (byte* pathname = bytes)
+        {
+            var attr = new ObjPinAttr { Pathname = (ulong)pathname };
+            return BpfSyscall.Invoke(BpfCommand.ObjGet, ref attr);
+        }
+    }
+
+    private static void PrepareDirectory(string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (full.StartsWith(DefaultMountPoint + "/", StringComparison.Ordinal))
+        {
+            EnsureMounted();
+        }
+
+        var directory = Path.GetDirectoryName(full);
+        if (directory is not null)
+        {
+            Directory.CreateDirectory(directory);
+        }
+    }
+
+    private static byte[] NulTerminated(string path)
+    {
+        var length = System.Text.Encoding.UTF8.GetByteCount(path);
+        var bytes = new byte[length + 1];
+        System.Text.Encoding.UTF8.GetBytes(path, bytes);
+        return bytes;
+    }
+}

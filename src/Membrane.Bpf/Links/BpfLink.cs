@@ -1,0 +1,76 @@
+using Membrane.Bpf.Interop;
+
+namespace Membrane.Bpf.Links;
+
+/// <summary>
+/// An attachment of a program to a hook, owning the link's descriptor. Closing the last descriptor detaches the
+/// program unless the link is pinned: a pin on bpffs keeps the attachment after the process exits, until the pin is
+/// removed (<see cref="Unpin"/>, <see cref="BpfFileSystem.Unpin"/> or <c>rm</c>) and no descriptor remains, or until
+/// <see cref="Detach"/>.
+/// </summary>
+public sealed class BpfLink : IDisposable
+{
+    internal BpfLink(BpfFileDescriptor handle, string description, string? pinnedPath)
+    {
+        Handle = handle;
+        Description = description;
+        PinnedPath = pinnedPath;
+    }
+
+    public BpfFileDescriptor Handle { get; }
+
+    /// <summary>What the link attaches, for messages: e.g. <c>tcx ingress ifindex 4 (program 'drop')</c>.</summary>
+    public string Description { get; }
+
+    /// <summary>Where this link is pinned, if this object pinned or opened it.</summary>
+    public string? PinnedPath { get; private set; }
+
+    /// <summary>Opens the link pinned at <paramref name="path"/>.</summary>
+    public static BpfLink OpenPinned(string path)
+    {
+        var fd = BpfFileSystem.Open(path);
+        return fd >= 0
+            ? new BpfLink(new BpfFileDescriptor(fd), $"pinned at {path}", path)
+            : throw new BpfLinkException($"pinned at {path}", "open pinned", BpfCommand.ObjGet, -fd);
+    }
+
+    /// <summary>Pins the link at <paramref name="path"/> on bpffs so that the attachment outlives this process.</summary>
+    public void Pin(string path)
+    {
+        var result = BpfFileSystem.Pin(Handle, path);
+        if (result < 0)
+        {
+            throw new BpfLinkException(Description, $"pin at {path}", BpfCommand.ObjPin, -result);
+        }
+
+        PinnedPath = path;
+    }
+
+    /// <summary>Removes this link's pin. The program stays attached while this handle (or another descriptor) is open.</summary>
+    public void Unpin()
+    {
+        if (PinnedPath is { } path)
+        {
+            BpfFileSystem.Unpin(path);
+            PinnedPath = null;
+        }
+    }
+
+    /// <summary>Detaches the program now (BPF_LINK_DETACH, Linux 5.9), whatever pins or descriptors remain; the link
+    /// object stays, defunct, until they are gone.</summary>
+    public void Detach()
+    {
+        using var lease = Handle.Acquire();
+        var attr = new LinkDetachAttr { LinkFd = lease.Fd };
+        var result = BpfSyscall.Invoke(BpfCommand.LinkDetach, ref attr);
+        if (result < 0)
+        {
+            throw new BpfLinkException(Description, "detach", BpfCommand.LinkDetach, -result);
+        }
+    }
+
+    /// <summary>Closes this descriptor; an unpinned link with no other descriptor detaches.</summary>
+    public void Dispose() => Handle.Dispose();
+
+    public override string ToString() => $"link {Description}";
+}
