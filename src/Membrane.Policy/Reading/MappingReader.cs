@@ -177,8 +177,10 @@ internal sealed class MappingReader
     private SourceNode? Take(string key, out string path)
     {
         _known.Add(key);
-        path = FieldPath.Child(Path, key);
         var index = Find(key, report: true);
+
+        // Most fields a binder asks for are absent; build the path only for those present.
+        path = index is null ? "" : FieldPath.Child(Path, key);
         return index is { } i ? _mapping.Entries[i].Value : null;
     }
 
