@@ -88,7 +88,7 @@ public static class PolicyLinter
             return;
         }
 
-        var (verb, _) = section.IsIngress() ? ("from", 0) : ("to", 0);
+        var verb = section.IsIngress() ? "from" : "to";
         findings.Warning(FieldErrorKind.Lint, FieldPath.Child(path, "icmps"), rule.Icmps[0].Position,
             $"allows ping (Echo Request) over IPv4 only; the peers are reachable over IPv6 too, where ping {verb} them stays denied",
             hint: "add {type: EchoRequest, family: IPv6} if IPv6 ping should work");

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Membrane.Policy.Diagnostics;
 using Membrane.Policy.Model;
 using Membrane.Policy.Source;
@@ -299,8 +298,32 @@ internal sealed class MappingReader
 
     internal static PolicyList<Scalar> ScalarListOf(SourceNode node, string path, DiagnosticBag diagnostics)
     {
-        var boxed = ListOf(node, path, diagnostics, (item, itemPath) => ScalarOf(item, itemPath, diagnostics) is { } s ? new StrongBox<Scalar>(s) : null);
-        return PolicyList.From(boxed.Select(b => b.Value));
+        if (node is SourceScalar { IsNull: true })
+        {
+            return [];
+        }
+
+        if (node is not SourceSequence sequence)
+        {
+            diagnostics.Error(FieldErrorKind.Invalid, path, node.Position, $"must be a list, found {node.ShapeName}");
+            return [];
+        }
+
+        var items = new List<Scalar>(sequence.Items.Count);
+        for (var i = 0; i < sequence.Items.Count; i++)
+        {
+            var item = sequence.Items[i];
+            if (item is SourceScalar { IsNull: true })
+            {
+                diagnostics.Error(FieldErrorKind.Invalid, FieldPath.Index(path, i), item.Position, "an empty list item; remove it or give it a value");
+            }
+            else if (ScalarOf(item, FieldPath.Index(path, i), diagnostics) is { } scalar)
+            {
+                items.Add(scalar);
+            }
+        }
+
+        return PolicyList.From(items);
     }
 
     internal static Scalar ToScalar(SourceScalar scalar) => new(scalar.Text, scalar.Kind, scalar.Position);
