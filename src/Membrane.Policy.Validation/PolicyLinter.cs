@@ -32,7 +32,8 @@ public static class PolicyLinter
 
     private static void LintSection(PolicyList<PeerRule> rules, string path, PolicySection section, DiagnosticBag findings)
     {
-        var resolved = rules.Select(r => ResolveIcmp(r)).ToList();
+        // Each ICMP field is resolved once here and shared by every check below.
+        var resolved = rules.Select((r, i) => ResolveIcmp(r, FieldPath.Index(path, i))).ToList();
         var warnedPeers = new List<PeerRule>();
         for (var i = 0; i < rules.Count; i++)
         {
@@ -44,13 +45,13 @@ public static class PolicyLinter
                 LintIPv4OnlyEcho(rules, resolved, i, rulePath, section, findings);
             }
 
-            LintDuplicates(rule, rulePath, findings);
-            LintUndefinedCodes(rule, rulePath, findings);
+            LintDuplicates(rule, resolved[i], rulePath, findings);
+            LintUndefinedCodes(resolved[i], findings);
         }
     }
 
     /// <summary>"Ping broke when I added a port rule": toPorts allows no ICMP from the same peers.</summary>
-    private static void LintPortsWithoutIcmp(PolicyList<PeerRule> rules, List<List<IcmpMatch>> resolved, int index, string path, PolicySection section,
+    private static void LintPortsWithoutIcmp(PolicyList<PeerRule> rules, List<List<ResolvedField>> resolved, int index, string path, PolicySection section,
         List<PeerRule> warnedPeers, DiagnosticBag findings)
     {
         var rule = rules[index];
@@ -73,10 +74,10 @@ public static class PolicyLinter
     }
 
     /// <summary>Echo allowed over IPv4 only, while the peers are also reachable over IPv6.</summary>
-    private static void LintIPv4OnlyEcho(PolicyList<PeerRule> rules, List<List<IcmpMatch>> resolved, int index, string path, PolicySection section, DiagnosticBag findings)
+    private static void LintIPv4OnlyEcho(PolicyList<PeerRule> rules, List<List<ResolvedField>> resolved, int index, string path, PolicySection section, DiagnosticBag findings)
     {
         var rule = rules[index];
-        var v4Echo = resolved[index].FirstOrDefault(m => m.Family == IcmpFamily.IPv4 && m.Type == 8);
+        var v4Echo = resolved[index].FirstOrDefault(f => f.Match is { Family: IcmpFamily.IPv4, Type: 8 });
         if (v4Echo is null || !ReachableOverIPv6(rule))
         {
             return;
@@ -94,25 +95,15 @@ public static class PolicyLinter
             hint: "add {type: EchoRequest, family: IPv6} if IPv6 ping should work");
     }
 
-    private static void LintDuplicates(PeerRule rule, string path, DiagnosticBag findings)
+    private static void LintDuplicates(PeerRule rule, List<ResolvedField> fields, string path, DiagnosticBag findings)
     {
         var seen = new Dictionary<string, string>();
-        for (var i = 0; i < rule.Icmps.Count; i++)
+        foreach (var (field, fieldPath, match) in fields)
         {
-            for (var j = 0; j < rule.Icmps[i].Fields.Count; j++)
+            var key = match.ToString();
+            if (!seen.TryAdd(key, fieldPath))
             {
-                var field = rule.Icmps[i].Fields[j];
-                var fieldPath = FieldPath.Index(FieldPath.Child(FieldPath.Index(FieldPath.Child(path, "icmps"), i), "fields"), j);
-                if (IcmpFieldResolver.Resolve(field, fieldPath, new List<FieldError>()) is not { } match)
-                {
-                    continue;
-                }
-
-                var key = match.ToString();
-                if (!seen.TryAdd(key, fieldPath))
-                {
-                    findings.Warning(FieldErrorKind.Lint, fieldPath, field.Position, $"the same ICMP field as {seen[key]} ({key}); one of them can go");
-                }
+                findings.Warning(FieldErrorKind.Lint, fieldPath, field.Position, $"the same ICMP field as {seen[key]} ({key}); one of them can go");
             }
         }
 
@@ -133,58 +124,56 @@ public static class PolicyLinter
         }
     }
 
-    private static void LintUndefinedCodes(PeerRule rule, string path, DiagnosticBag findings)
+    private static void LintUndefinedCodes(List<ResolvedField> fields, DiagnosticBag findings)
     {
+        foreach (var (field, fieldPath, match) in fields)
+        {
+            if (match.AllCodes || IcmpTypes.Find(match.Family, match.Type) is not { } info)
+            {
+                continue;
+            }
+
+            for (var k = 0; k < match.Codes.Length; k++)
+            {
+                var range = match.Codes[k];
+                var defined = Enumerable.Range(range.Low, range.High - range.Low + 1).Any(c => info.DefinesCode((byte)c));
+                if (!defined)
+                {
+                    var codePath = match.Codes.Length == 1 ? FieldPath.Child(fieldPath, "code") : FieldPath.Index(FieldPath.Child(fieldPath, "code"), k);
+                    var only = info.DefinedCodes.Count == 1 && info.DefinedCodes[0].Low == info.DefinedCodes[0].High ? "" : "s";
+                    findings.Warning(FieldErrorKind.Lint, codePath, field.Codes[k].Position,
+                        $"{info.Display} defines code{only} {string.Join(", ", info.DefinedCodes)} only, so code {range} never matches", range.ToString());
+                }
+            }
+        }
+    }
+
+    /// <summary>The rule's ICMP fields that resolve; invalid ones are validation's to report, not lint's.</summary>
+    private static List<ResolvedField> ResolveIcmp(PeerRule rule, string path)
+    {
+        var fields = new List<ResolvedField>();
+        var ignored = new List<FieldError>();
         for (var i = 0; i < rule.Icmps.Count; i++)
         {
             for (var j = 0; j < rule.Icmps[i].Fields.Count; j++)
             {
                 var field = rule.Icmps[i].Fields[j];
                 var fieldPath = FieldPath.Index(FieldPath.Child(FieldPath.Index(FieldPath.Child(path, "icmps"), i), "fields"), j);
-                if (IcmpFieldResolver.Resolve(field, fieldPath, new List<FieldError>()) is not { AllCodes: false } match
-                    || IcmpTypes.Find(match.Family, match.Type) is not { } info)
+                if (IcmpFieldResolver.Resolve(field, fieldPath, ignored) is { } match)
                 {
-                    continue;
-                }
-
-                for (var k = 0; k < match.Codes.Length; k++)
-                {
-                    var range = match.Codes[k];
-                    var defined = Enumerable.Range(range.Low, range.High - range.Low + 1).Any(c => info.DefinesCode((byte)c));
-                    if (!defined)
-                    {
-                        var codePath = match.Codes.Length == 1 ? FieldPath.Child(fieldPath, "code") : FieldPath.Index(FieldPath.Child(fieldPath, "code"), k);
-                        findings.Warning(FieldErrorKind.Lint, codePath, field.Codes[k].Position,
-                            $"{info.Display} defines code{(info.DefinedCodes.Count == 1 && info.DefinedCodes[0].Low == info.DefinedCodes[0].High ? "" : "s")} {string.Join(", ", info.DefinedCodes)} only, so code {range} never matches",
-                            range.ToString());
-                    }
-                }
-            }
-        }
-    }
-
-    private static List<IcmpMatch> ResolveIcmp(PeerRule rule)
-    {
-        var matches = new List<IcmpMatch>();
-        foreach (var icmp in rule.Icmps)
-        {
-            foreach (var field in icmp.Fields)
-            {
-                if (IcmpFieldResolver.Resolve(field, "", new List<FieldError>()) is { } match)
-                {
-                    matches.Add(match);
+                    fields.Add(new ResolvedField(field, fieldPath, match));
                 }
             }
         }
 
-        return matches;
+        return fields;
     }
 
     /// <summary>
     /// Whether some rule of the section allows ICMP matching <paramref name="wanted"/> to these
     /// peers: an L3-only rule (every protocol) or an icmps rule with the same or no peers.
     /// </summary>
-    private static bool AllowsIcmp(PolicyList<PeerRule> rules, List<List<IcmpMatch>> resolved, PeerRule peers, Func<IcmpMatch, bool> wanted)
+    private static bool AllowsIcmp(PolicyList<PeerRule> rules, List<List<ResolvedField>> resolved, PeerRule peers, Func<IcmpMatch, bool> wanted)
     {
         for (var i = 0; i < rules.Count; i++)
         {
@@ -196,7 +185,7 @@ public static class PolicyLinter
             }
 
             var l3Only = candidate.HasPeers && candidate.ToPorts.IsEmpty && candidate.Icmps.IsEmpty;
-            if (l3Only || resolved[i].Any(wanted))
+            if (l3Only || resolved[i].Any(f => wanted(f.Match)))
             {
                 return true;
             }
@@ -229,4 +218,6 @@ public static class PolicyLinter
 
         return true;
     }
+
+    private sealed record ResolvedField(IcmpField Field, string Path, IcmpMatch Match);
 }

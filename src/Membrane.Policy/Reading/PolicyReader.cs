@@ -198,6 +198,11 @@ public static class PolicyReader
         return policy;
     }
 
+    /// <summary>
+    /// A mapping without a kind is a bare rule when it has rule fields and no object fields; with
+    /// apiVersion or metadata it is an object that forgot its kind, which is an error.
+    /// </summary>
     private static bool IsBareRule(SourceMapping mapping) =>
-        mapping.Entries.Any(e => e.Key.Text is "endpointSelector" or "nodeSelector" or "ingress" or "egress" or "ingressDeny" or "egressDeny");
+        mapping.Entries.Any(e => e.Key.Text is "endpointSelector" or "nodeSelector" or "ingress" or "egress" or "ingressDeny" or "egressDeny")
+        && !mapping.Entries.Any(e => e.Key.Text is "apiVersion" or "metadata" or "spec");
 }

@@ -15,13 +15,14 @@ public static partial class YamlSourceReader
     {
         var parser = new Parser(new StringReader(text));
         var documents = new List<SourceNode>();
+        var last = new SourcePosition(file, 1, 1);
         try
         {
             parser.Consume<StreamStart>();
             while (parser.TryConsume<DocumentStart>(out _))
             {
                 var anchors = new Dictionary<string, SourceNode>(StringComparer.Ordinal);
-                var root = ReadNode(parser, file, anchors);
+                var root = ReadNode(parser, file, anchors, ref last);
                 parser.Consume<DocumentEnd>();
 
                 // An empty document (a lone "---", or a file of comments) holds nothing to read.
@@ -43,18 +44,18 @@ public static partial class YamlSourceReader
         catch (InvalidOperationException e)
         {
             // YamlDotNet's scanner throws this (not a YamlException) on some malformed input; the
-            // file is still just malformed, so report it as such, after the last node read.
-            var position = documents.Count > 0 ? documents[^1].Position : new SourcePosition(file, 1, 1);
-            throw new SourceSyntaxException(position with { File = file }, "YAML syntax error: the file is not well-formed YAML", e);
+            // file is still just malformed, so report it as such, at the last node the parser began.
+            throw new SourceSyntaxException(last, "YAML syntax error: the file is not well-formed YAML after this point", e);
         }
 
         return documents;
     }
 
-    private static SourceNode ReadNode(IParser parser, string file, Dictionary<string, SourceNode> anchors)
+    private static SourceNode ReadNode(IParser parser, string file, Dictionary<string, SourceNode> anchors, ref SourcePosition last)
     {
         var start = parser.Current ?? throw new InvalidOperationException("YAML parser ended inside a node");
         var position = new SourcePosition(file, (int)start.Start.Line, (int)start.Start.Column);
+        last = position;
         SourceNode node;
         string? anchor = null;
         switch (start)
@@ -80,7 +81,7 @@ public static partial class YamlSourceReader
                 var items = new List<SourceNode>();
                 while (!parser.TryConsume<SequenceEnd>(out _))
                 {
-                    items.Add(ReadNode(parser, file, anchors));
+                    items.Add(ReadNode(parser, file, anchors, ref last));
                 }
 
                 node = new SourceSequence(position, items);
@@ -92,8 +93,8 @@ public static partial class YamlSourceReader
                 var entries = new List<SourceEntry>();
                 while (!parser.TryConsume<MappingEnd>(out _))
                 {
-                    var key = ReadNode(parser, file, anchors);
-                    var value = ReadNode(parser, file, anchors);
+                    var key = ReadNode(parser, file, anchors, ref last);
+                    var value = ReadNode(parser, file, anchors, ref last);
                     if (key is not SourceScalar scalarKey)
                     {
                         throw new SourceSyntaxException(key.Position, "a mapping key must be a plain value, not a list or an object");

@@ -130,7 +130,7 @@ public sealed class PolicyReaderTests
     [Theory]
     [InlineData("y.yaml", "a: 1\nspec: [unclosed\n", 3)]
     [InlineData("j.json", "{\n\"spec\": }", 2)]
-    [InlineData("t.yaml", "a:\n  b: [1, 2\n  c: 3\n", 1)]
+    [InlineData("t.yaml", "a:\n  b: [1, 2\n  c: 3\n", 2)]
     [InlineData("u.yaml", "a: b\n- c\n", 2)]
     public void Syntax_errors_name_the_line(string file, string text, int line)
     {
@@ -166,5 +166,14 @@ public sealed class PolicyReaderTests
         var fields = ((CiliumPolicy)PolicyReader.Read("c.json", text).Policies[0].Document).Spec!.Ingress[0].Icmps[0].Fields;
         Assert.Equal(["4"], fields[0].Codes.Select(c => c.Text));
         Assert.Equal(["0", "2-3"], fields[1].Codes.Select(c => c.Text));
+    }
+
+    [Fact]
+    public void An_object_without_kind_is_an_error_not_a_bare_rule()
+    {
+        var result = PolicyReader.Read("nokind.yaml", "apiVersion: cilium.io/v2\nmetadata: {name: a}\nspec:\n  endpointSelector: {}\n");
+        Assert.Empty(result.Policies);
+        var error = Assert.Single(result.FileFindings);
+        Assert.Equal((FieldErrorKind.Required, "kind"), (error.Kind, error.Path));
     }
 }
