@@ -229,11 +229,7 @@ internal static class CiliumRuleBinder
         })),
         Dns = r.ObjectList("dns", BindFqdn),
         L7Proto = r.Scalar("l7proto"),
-        L7 = r.List("l7", (node, path) => MappingReader.ObjectOf(node, path, r.Diagnostics, m => new L7Rule
-        {
-            Position = m.Position,
-            Entries = m.TakeAll(),
-        })),
+        L7 = r.ObjectList("l7", m => new L7Rule { Position = m.Position, Entries = m.TakeAll() }),
     });
 
     private static TlsContext BindTls(MappingReader r) => r.Finish(new TlsContext

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Membrane.Policy.Diagnostics;
 using Membrane.Policy.Model;
 using Membrane.Policy.Source;
@@ -15,17 +16,25 @@ internal sealed class MappingReader
     private readonly SourceMapping _mapping;
     private readonly DiagnosticBag _diagnostics;
     private readonly bool[] _consumed;
-    private readonly List<string> _known = [];
+    private readonly List<string> _known = new(16);
+    private readonly PathRef _pathRef;
+    private string? _path;
 
     public MappingReader(SourceMapping mapping, string path, DiagnosticBag diagnostics)
+        : this(mapping, PathRef.Of(path), diagnostics)
+    {
+    }
+
+    private MappingReader(SourceMapping mapping, PathRef path, DiagnosticBag diagnostics)
     {
         _mapping = mapping;
-        Path = path;
+        _pathRef = path;
         _diagnostics = diagnostics;
         _consumed = new bool[mapping.Entries.Count];
     }
 
-    public string Path { get; }
+    /// <summary>This mapping's field path, built on first use.</summary>
+    public string Path => _path ??= _pathRef.ToString();
 
     public SourcePosition Position => _mapping.Position;
 
@@ -36,7 +45,7 @@ internal sealed class MappingReader
     /// <summary>A scalar field; null when absent or written as null.</summary>
     public Scalar? Scalar(string key)
     {
-        var node = Take(key, out var path);
+        var node = Take(key, out PathRef path);
         return node is null ? null : ScalarOf(node, path, _diagnostics);
     }
 
@@ -44,32 +53,28 @@ internal sealed class MappingReader
     public T? Object<T>(string key, Func<MappingReader, T> bind)
         where T : class
     {
-        var node = Take(key, out var path);
+        var node = Take(key, out PathRef path);
         return node is null ? null : ObjectOf(node, path, _diagnostics, bind);
-    }
-
-    /// <summary>A list field. Written as null or <c>[]</c> it is present but empty.</summary>
-    public PolicyList<T> List<T>(string key, Func<SourceNode, string, T?> bindItem)
-    {
-        var node = Take(key, out var path);
-        return node is null ? default : ListOf(node, path, _diagnostics, bindItem);
     }
 
     public PolicyList<Scalar> ScalarList(string key)
     {
-        var node = Take(key, out var path);
+        var node = Take(key, out PathRef path);
         return node is null ? default : ScalarListOf(node, path, _diagnostics);
     }
 
-    /// <summary>A list of objects, each bound by <paramref name="bind"/>.</summary>
+    /// <summary>A list of objects, each bound by <paramref name="bind"/>. Null or <c>[]</c> is present but empty.</summary>
     public PolicyList<T> ObjectList<T>(string key, Func<MappingReader, T> bind)
-        where T : class =>
-        List(key, (node, path) => ObjectOf(node, path, _diagnostics, bind));
+        where T : class
+    {
+        var node = Take(key, out PathRef path);
+        return node is null ? default : ObjectListOf(node, path, _diagnostics, bind);
+    }
 
     /// <summary>A string-to-string map such as <c>matchLabels</c>, in the order written.</summary>
     public PolicyList<KeyValue> Map(string key)
     {
-        var node = Take(key, out var path);
+        var node = Take(key, out PathRef path);
         if (node is null)
         {
             return default;
@@ -82,39 +87,17 @@ internal sealed class MappingReader
 
         if (node is not SourceMapping mapping)
         {
-            _diagnostics.Error(FieldErrorKind.Invalid, path, node.Position, $"must be an object of string values, found {node.ShapeName}");
+            _diagnostics.Error(FieldErrorKind.Invalid, path.ToString(), node.Position, $"must be an object of string values, found {node.ShapeName}");
             return [];
         }
 
-        var items = new List<KeyValue>(mapping.Entries.Count);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (entryKey, entryValue) in mapping.Entries)
-        {
-            var entryPath = FieldPath.Child(path, entryKey.Text);
-            if (!seen.Add(entryKey.Text))
-            {
-                _diagnostics.Error(FieldErrorKind.Duplicate, entryPath, entryKey.Position, "the key is given twice; only one value can hold", entryKey.Text);
-                continue;
-            }
-
-            if (ScalarOf(entryValue, entryPath, _diagnostics) is { } value)
-            {
-                items.Add(new KeyValue(ToScalar(entryKey), value) { Position = entryKey.Position });
-            }
-            else
-            {
-                // A key with no value (role:) is the empty string to Kubernetes.
-                items.Add(new KeyValue(ToScalar(entryKey), new Scalar("", ScalarKind.String, entryValue.Position)) { Position = entryKey.Position });
-            }
-        }
-
-        return PolicyList.From(items);
+        return KeyValuesOf(mapping, path, _diagnostics, consumed: null);
     }
 
     /// <summary>A field that takes one value or a list of values; the model always holds a list.</summary>
     public PolicyList<Scalar> ScalarOrList(string key)
     {
-        var node = Take(key, out var path);
+        var node = Take(key, out PathRef path);
         return node switch
         {
             null => default,
@@ -125,19 +108,7 @@ internal sealed class MappingReader
     }
 
     /// <summary>Every entry of a free-form string map (a generic L7 rule), all keys accepted.</summary>
-    public PolicyList<KeyValue> TakeAll()
-    {
-        var items = new List<KeyValue>(_mapping.Entries.Count);
-        for (var i = 0; i < _mapping.Entries.Count; i++)
-        {
-            var (key, value) = _mapping.Entries[i];
-            _consumed[i] = true;
-            var scalar = ScalarOf(value, FieldPath.Child(Path, key.Text), _diagnostics) ?? new Scalar("", ScalarKind.String, value.Position);
-            items.Add(new KeyValue(ToScalar(key), scalar) { Position = key.Position });
-        }
-
-        return PolicyList.From(items);
-    }
+    public PolicyList<KeyValue> TakeAll() => KeyValuesOf(_mapping, _pathRef, _diagnostics, _consumed);
 
     /// <summary>Accepts keys that are valid but carry nothing policy needs (metadata.uid, status).</summary>
     public void Ignore(params string[] keys)
@@ -173,13 +144,11 @@ internal sealed class MappingReader
         return value;
     }
 
-    private SourceNode? Take(string key, out string path)
+    private SourceNode? Take(string key, out PathRef path)
     {
         _known.Add(key);
         var index = Find(key, report: true);
-
-        // Most fields a binder asks for are absent; build the path only for those present.
-        path = index is null ? "" : FieldPath.Child(Path, key);
+        path = PathRef.In(this, key);
         return index is { } i ? _mapping.Entries[i].Value : null;
     }
 
@@ -238,7 +207,7 @@ internal sealed class MappingReader
         return null;
     }
 
-    internal static Scalar? ScalarOf(SourceNode node, string path, DiagnosticBag diagnostics)
+    internal static Scalar? ScalarOf(SourceNode node, PathRef path, DiagnosticBag diagnostics)
     {
         switch (node)
         {
@@ -247,12 +216,12 @@ internal sealed class MappingReader
             case SourceScalar scalar:
                 return ToScalar(scalar);
             default:
-                diagnostics.Error(FieldErrorKind.Invalid, path, node.Position, $"must be a single value, found {node.ShapeName}");
+                diagnostics.Error(FieldErrorKind.Invalid, path.ToString(), node.Position, $"must be a single value, found {node.ShapeName}");
                 return null;
         }
     }
 
-    internal static T? ObjectOf<T>(SourceNode node, string path, DiagnosticBag diagnostics, Func<MappingReader, T> bind)
+    internal static T? ObjectOf<T>(SourceNode node, PathRef path, DiagnosticBag diagnostics, Func<MappingReader, T> bind)
         where T : class
     {
         switch (node)
@@ -262,69 +231,127 @@ internal sealed class MappingReader
             case SourceMapping mapping:
                 return bind(new MappingReader(mapping, path, diagnostics));
             default:
-                diagnostics.Error(FieldErrorKind.Invalid, path, node.Position, $"must be an object, found {node.ShapeName}");
+                diagnostics.Error(FieldErrorKind.Invalid, path.ToString(), node.Position, $"must be an object, found {node.ShapeName}");
                 return null;
         }
     }
 
-    internal static PolicyList<T> ListOf<T>(SourceNode node, string path, DiagnosticBag diagnostics, Func<SourceNode, string, T?> bindItem)
+    internal static PolicyList<T> ObjectListOf<T>(SourceNode node, PathRef path, DiagnosticBag diagnostics, Func<MappingReader, T> bind)
+        where T : class
     {
-        switch (node)
-        {
-            case SourceScalar { IsNull: true }:
-                return [];
-            case SourceSequence sequence:
-                var items = new List<T>(sequence.Items.Count);
-                for (var i = 0; i < sequence.Items.Count; i++)
-                {
-                    if (sequence.Items[i] is SourceScalar { IsNull: true, Text: "" or "~" or "null" } empty)
-                    {
-                        diagnostics.Error(FieldErrorKind.Invalid, FieldPath.Index(path, i), empty.Position, "an empty list item; remove it or give it a value");
-                        continue;
-                    }
-
-                    if (bindItem(sequence.Items[i], FieldPath.Index(path, i)) is { } item)
-                    {
-                        items.Add(item);
-                    }
-                }
-
-                return PolicyList.From(items);
-            default:
-                diagnostics.Error(FieldErrorKind.Invalid, path, node.Position, $"must be a list, found {node.ShapeName}");
-                return [];
-        }
-    }
-
-    internal static PolicyList<Scalar> ScalarListOf(SourceNode node, string path, DiagnosticBag diagnostics)
-    {
-        if (node is SourceScalar { IsNull: true })
+        if (ItemsOf(node, path, diagnostics) is not { } sequence)
         {
             return [];
         }
 
-        if (node is not SourceSequence sequence)
-        {
-            diagnostics.Error(FieldErrorKind.Invalid, path, node.Position, $"must be a list, found {node.ShapeName}");
-            return [];
-        }
-
-        var items = new List<Scalar>(sequence.Items.Count);
+        var items = ImmutableArray.CreateBuilder<T>(sequence.Items.Count);
         for (var i = 0; i < sequence.Items.Count; i++)
         {
-            var item = sequence.Items[i];
-            if (item is SourceScalar { IsNull: true })
+            if (!IsEmptyItem(sequence.Items[i], path.Item(i), diagnostics) && ObjectOf(sequence.Items[i], path.Item(i), diagnostics, bind) is { } item)
             {
-                diagnostics.Error(FieldErrorKind.Invalid, FieldPath.Index(path, i), item.Position, "an empty list item; remove it or give it a value");
+                items.Add(item);
             }
-            else if (ScalarOf(item, FieldPath.Index(path, i), diagnostics) is { } scalar)
+        }
+
+        return new PolicyList<T>(items.DrainToImmutable());
+    }
+
+    internal static PolicyList<Scalar> ScalarListOf(SourceNode node, PathRef path, DiagnosticBag diagnostics)
+    {
+        if (ItemsOf(node, path, diagnostics) is not { } sequence)
+        {
+            return [];
+        }
+
+        var items = ImmutableArray.CreateBuilder<Scalar>(sequence.Items.Count);
+        for (var i = 0; i < sequence.Items.Count; i++)
+        {
+            if (!IsEmptyItem(sequence.Items[i], path.Item(i), diagnostics) && ScalarOf(sequence.Items[i], path.Item(i), diagnostics) is { } scalar)
             {
                 items.Add(scalar);
             }
         }
 
-        return PolicyList.From(items);
+        return new PolicyList<Scalar>(items.DrainToImmutable());
     }
 
     internal static Scalar ToScalar(SourceScalar scalar) => new(scalar.Text, scalar.Kind, scalar.Position);
+
+    /// <summary>A string map's entries in the order written; a repeated key is reported, not kept.</summary>
+    private static PolicyList<KeyValue> KeyValuesOf(SourceMapping mapping, PathRef path, DiagnosticBag diagnostics, bool[]? consumed)
+    {
+        var items = ImmutableArray.CreateBuilder<KeyValue>(mapping.Entries.Count);
+        for (var i = 0; i < mapping.Entries.Count; i++)
+        {
+            var (key, value) = mapping.Entries[i];
+            if (consumed is not null)
+            {
+                consumed[i] = true;
+            }
+
+            if (IndexOfKey(mapping, key.Text) < i)
+            {
+                diagnostics.Error(FieldErrorKind.Duplicate, FieldPath.Child(path.ToString(), key.Text), key.Position, "the key is given twice; only one value can hold", key.Text);
+                continue;
+            }
+
+            Scalar text;
+            switch (value)
+            {
+                case SourceScalar { IsNull: true }:
+                    // A key with no value (role:) is the empty string to Kubernetes.
+                    text = new Scalar("", ScalarKind.String, value.Position);
+                    break;
+                case SourceScalar scalar:
+                    text = ToScalar(scalar);
+                    break;
+                default:
+                    diagnostics.Error(FieldErrorKind.Invalid, FieldPath.Child(path.ToString(), key.Text), value.Position, $"must be a single value, found {value.ShapeName}");
+                    continue;
+            }
+
+            items.Add(new KeyValue(ToScalar(key), text) { Position = key.Position });
+        }
+
+        return new PolicyList<KeyValue>(items.DrainToImmutable());
+    }
+
+    private static int IndexOfKey(SourceMapping mapping, string key)
+    {
+        for (var i = 0; i < mapping.Entries.Count; i++)
+        {
+            if (mapping.Entries[i].Key.Text == key)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>The sequence of a list field; null (after reporting) when it is not a list.</summary>
+    private static SourceSequence? ItemsOf(SourceNode node, PathRef path, DiagnosticBag diagnostics)
+    {
+        switch (node)
+        {
+            case SourceSequence sequence:
+                return sequence;
+            case SourceScalar { IsNull: true }:
+                return null;
+            default:
+                diagnostics.Error(FieldErrorKind.Invalid, path.ToString(), node.Position, $"must be a list, found {node.ShapeName}");
+                return null;
+        }
+    }
+
+    private static bool IsEmptyItem(SourceNode item, PathRef path, DiagnosticBag diagnostics)
+    {
+        if (item is not SourceScalar { IsNull: true })
+        {
+            return false;
+        }
+
+        diagnostics.Error(FieldErrorKind.Invalid, path.ToString(), item.Position, "an empty list item; remove it or give it a value");
+        return true;
+    }
 }

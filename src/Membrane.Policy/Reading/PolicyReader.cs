@@ -72,7 +72,7 @@ public static class PolicyReader
                 {
                     var itemPath = FieldPath.Index(path, i);
                     var bag = new DiagnosticBag();
-                    var rule = MappingReader.ObjectOf(sequence.Items[i], itemPath, bag, CiliumRuleBinder.BindRule);
+                    var rule = MappingReader.ObjectOf(sequence.Items[i], PathRef.Of(itemPath), bag, CiliumRuleBinder.BindRule);
                     if (rule is null)
                     {
                         fileFindings.Items.AddRange(bag.Items);
