@@ -8,6 +8,7 @@ namespace Membrane.Benchmarks;
 /// is under 2 s on the project's 2-core machine, with allocation proportional to the input.
 /// </summary>
 [MemoryDiagnoser]
+[GcConcurrent(false)] // as the membrane CLI runs (Membrane.Cli.csproj)
 public class ValidationBenchmarks
 {
     private List<PolicyText> _files = [];
