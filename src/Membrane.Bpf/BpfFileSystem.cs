@@ -98,6 +98,32 @@ public static class BpfFileSystem
         }
     }
 
+    /// <summary>
+    /// Opens the object pinned at <paramref name="path"/> and checks that it is of the <paramref name="expectedKind"/>
+    /// (a <see cref="BpfObjectKind"/> constant). Returns the descriptor, or the negated errno when nothing can be
+    /// opened there. A pin of another kind would otherwise fail later and obscurely (a link opened as a map reads
+    /// link info as map info), so it is closed and refused here with an <see cref="ArgumentException"/> naming the
+    /// path and what it holds.
+    /// </summary>
+    internal static int OpenPinned(string path, string expectedKind)
+    {
+        var fd = Open(path);
+        if (fd < 0)
+        {
+            return fd;
+        }
+
+        var kind = BpfObjectKind.Of(fd);
+        if (kind == expectedKind)
+        {
+            return fd;
+        }
+
+        Interop.Interop.Close(fd);
+        throw new ArgumentException(
+            $"'{path}' pins {BpfObjectKind.Describe(kind)}, not {BpfObjectKind.Describe(expectedKind)}", nameof(path));
+    }
+
     private static void PrepareDirectory(string path)
     {
         var full = Path.GetFullPath(path);

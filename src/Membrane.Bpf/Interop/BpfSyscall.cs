@@ -13,14 +13,28 @@ internal static unsafe class BpfSyscall
     /// <summary>How often an interrupted call is retried before its errno is reported.</summary>
     private const int MaxRetries = 10;
 
-    /// <summary>The bpf syscall number: 321 on x86-64 (arch/x86/entry/syscalls/syscall_64.tbl), 280 in the generic
-    /// table used by arm64 and riscv (include/uapi/asm-generic/unistd.h).</summary>
-    private static readonly long Number = RuntimeInformation.ProcessArchitecture switch
+    /// <summary>The bpf syscall number of the running architecture, or -1 when the toolkit does not support it; the
+    /// first call then throws, rather than the type initializer.</summary>
+    private static readonly long Number = NumberFor(RuntimeInformation.ProcessArchitecture) ?? -1;
+
+    /// <summary>
+    /// <c>__NR_bpf</c> per architecture: 321 on x86-64 (arch/x86/entry/syscalls/syscall_64.tbl), 280 in the generic
+    /// table that arm64, riscv64 and loongarch64 use (include/uapi/asm-generic/unistd.h). Null elsewhere: 32-bit
+    /// targets also lay out <c>struct epoll_event</c> and the ring buffer positions differently, which the toolkit
+    /// does not handle, and guessing a number there would call some other syscall.
+    /// </summary>
+    internal static long? NumberFor(Architecture architecture) => architecture switch
     {
         Architecture.X64 => 321,
-        Architecture.X86 => 357,
-        _ => 280,
+        Architecture.Arm64 or Architecture.RiscV64 or Architecture.LoongArch64 => 280,
+        _ => null,
     };
+
+    /// <summary>The syscall number, or a <see cref="PlatformNotSupportedException"/> naming the architecture.</summary>
+    internal static long RequireNumber(Architecture architecture) =>
+        NumberFor(architecture) ?? throw new PlatformNotSupportedException(
+            $"Membrane.Bpf does not support the {architecture} architecture: it knows the bpf(2) syscall number only " +
+            "for X64 (321) and for Arm64, RiscV64 and LoongArch64 (280)");
 
     /// <summary>
     /// Calls <c>bpf(command, &amp;attr, sizeof(attr))</c>. Returns the non-negative result, or the negated errno.
@@ -30,12 +44,13 @@ internal static unsafe class BpfSyscall
     public static int Invoke<TAttr>(BpfCommand command, ref TAttr attr)
         where TAttr : unmanaged
     {
+        var number = Number >= 0 ? Number : RequireNumber(RuntimeInformation.ProcessArchitecture);
         for (var attempt = 0; ; attempt++)
         {
             long result;
             fixed (TAttr* pointer = &attr)
             {
-                result = Interop.Syscall(Number, (long)command, pointer, sizeof(TAttr));
+                result = Interop.Syscall(number, (long)command, pointer, sizeof(TAttr));
             }
 
             if (result >= 0)

@@ -76,8 +76,9 @@ internal static unsafe partial class Interop
     internal const int CLONE_NEWNET = 0x40000000;
 
     /// <summary>
-    /// <c>struct epoll_event</c> is packed on x86-64 (12 bytes: events at 0, data at 4) and naturally aligned
-    /// elsewhere (16 bytes: data at 8), per uapi/linux/eventpoll.h <c>EPOLL_PACKED</c>.
+    /// <c>struct epoll_event</c> is packed on x86-64 (12 bytes: events at 0, data at 4) and naturally aligned on the
+    /// other 64-bit architectures <see cref="BpfSyscall"/> supports (16 bytes: data at 8), per
+    /// uapi/linux/eventpoll.h <c>EPOLL_PACKED</c>.
     /// </summary>
     internal static int EpollEventSize => RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
 

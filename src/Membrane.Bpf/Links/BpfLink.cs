@@ -25,10 +25,11 @@ public sealed class BpfLink : IDisposable
     /// <summary>Where this link is pinned, if this object pinned or opened it.</summary>
     public string? PinnedPath { get; private set; }
 
-    /// <summary>Opens the link pinned at <paramref name="path"/>.</summary>
+    /// <summary>Opens the link pinned at <paramref name="path"/>. Throws <see cref="ArgumentException"/> when a map or
+    /// program is pinned there instead.</summary>
     public static BpfLink OpenPinned(string path)
     {
-        var fd = BpfFileSystem.Open(path);
+        var fd = BpfFileSystem.OpenPinned(path, BpfObjectKind.Link);
         return fd >= 0
             ? new BpfLink(new BpfFileDescriptor(fd), $"pinned at {path}", path)
             : throw new BpfLinkException($"pinned at {path}", "open pinned", BpfCommand.ObjGet, -fd);

@@ -5,8 +5,11 @@ using Membrane.Bpf.Interop;
 namespace Membrane.Bpf.Maps;
 
 /// <summary>
-/// Batch operations (Linux 5.6): many elements per syscall. Hash maps (plain, LRU) and arrays support them; LPM tries
-/// and ring buffers do not, and the kernel answers EINVAL or ENOTSUPP, which surfaces as a <see cref="MapException"/>.
+/// Batch operations (Linux 5.6): many elements per syscall. Which ones a map has depends on its type's
+/// <c>bpf_map_ops</c>: hash maps (plain, LRU, per-CPU) have all of them; arrays look up and update but cannot delete;
+/// LPM tries look up, update and delete (kernel/bpf/lpm_trie.c <c>trie_map_ops</c>, added after 5.6), so an older
+/// kernel refuses them; ring buffers have none. A missing operation is answered with ENOTSUPP or EINVAL, which
+/// surfaces as a <see cref="MapException"/>.
 /// </summary>
 public sealed partial class BpfMap
 {

@@ -54,10 +54,11 @@ public sealed partial class BpfMap : IDisposable
             : throw new MapException(spec.Name, "create", BpfCommand.MapCreate, -fd);
     }
 
-    /// <summary>Opens the map pinned at <paramref name="path"/>, reading its spec back from the kernel.</summary>
+    /// <summary>Opens the map pinned at <paramref name="path"/>, reading its spec back from the kernel. Throws
+    /// <see cref="ArgumentException"/> when a program or link is pinned there instead.</summary>
     public static unsafe BpfMap OpenPinned(string path)
     {
-        var fd = BpfFileSystem.Open(path);
+        var fd = BpfFileSystem.OpenPinned(path, BpfObjectKind.Map);
         if (fd < 0)
         {
             throw new MapException(path, "open pinned", BpfCommand.ObjGet, -fd);

@@ -6,20 +6,28 @@ namespace Membrane.Bpf.RingBuffer;
 /// Waits for a descriptor to become readable with epoll on a dedicated thread and completes a reusable
 /// <see cref="IValueTaskSource"/>, so waiting allocates nothing. .NET exposes no way to await readiness of an
 /// arbitrary descriptor, hence the thread; an eventfd in the same epoll set wakes it for cancellation and disposal.
+/// <para>
+/// Shutting down takes two steps because the owner may be disposed while a wait is pending on another thread:
+/// <see cref="Stop"/> fails the pending wait and every later one, and is safe at any time; <see cref="Dispose"/> ends
+/// the thread and closes the descriptors, and the owner calls it only once no wait can be pending or start.
+/// </para>
 /// </summary>
 internal sealed unsafe class EpollWaiter : IValueTaskSource, IDisposable
 {
     private readonly int epollFd;
     private readonly int eventFd;
+    private readonly string name;
     private readonly Thread thread;
     private readonly SemaphoreSlim armed = new(0);
     private ManualResetValueTaskSourceCore<bool> completion = new() { RunContinuationsAsynchronously = true };
     private CancellationToken cancellation;
     private CancellationTokenRegistration registration;
-    private volatile bool disposed;
+    private volatile bool stopped;
+    private volatile bool exiting;
 
     public EpollWaiter(int fd, string name)
     {
+        this.name = name;
         epollFd = Interop.Interop.EpollCreate1(Interop.Interop.EPOLL_CLOEXEC);
         if (epollFd < 0)
         {
@@ -50,10 +58,17 @@ internal sealed unsafe class EpollWaiter : IValueTaskSource, IDisposable
         thread.Start();
     }
 
-    /// <summary>Completes when the descriptor is readable (level-triggered: at once if it already is).</summary>
+    /// <summary>The epoll descriptor, so a test can break it and see the failure surface.</summary>
+    internal int EpollDescriptor => epollFd;
+
+    /// <summary>
+    /// Completes when the descriptor is readable (level-triggered: at once if it already is). Fails with
+    /// <see cref="ObjectDisposedException"/> once stopped, <see cref="OperationCanceledException"/> when the token is
+    /// cancelled, and <see cref="IOException"/> when epoll_wait itself fails.
+    /// </summary>
     public ValueTask WaitAsync(CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
+        ObjectDisposedException.ThrowIf(stopped, typeof(RingBufferReader));
         cancellationToken.ThrowIfCancellationRequested();
         completion.Reset();
         cancellation = cancellationToken;
@@ -66,33 +81,58 @@ internal sealed unsafe class EpollWaiter : IValueTaskSource, IDisposable
         return new ValueTask(this, completion.Version);
     }
 
+    /// <summary>Fails the pending wait, if any, and every later one with <see cref="ObjectDisposedException"/>. The
+    /// flag is set before the wake-up, so the thread, woken by it, sees the flag.</summary>
+    public void Stop()
+    {
+        if (stopped)
+        {
+            return;
+        }
+
+        stopped = true;
+        Wake();
+    }
+
     private void Run()
     {
         var events = stackalloc byte[Interop.Interop.EpollEventSize * 2];
         while (true)
         {
             armed.Wait();
-            if (disposed)
+            if (exiting)
             {
                 return;
             }
 
-            while (Interop.Interop.EpollWait(epollFd, events, 2, -1) < 0 && Interop.Interop.LastErrno == Errno.EINTR)
+            // EINTR only means a signal arrived first; any other errno (EBADF, EINVAL, EFAULT) will not go away by
+            // retrying, and reporting it as "readable" would make the reader spin on it forever.
+            var errno = 0;
+            while (Interop.Interop.EpollWait(epollFd, events, 2, -1) < 0)
             {
+                errno = Interop.Interop.LastErrno;
+                if (errno != Errno.EINTR)
+                {
+                    break;
+                }
+
+                errno = 0;
             }
 
             ulong drained;
             Interop.Interop.Read(eventFd, &drained, sizeof(ulong));
             registration.Dispose();
-            if (disposed)
+            if (stopped)
             {
                 completion.SetException(new ObjectDisposedException(nameof(RingBufferReader)));
-                return;
             }
-
-            if (cancellation.IsCancellationRequested)
+            else if (cancellation.IsCancellationRequested)
             {
                 completion.SetException(new OperationCanceledException(cancellation));
+            }
+            else if (errno != 0)
+            {
+                completion.SetException(new IOException($"ring buffer '{name}': epoll_wait: {Errno.Name(errno)} (errno {errno})"));
             }
             else
             {
@@ -119,15 +159,17 @@ internal sealed unsafe class EpollWaiter : IValueTaskSource, IDisposable
         Interop.Interop.Write(eventFd, &one, sizeof(ulong));
     }
 
+    /// <summary>Stops, ends the thread and closes the descriptors. The caller guarantees that no wait is pending or
+    /// starting, so the eventfd cannot be written after it is closed (and its number reused).</summary>
     public void Dispose()
     {
-        if (disposed)
+        if (exiting)
         {
             return;
         }
 
-        disposed = true;
-        Wake();
+        Stop();
+        exiting = true;
         armed.Release();
         thread.Join();
         Interop.Interop.Close(eventFd);

@@ -15,8 +15,8 @@ public static class ToolkitExample
     public static (uint Verdict, ulong Packets, string Disassembly) Run(int ifindex)
     {
         // 1. Build: a one-slot array map and a program that adds 1 to slot 0 and returns TC_ACT_OK (0).
-        using var counters = BpfMap.Create(MapSpec.For<uint, ulong>("counters", MapType.Array, maxEntries: 1));
-        var spec = new ProgramSpec("count_all", ProgramType.SchedCls,
+        using var counters = BpfMap.Create(MapSpec.For<uint, ulong>("mbr_counters", MapType.Array, maxEntries: 1));
+        var spec = new ProgramSpec("mbr_count_all", ProgramType.SchedCls,
         [
             Instruction.StoreImm(R10, -4, 0, Size.Word),        // key = 0, on the stack
             Instruction.LoadMapPtr(R1, "counters"),             // r1 = &counters

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Membrane.Bpf.Tests.Support;
 
 namespace Membrane.Bpf.Tests.FileSystem;
@@ -11,7 +10,7 @@ public sealed class BpfFileSystemTests
     {
         Root.Require();
         // A private mount point, so the test neither depends on nor disturbs the host's /sys/fs/bpf; nothing is pinned here.
-        var mountPoint = $"/tmp/mbr-bpffs-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+        var mountPoint = Path.Combine("/tmp", TestNames.Unique("bpffs"));
         try
         {
             Assert.False(BpfFileSystem.IsMounted(mountPoint));
@@ -23,14 +22,20 @@ public sealed class BpfFileSystemTests
         }
         finally
         {
-            if (BpfFileSystem.IsMounted(mountPoint))
+            try
             {
-                Command.Check("umount", mountPoint);
+                if (BpfFileSystem.IsMounted(mountPoint) && Command.Run("umount", mountPoint).ExitCode != 0)
+                {
+                    // Busy (something still has it open): detach it now; the kernel frees it when the last user goes.
+                    Command.Check("umount", "-l", mountPoint);
+                }
             }
-
-            if (Directory.Exists(mountPoint))
+            finally
             {
-                Directory.Delete(mountPoint);
+                if (Directory.Exists(mountPoint))
+                {
+                    Directory.Delete(mountPoint);
+                }
             }
         }
     }
@@ -38,6 +43,6 @@ public sealed class BpfFileSystemTests
     [Fact]
     public void Unpinning_a_missing_path_says_so()
     {
-        Assert.False(BpfFileSystem.Unpin($"/tmp/mbr-nothing-{Guid.NewGuid():N}"));
+        Assert.False(BpfFileSystem.Unpin(Path.Combine("/tmp", TestNames.Unique("none"))));
     }
 }

@@ -1,5 +1,5 @@
 using Membrane.Bpf.Links;
-using Membrane.Bpf.Programs;
+using Membrane.Bpf.Maps;
 using Membrane.Bpf.Tests.Support;
 
 namespace Membrane.Bpf.Tests.Links;
@@ -17,10 +17,10 @@ public sealed class TcxTests
     {
         Root.Require();
         using var network = new TestNetwork();
-        using var drop = BpfProgram.Load(Support.Programs.Returning("mbr_drop", Support.Programs.TcActShot));
+        using var drop = Support.Programs.LoadDrop();
         Assert.True(network.PingFromAToBEventually(), "ping should pass before anything is attached");
 
-        var link = AttachInA(network, drop, TcxDirection.Ingress);
+        var link = network.AttachInA(drop, TcxDirection.Ingress);
         try
         {
             Assert.Contains("tcx ingress", link.Description);
@@ -39,10 +39,10 @@ public sealed class TcxTests
     {
         Root.Require();
         using var network = new TestNetwork();
-        using var drop = BpfProgram.Load(Support.Programs.Returning("mbr_drop", Support.Programs.TcActShot));
+        using var drop = Support.Programs.LoadDrop();
         Assert.True(network.PingFromAToBEventually());
 
-        using var link = AttachInA(network, drop, TcxDirection.Egress);
+        using var link = network.AttachInA(drop, TcxDirection.Egress);
         Assert.False(network.PingFromAToB(), "ping should fail while egress drops");
         link.Detach();
         Assert.True(network.PingFromAToBEventually(), "ping should pass after BPF_LINK_DETACH");
@@ -55,10 +55,10 @@ public sealed class TcxTests
         using var pins = new TestPins();
         using var network = new TestNetwork();
         var path = pins.PathOf("drop_link");
-        using (var drop = BpfProgram.Load(Support.Programs.Returning("mbr_drop", Support.Programs.TcActShot)))
+        using (var drop = Support.Programs.LoadDrop())
         {
             Assert.True(network.PingFromAToBEventually());
-            using var link = AttachInA(network, drop, TcxDirection.Ingress);
+            using var link = network.AttachInA(drop, TcxDirection.Ingress);
             link.Pin(path);
         }
 
@@ -81,7 +81,7 @@ public sealed class TcxTests
     {
         Root.Require();
         using var network = new TestNetwork();
-        using var drop = BpfProgram.Load(Support.Programs.Returning("mbr_drop", Support.Programs.TcActShot));
+        using var drop = Support.Programs.LoadDrop();
         var error = Assert.Throws<InvalidOperationException>(() =>
             InNetworkNamespace.Run(network.NamespaceA, () => Tcx.Attach(drop, 999_999, TcxDirection.Ingress)));
         var linkError = Assert.IsType<BpfLinkException>(error.InnerException);
@@ -89,7 +89,24 @@ public sealed class TcxTests
         Assert.Contains("no interface has that index", linkError.Message);
     }
 
-    private static BpfLink AttachInA(TestNetwork network, BpfProgram program, TcxDirection direction) =>
-        InNetworkNamespace.Run(network.NamespaceA, () =>
-            Tcx.Attach(program, InNetworkNamespace.InterfaceIndex(network.InterfaceA), direction));
+    [Fact]
+    public void Opening_a_pinned_map_as_a_link_is_refused_with_the_path_and_its_kind()
+    {
+        Root.Require();
+        using var pins = new TestPins();
+        var path = pins.PathOf("not_a_link");
+        using var map = BpfMap.Create(MapSpec.For<uint, uint>("mbr_notlink", MapType.Array, 1));
+        map.Pin(path);
+        try
+        {
+            var error = Assert.Throws<ArgumentException>(() => BpfLink.OpenPinned(path));
+            Assert.Equal("path", error.ParamName);
+            Assert.Contains(path, error.Message);
+            Assert.Contains("pins a map, not a link", error.Message);
+        }
+        finally
+        {
+            map.Unpin();
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Membrane.Bpf.Links;
 using Membrane.Bpf.Maps;
 using Membrane.Bpf.Tests.Support;
 
@@ -128,11 +129,26 @@ public sealed class MapTests
     public void Ring_buffer_map_is_created_with_its_size()
     {
         Root.Require();
+        using var pins = new TestPins();
+        var path = pins.PathOf("ring");
         using var map = BpfMap.Create(MapSpec.RingBuffer("mbr_ring", 4096));
         Assert.Equal(MapType.RingBuffer, map.Spec.Type);
         // A ring buffer has no elements for user space to look up (kernel/bpf/ringbuf.c returns ENOTSUPP).
         var error = Assert.Throws<MapException>(() => map.TryGetNextKey([], []));
         Assert.Equal("next key", error.Operation);
+
+        // The spec read back from the kernel shows the size it really has, not the one that was asked for.
+        map.Pin(path);
+        try
+        {
+            using var reopened = BpfMap.OpenPinned(path);
+            Assert.Equal(MapType.RingBuffer, reopened.Spec.Type);
+            Assert.Equal(4096, reopened.Spec.MaxEntries);
+        }
+        finally
+        {
+            map.Unpin();
+        }
     }
 
     [Fact]
@@ -220,11 +236,34 @@ public sealed class MapTests
     }
 
     [Fact]
+    public void Opening_a_pinned_link_as_a_map_is_refused_with_the_path_and_its_kind()
+    {
+        Root.Require();
+        using var pins = new TestPins();
+        using var network = new TestNetwork();
+        var path = pins.PathOf("not_a_map");
+        using var drop = Support.Programs.LoadDrop();
+        using var link = network.AttachInA(drop, TcxDirection.Ingress);
+        link.Pin(path);
+        try
+        {
+            var error = Assert.Throws<ArgumentException>(() => BpfMap.OpenPinned(path));
+            Assert.Equal("path", error.ParamName);
+            Assert.Contains(path, error.Message);
+            Assert.Contains("pins a link, not a map", error.Message);
+        }
+        finally
+        {
+            link.Unpin();
+        }
+    }
+
+    [Fact]
     public void Pinning_outside_bpffs_is_refused_with_a_hint()
     {
         Root.Require();
         using var map = BpfMap.Create(MapSpec.For<uint, uint>("mbr_nopin", MapType.Array, 1));
-        var path = $"/tmp/mbr-pin-{Guid.NewGuid():N}";
+        var path = Path.Combine("/tmp", TestNames.Unique("pin"));
         var error = Assert.Throws<MapException>(() => map.Pin(path));
         Assert.False(File.Exists(path));
         Assert.Equal(Errno.EPERM, error.Errno);

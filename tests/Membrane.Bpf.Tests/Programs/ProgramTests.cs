@@ -13,19 +13,31 @@ public sealed class ProgramTests
     public void Accepted_program_reports_its_statistics()
     {
         Root.Require();
+        // Four branches on skb->len with straight-line code between them. The verifier stores a state for pruning only
+        // after at least 2 jumps and 8 instructions since the last one (kernel/bpf/verifier.c is_state_visited), so a
+        // smaller program reports total_states 0 and would not show that the counts are parsed.
         using var program = BpfProgram.Load(new ProgramSpec("mbr_stats", ProgramType.SchedCls,
         [
             Instruction.LoadMem(R2, R1, SkBuff.LenOffset, Size.Word),
             AluOperation.Mov.Imm(R0, 0),
-            JumpOperation.JGT.Imm(R2, 100, "out"),
-            AluOperation.Mov.Imm(R0, 1),
+            JumpOperation.JGT.Imm(R2, 100, "a"),
+            AluOperation.Add.Imm(R0, 1),
+            AluOperation.Add.Imm(R0, 1),
+            JumpOperation.JGT.Imm(R2, 200, "b").WithSymbol("a"),
+            AluOperation.Add.Imm(R0, 1),
+            AluOperation.Add.Imm(R0, 1),
+            JumpOperation.JGT.Imm(R2, 300, "c").WithSymbol("b"),
+            AluOperation.Add.Imm(R0, 1),
+            AluOperation.Add.Imm(R0, 1),
+            JumpOperation.JGT.Imm(R2, 400, "out").WithSymbol("c"),
+            AluOperation.Add.Imm(R0, 1),
             Instruction.Exit().WithSymbol("out"),
         ]));
         var statistics = Assert.IsType<VerifierStatistics>(program.Statistics);
-        Assert.Equal(5, statistics.InstructionCount);
-        Assert.InRange(statistics.ProcessedInstructions, 5, 20); // both branches walked
-        Assert.True(statistics.TotalStates >= 0);
-        Assert.True(statistics.PeakStates >= 0);
+        Assert.Equal(14, statistics.InstructionCount);
+        Assert.InRange(statistics.ProcessedInstructions, 14, 200); // every branch walked, some pruned
+        Assert.True(statistics.TotalStates > 0, $"total_states {statistics.TotalStates}\n{program.VerifierLog}");
+        Assert.True(statistics.PeakStates > 0, $"peak_states {statistics.PeakStates}\n{program.VerifierLog}");
         Assert.Contains("processed", program.VerifierLog);
         Assert.True(program.Id > 0);
     }
@@ -48,9 +60,8 @@ public sealed class ProgramTests
     public void A_log_larger_than_the_first_buffer_is_retried_with_a_larger_one()
     {
         Root.Require();
-        var body = Enumerable.Range(0, 300).Select(_ => AluOperation.Mov.Reg(R1, R1)).Append(Instruction.Exit()).ToArray();
         var options = new ProgramLoadOptions { LogLevel = VerifierLogLevel.Branch | VerifierLogLevel.Statistics, LogSize = 1024 };
-        var error = Assert.Throws<VerifierException>(() => BpfProgram.Load(new ProgramSpec("mbr_biglog", ProgramType.SchedCls, body), options: options));
+        var error = Assert.Throws<VerifierException>(() => BpfProgram.Load(new ProgramSpec("mbr_biglog", ProgramType.SchedCls, LongInvalidBody()), options: options));
         Assert.True(error.Log.Length > 4096, $"log has {error.Log.Length} bytes");
         Assert.Contains("299: (bf) r1 = r1", error.Log); // the walk is complete up to the last instruction before exit
         Assert.Contains("R0 !read_ok", error.Log);
@@ -61,9 +72,8 @@ public sealed class ProgramTests
     public void A_log_that_never_fits_is_reported_as_truncated_with_the_hint()
     {
         Root.Require();
-        var body = Enumerable.Range(0, 300).Select(_ => AluOperation.Mov.Reg(R1, R1)).Append(Instruction.Exit()).ToArray();
         var options = new ProgramLoadOptions { LogSize = 1024, MaxLogSize = 2048 };
-        var error = Assert.Throws<VerifierException>(() => BpfProgram.Load(new ProgramSpec("mbr_trunc", ProgramType.SchedCls, body), options: options));
+        var error = Assert.Throws<VerifierException>(() => BpfProgram.Load(new ProgramSpec("mbr_trunc", ProgramType.SchedCls, LongInvalidBody()), options: options));
         Assert.True(error.LogTruncated);
         Assert.Equal(Errno.ENOSPC, error.Errno);
         Assert.Contains("retry with a larger log", error.Message);
@@ -193,4 +203,9 @@ public sealed class ProgramTests
         var error = Assert.Throws<ArgumentException>(() => BpfProgram.Load(Support.Programs.Returning("a_very_long_program_name", 0)));
         Assert.Contains("at most 15", error.Message);
     }
+
+    /// <summary>300 no-op moves, then an exit that reads the never-written R0: the verifier walks all 300 (each a log
+    /// line at the branch log level) before it rejects the program, so the log outgrows small buffers.</summary>
+    private static Instruction[] LongInvalidBody() =>
+        Enumerable.Range(0, 300).Select(_ => AluOperation.Mov.Reg(R1, R1)).Append(Instruction.Exit()).ToArray();
 }

@@ -4,6 +4,7 @@ using Membrane.Bpf.Programs;
 using Membrane.Bpf.RingBuffer;
 using Membrane.Bpf.Tests.Support;
 using static Membrane.Bpf.Asm.Register;
+using Libc = Membrane.Bpf.Interop.Interop;
 
 namespace Membrane.Bpf.Tests.RingBuffer;
 
@@ -163,6 +164,119 @@ public sealed class RingBufferTests
         using var reader = new RingBufferReader(ring);
         using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await reader.ReadAsync(new byte[16], cancellation.Token));
+    }
+
+    [Fact]
+    public async Task Disposing_while_the_async_stream_reads_ends_it_without_a_crash()
+    {
+        Root.Require();
+        using var ring = BpfMap.Create(MapSpec.RingBuffer("mbr_events", 4096));
+        using var program = BpfProgram.Load(OutputMark(), new Dictionary<string, BpfMap> { ["events"] = ring });
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        using var stopProducing = new CancellationTokenSource();
+
+        // The producer keeps records coming, so the consumer is often inside a read (copying from the mapping) when
+        // Dispose lands, and sometimes waiting in epoll for more. Unmapping under a read would crash the test host.
+        var producer = Task.Run(() =>
+        {
+            var packet = Support.Programs.Packet();
+            while (!stopProducing.IsCancellationRequested)
+            {
+                program.TestRun(packet, repeat: 32);
+            }
+        }, timeout.Token);
+
+        var received = 0L;
+        try
+        {
+            for (var round = 0; round < 300; round++)
+            {
+                var reader = new RingBufferReader(ring);
+                var consumer = Task.Run(async () =>
+                {
+                    await foreach (var record in reader.ReadAllAsync(new byte[16], timeout.Token))
+                    {
+                        Assert.Equal(8, record.Length);
+                        Interlocked.Increment(ref received);
+                    }
+                }, timeout.Token);
+
+                // Dispose before the consumer starts, while it reads, or while it waits.
+                if (round % 3 != 0)
+                {
+                    await Task.Delay(round % 3, timeout.Token);
+                }
+
+                reader.Dispose();
+                // Disposal ends the stream normally (documented on ReadAllAsync): no ObjectDisposedException escapes.
+                await consumer.WaitAsync(TimeSpan.FromSeconds(10), timeout.Token);
+            }
+        }
+        finally
+        {
+            await stopProducing.CancelAsync();
+            await producer;
+        }
+
+        Assert.True(Interlocked.Read(ref received) > 0, "the consumers should have read records between disposals");
+    }
+
+    [Fact]
+    public async Task Pending_read_fails_with_object_disposed_when_the_reader_is_disposed()
+    {
+        Root.Require();
+        using var ring = BpfMap.Create(MapSpec.RingBuffer("mbr_events", 4096));
+        var reader = new RingBufferReader(ring);
+        var pending = reader.ReadAsync(new byte[16], TestContext.Current.CancellationToken).AsTask();
+        await Task.Delay(50, TestContext.Current.CancellationToken);
+        Assert.False(pending.IsCompleted, "nothing was written, so the read should still wait");
+        reader.Dispose();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => pending.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => reader.ReadAsync(new byte[16], TestContext.Current.CancellationToken).AsTask());
+        Assert.Throws<ObjectDisposedException>(() => reader.TryRead(new byte[16], out _));
+        Assert.Throws<ObjectDisposedException>(() => reader.PendingBytes);
+        reader.Dispose(); // a second Dispose does nothing
+    }
+
+    [Fact]
+    public void Reader_keeps_the_map_descriptor_open_until_it_is_disposed()
+    {
+        Root.Require();
+        var ring = BpfMap.Create(MapSpec.RingBuffer("mbr_events", 4096));
+        var fd = ring.Handle.Value;
+        using var reader = new RingBufferReader(ring);
+        ring.Dispose();
+        // The descriptor the mappings and the epoll registration were made through is still the map, not closed
+        // (and possibly reused for another file).
+        Assert.Equal("anon_inode:bpf-map", new FileInfo($"/proc/self/fd/{fd}").LinkTarget);
+        Assert.Equal(0, reader.PendingBytes);
+        Assert.False(reader.TryRead(new byte[16], out _));
+    }
+
+    [Fact]
+    public async Task Epoll_wait_failure_surfaces_as_an_io_exception_instead_of_a_wake_up()
+    {
+        Root.Require();
+        using var ring = BpfMap.Create(MapSpec.RingBuffer("mbr_events", 4096));
+        using var waiter = new EpollWaiter(ring.Handle.Value, ring.Name);
+        // Swap the epoll descriptor for /dev/null: epoll_wait then fails with EINVAL ("not an epoll descriptor") on
+        // every call, which the waiter once reported as "readable", and the reader spun on forever.
+        var devNull = Libc.Open("/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC);
+        Assert.True(devNull >= 0, $"open /dev/null: {Errno.Name(Libc.LastErrno)}");
+        try
+        {
+            Assert.Equal(waiter.EpollDescriptor, TestLibc.Dup2(devNull, waiter.EpollDescriptor));
+        }
+        finally
+        {
+            Libc.Close(devNull);
+        }
+
+        var error = await Assert.ThrowsAsync<IOException>(() =>
+            waiter.WaitAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        Assert.Contains("epoll_wait: EINVAL", error.Message);
+        Assert.Contains("mbr_events", error.Message);
     }
 
     [Fact]

@@ -10,6 +10,9 @@ internal static class Programs
     /// <summary>TC_ACT_SHOT (uapi linux/pkt_cls.h): tcx drops the packet.</summary>
     public const int TcActShot = 2;
 
+    /// <summary>Loads <c>mbr_drop</c>, a SCHED_CLS program that drops every packet, for tcx tests to attach.</summary>
+    public static BpfProgram LoadDrop() => BpfProgram.Load(Returning("mbr_drop", TcActShot));
+
     public static ProgramSpec Returning(string name, int value, ProgramType type = ProgramType.SchedCls) =>
         new(name, type, [AluOperation.Mov.Imm(R0, value), Instruction.Exit()]);
 

@@ -1,10 +1,13 @@
 using System.Security.Cryptography;
+using Membrane.Bpf.Links;
+using Membrane.Bpf.Programs;
 
 namespace Membrane.Bpf.Tests.Support;
 
 /// <summary>
-/// Two network namespaces of the test's own (mbrA-xxxxxx, mbrB-xxxxxx) joined by a veth pair with a /30 on each end.
-/// Traffic flows only between them. Dispose deletes both namespaces, which destroys the veth pair with them.
+/// Two network namespaces of the test's own (mbrA_xxxxxx, mbrB_xxxxxx) joined by a veth pair with a /30 on each end.
+/// Traffic flows only between them. Dispose deletes both namespaces, which destroys the veth pair with them, and
+/// throws when one could not be deleted, so a leftover fails the test instead of going unnoticed.
 /// </summary>
 internal sealed class TestNetwork : IDisposable
 {
@@ -12,11 +15,10 @@ internal sealed class TestNetwork : IDisposable
 
     public TestNetwork()
     {
-        var suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
-        NamespaceA = $"mbrA-{suffix}";
-        NamespaceB = $"mbrB-{suffix}";
-        InterfaceA = $"mbrva-{suffix}";
-        InterfaceB = $"mbrvb-{suffix}";
+        NamespaceA = TestNames.Unique("A");
+        NamespaceB = TestNames.Unique("B");
+        InterfaceA = TestNames.Unique("va");
+        InterfaceB = TestNames.Unique("vb");
         var subnet = RandomNumberGenerator.GetInt32(0, 256);
         AddressA = $"10.199.{subnet}.1";
         AddressB = $"10.199.{subnet}.2";
@@ -30,9 +32,17 @@ internal sealed class TestNetwork : IDisposable
             Command.Check("ip", "-n", NamespaceA, "link", "set", InterfaceA, "up");
             Command.Check("ip", "-n", NamespaceB, "link", "set", InterfaceB, "up");
         }
-        catch
+        catch (Exception setup)
         {
-            Dispose();
+            try
+            {
+                Dispose();
+            }
+            catch (Exception cleanup)
+            {
+                throw new AggregateException("setting up the test network failed, and so did removing it", setup, cleanup);
+            }
+
             throw;
         }
     }
@@ -67,19 +77,44 @@ internal sealed class TestNetwork : IDisposable
         return false;
     }
 
+    /// <summary>Attaches <paramref name="program"/> with tcx to <see cref="InterfaceA"/>, from a thread inside namespace
+    /// A, because BPF_LINK_CREATE resolves the ifindex in the caller's network namespace.</summary>
+    public BpfLink AttachInA(BpfProgram program, TcxDirection direction) =>
+        InNetworkNamespace.Run(NamespaceA, () => Tcx.Attach(program, InNetworkNamespace.InterfaceIndex(InterfaceA), direction));
+
     private void AddNamespace(string name)
     {
         Command.Check("ip", "netns", "add", name);
         namespaces.Add(name);
     }
 
+    /// <summary>Deletes every namespace, even after one fails, then reports all that could not be deleted.</summary>
     public void Dispose()
     {
+        var failures = new List<Exception>();
         foreach (var name in namespaces)
         {
-            Command.Run("ip", "netns", "del", name);
+            try
+            {
+                var (exitCode, output) = Command.Run("ip", "netns", "del", name);
+                if (exitCode != 0)
+                {
+                    failures.Add(new InvalidOperationException($"ip netns del {name} failed ({exitCode}): {output.Trim()}"));
+                }
+            }
+            catch (Exception exception)
+            {
+                failures.Add(new InvalidOperationException($"ip netns del {name} failed: {exception.Message}", exception));
+            }
         }
 
         namespaces.Clear();
+        if (failures.Count > 0)
+        {
+            throw new AggregateException(
+                $"could not remove the test network namespace(s) {string.Join(", ", failures.Select(failure => failure.Message))}; " +
+                "remove them by hand with ip netns del",
+                failures);
+        }
     }
 }

@@ -1,7 +1,10 @@
 namespace Membrane.Bpf.Tests.Support;
 
-/// <summary>A pin directory of this test's own, /sys/fs/bpf/membrane-test/&lt;unique&gt;, removed with everything in
-/// it on Dispose; the parent goes too once it is empty.</summary>
+/// <summary>
+/// A pin directory of this test's own, /sys/fs/bpf/membrane-test/mbrpins_xxxxxx, removed with everything in it on
+/// Dispose; the parent goes too once it is empty, so a run leaves nothing on bpffs. The one lasting effect is the
+/// toolkit's documented one: bpffs is mounted at /sys/fs/bpf when it was missing (<see cref="BpfFileSystem.EnsureMounted"/>).
+/// </summary>
 internal sealed class TestPins : IDisposable
 {
     public const string Root = "/sys/fs/bpf/membrane-test";
@@ -9,7 +12,7 @@ internal sealed class TestPins : IDisposable
     public TestPins()
     {
         BpfFileSystem.EnsureMounted();
-        Directory = Path.Combine(Root, Guid.NewGuid().ToString("N")[..12]);
+        Directory = Path.Combine(Root, TestNames.Unique("pins"));
         System.IO.Directory.CreateDirectory(Directory);
     }
 
@@ -19,14 +22,20 @@ internal sealed class TestPins : IDisposable
 
     public void Dispose()
     {
-        if (System.IO.Directory.Exists(Directory))
+        try
         {
-            System.IO.Directory.Delete(Directory, recursive: true);
+            if (System.IO.Directory.Exists(Directory))
+            {
+                System.IO.Directory.Delete(Directory, recursive: true);
+            }
         }
-
-        if (System.IO.Directory.Exists(Root) && !System.IO.Directory.EnumerateFileSystemEntries(Root).Any())
+        finally
         {
-            System.IO.Directory.Delete(Root);
+            // Kernel tests run one at a time (KernelCollection), so an empty parent belongs to no other test.
+            if (System.IO.Directory.Exists(Root) && !System.IO.Directory.EnumerateFileSystemEntries(Root).Any())
+            {
+                System.IO.Directory.Delete(Root);
+            }
         }
     }
 }
