@@ -1,0 +1,53 @@
+using Membrane.Policy.Engine.Rules;
+
+namespace Membrane.Policy.Engine.MapState;
+
+/// <summary>
+/// A map state key: direction, peer identity (0 = any peer), IP protocol (0 = every protocol),
+/// and a prefix of the 16-bit L4 value. For TCP, UDP and SCTP the value is the destination port;
+/// for ICMP it is <c>type &lt;&lt; 8 | code</c>, so a type without codes is an 8-bit prefix and
+/// ICMP type 0 (EchoReply) is the value 0 with prefix 8, never "any" (prefix 0). Identity 0 and
+/// protocol 0 never occur in traffic, which is what lets them stand for "any".
+/// A packet is decided by four longest-prefix lookups: (peer, protocol), (peer, any protocol),
+/// (any peer, protocol), (any peer, any protocol), however many rules there are.
+/// </summary>
+public readonly record struct PolicyKey(TrafficDirection Direction, uint Identity, byte Protocol, ushort Value, byte PrefixLength)
+{
+    public const uint AnyIdentity = 0;
+
+    public bool Matches(ushort value) => PrefixLength == 0 || (value >> (16 - PrefixLength)) == (Value >> (16 - PrefixLength));
+
+    /// <summary>Whether this key's prefix contains <paramref name="other"/>'s (same identity and protocol assumed).</summary>
+    public bool Covers(PolicyKey other) => PrefixLength <= other.PrefixLength && Matches(other.Value);
+
+    public string DescribeL4()
+    {
+        if (Protocol == IpProtocols.Any)
+        {
+            return "all";
+        }
+
+        if (IpProtocols.IsIcmp(Protocol))
+        {
+            return PrefixLength switch
+            {
+                0 => "any type",
+                < 8 => $"types {Value >> 8}-{(Value >> 8) + (1 << (8 - PrefixLength)) - 1}",
+                8 => $"type {Value >> 8}",
+                16 => $"type {Value >> 8} code {Value & 0xFF}",
+                _ => $"type {Value >> 8} codes {Value & 0xFF}-{(Value & 0xFF) + (1 << (16 - PrefixLength)) - 1}",
+            };
+        }
+
+        if (PrefixLength == 0)
+        {
+            return "any port";
+        }
+
+        var last = Value + (1 << (16 - PrefixLength)) - 1;
+        return last == Value ? $"{Value}" : $"{Value}-{last}";
+    }
+
+    public override string ToString() =>
+        $"{Direction} {(Identity == AnyIdentity ? "any" : Identity.ToString(System.Globalization.CultureInfo.InvariantCulture))} {IpProtocols.Name(Protocol)} {DescribeL4()}";
+}

@@ -1,0 +1,199 @@
+using System.Collections.Immutable;
+using Membrane.Policy.Engine.Identities;
+using Membrane.Policy.Engine.Rules;
+
+namespace Membrane.Policy.Engine.MapState;
+
+/// <summary>
+/// Resolves rules and identities into one endpoint's <see cref="EndpointMapState"/>, and keeps it
+/// current: adding or removing an identity changes only that identity's keys, so its delta is
+/// computed from the rules alone; a change of rules recomputes the state and diffs it.
+/// </summary>
+public sealed class PolicyResolver
+{
+    private readonly IdentitySet _identities;
+    private ImmutableArray<SubjectRule> _rules;
+    private ImmutableArray<CompiledPeerRule> _selecting = [];
+
+    public PolicyResolver(IEnumerable<SubjectRule> rules, IdentitySet identities, Identity endpoint)
+    {
+        _identities = identities;
+        Endpoint = endpoint;
+        _rules = [.. rules];
+        State = Compute();
+    }
+
+    public Identity Endpoint { get; }
+
+    public EndpointMapState State { get; private set; }
+
+    /// <summary>Adds an identity to the set and returns the entries it brings.</summary>
+    public MapStateDelta AddIdentity(Identity identity)
+    {
+        var entries = new Dictionary<PolicyKey, PolicyEntry>();
+        foreach (var rule in _selecting)
+        {
+            if (rule.Peers.Any(p => !p.IsWildcard && p.Matches(identity)))
+            {
+                AddEntries(entries, rule, identity.Id, identity);
+            }
+        }
+
+        ResolveDenyPrecedence(entries);
+        var added = entries.ToImmutableDictionary();
+        State = new EndpointMapState(State.Entries.SetItems(added), State.IngressDefaultDeny, State.EgressDefaultDeny);
+        return new MapStateDelta(added, []);
+    }
+
+    /// <summary>Removes an identity and returns the keys that go with it.</summary>
+    public MapStateDelta RemoveIdentity(uint id)
+    {
+        _identities.Remove(id);
+        var removed = State.Entries.Keys.Where(k => k.Identity == id).ToImmutableArray();
+        State = new EndpointMapState(State.Entries.RemoveRange(removed), State.IngressDefaultDeny, State.EgressDefaultDeny);
+        return new MapStateDelta(ImmutableDictionary<PolicyKey, PolicyEntry>.Empty, removed);
+    }
+
+    /// <summary>Replaces the rules (a policy added, changed or removed) and returns the difference.</summary>
+    public MapStateDelta SetRules(IEnumerable<SubjectRule> rules)
+    {
+        var before = State;
+        _rules = [.. rules];
+        State = Compute();
+        return MapStateDelta.Between(before, State);
+    }
+
+    private EndpointMapState Compute()
+    {
+        var selecting = _rules.Where(r => r.Subject.Matches(Endpoint.Labels)).ToList();
+        _selecting = [.. selecting.SelectMany(r => r.Rules)];
+        var ingressDefaultDeny = selecting.Where(r => r.DefaultDenyIngress).Select(r => r.Origin).ToImmutableArray();
+        var egressDefaultDeny = selecting.Where(r => r.DefaultDenyEgress).Select(r => r.Origin).ToImmutableArray();
+
+        var identities = _identities.All.ToList();
+        var matchCache = new Dictionary<string, List<Identity>>();
+        var entries = new Dictionary<PolicyKey, PolicyEntry>();
+        foreach (var rule in _selecting)
+        {
+            // One identity may match several peers of a rule; its entries are added once.
+            var matched = new HashSet<Identity>();
+            foreach (var peer in rule.Peers)
+            {
+                if (peer.IsWildcard)
+                {
+                    AddEntries(entries, rule, PolicyKey.AnyIdentity, peer: null);
+                    continue;
+                }
+
+                // Rules share peers (the same selector, the same entity), so match each peer once.
+                var key = peer.ToString()!;
+                if (!matchCache.TryGetValue(key, out var peerIdentities))
+                {
+                    peerIdentities = identities.Where(peer.Matches).ToList();
+                    matchCache[key] = peerIdentities;
+                }
+
+                matched.UnionWith(peerIdentities);
+            }
+
+            foreach (var identity in matched)
+            {
+                AddEntries(entries, rule, identity.Id, identity);
+            }
+        }
+
+        ResolveDenyPrecedence(entries);
+        return new EndpointMapState(entries.ToImmutableDictionary(), ingressDefaultDeny, egressDefaultDeny);
+    }
+
+    /// <summary>The keys one rule gives one peer (or every peer, with identity 0).</summary>
+    private void AddEntries(Dictionary<PolicyKey, PolicyEntry> entries, CompiledPeerRule rule, uint identity, Identity? peer)
+    {
+        foreach (var l4 in rule.L4)
+        {
+            switch (l4)
+            {
+                case AllTraffic:
+                    Add(entries, new PolicyKey(rule.Direction, identity, IpProtocols.Any, 0, 0), rule);
+                    break;
+                case PortRange range:
+                    AddRange(entries, rule, identity, range.Protocol, range.Low, range.High);
+                    break;
+                case NamedPortMatch named:
+                    // A named port belongs to the endpoint traffic goes to: this endpoint on
+                    // ingress, the peer on egress. Unknown there, it allows nothing.
+                    var owner = rule.Direction == TrafficDirection.Ingress ? Endpoint : peer;
+                    if (owner?.NamedPorts.TryGetValue(named.Name, out var port) == true)
+                    {
+                        foreach (var protocol in IpProtocols.Of(port.Protocol).Where(named.Protocols.Contains))
+                        {
+                            AddRange(entries, rule, identity, protocol, port.Port, port.Port);
+                        }
+                    }
+
+                    break;
+                case IcmpL4Match icmp:
+                    var type = icmp.Icmp.Type << 8;
+                    if (icmp.Icmp.AllCodes)
+                    {
+                        Add(entries, new PolicyKey(rule.Direction, identity, icmp.Protocol, (ushort)type, 8), rule);
+                    }
+                    else
+                    {
+                        foreach (var codes in icmp.Icmp.Codes)
+                        {
+                            AddRange(entries, rule, identity, icmp.Protocol, type | codes.Low, type | codes.High);
+                        }
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    private static void AddRange(Dictionary<PolicyKey, PolicyEntry> entries, CompiledPeerRule rule, uint identity, byte protocol, int low, int high)
+    {
+        foreach (var (value, length) in PrefixRanges.Split(low, high))
+        {
+            Add(entries, new PolicyKey(rule.Direction, identity, protocol, value, length), rule);
+        }
+    }
+
+    /// <summary>Merges a rule into a key: deny beats allow; equal verdicts collect their origins.</summary>
+    private static void Add(Dictionary<PolicyKey, PolicyEntry> entries, PolicyKey key, CompiledPeerRule rule)
+    {
+        if (!entries.TryGetValue(key, out var existing) || (rule.Verdict == Verdict.Deny && existing.Verdict == Verdict.Allow))
+        {
+            entries[key] = new PolicyEntry(rule.Verdict, [rule.Origin]);
+        }
+        else if (existing.Verdict == rule.Verdict && !existing.Origins.Contains(rule.Origin))
+        {
+            entries[key] = existing with { Origins = existing.Origins.Add(rule.Origin) };
+        }
+    }
+
+    /// <summary>
+    /// Deny wins whatever its specificity. A longest-prefix lookup would let an allow for port 80
+    /// hide a deny for all ports of the same peer and protocol, so such an allow is stored as the
+    /// deny that contains it.
+    /// </summary>
+    private static void ResolveDenyPrecedence(Dictionary<PolicyKey, PolicyEntry> entries)
+    {
+        var denies = entries.Where(e => e.Value.Verdict == Verdict.Deny)
+            .GroupBy(e => (e.Key.Direction, e.Key.Identity, e.Key.Protocol))
+            .ToDictionary(g => g.Key, g => g.ToList());
+        if (denies.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var (key, entry) in entries.Where(e => e.Value.Verdict == Verdict.Allow).ToList())
+        {
+            if (denies.TryGetValue((key.Direction, key.Identity, key.Protocol), out var group)
+                && group.Where(d => d.Key.Covers(key)).OrderByDescending(d => d.Key.PrefixLength).FirstOrDefault() is { Value: { } deny })
+            {
+                entries[key] = deny;
+            }
+        }
+    }
+}

@@ -1,0 +1,276 @@
+using System.Collections.Immutable;
+using Membrane.Policy.Engine.Labels;
+using Membrane.Policy.Engine.Selection;
+using Membrane.Policy.Icmp;
+using Membrane.Policy.Model;
+using Membrane.Policy.Reading;
+using Membrane.Policy.Values;
+
+namespace Membrane.Policy.Engine.Rules;
+
+/// <summary>
+/// Turns validated policy documents into <see cref="SubjectRule"/>s: selectors scoped to their
+/// namespace, peers, and L4 matches. It expects policies that passed validation; what Membrane
+/// cannot enforce compiles to rules that allow nothing (fail closed).
+/// </summary>
+public static class RuleCompiler
+{
+    private static readonly PolicySection[] Sections = [PolicySection.Ingress, PolicySection.IngressDeny, PolicySection.Egress, PolicySection.EgressDeny];
+
+    public static ImmutableArray<SubjectRule> Compile(PolicyDocument document) => document switch
+    {
+        CiliumPolicy cilium => [.. CompileCilium(cilium)],
+        NetworkPolicy networkPolicy => [.. CompileNetworkPolicy(networkPolicy)],
+        _ => [],
+    };
+
+    /// <summary>Every CIDR a document names, for which the node allocates CIDR identities.</summary>
+    public static IEnumerable<Cidr> Prefixes(IEnumerable<SubjectRule> rules) =>
+        rules.SelectMany(r => r.Rules).SelectMany(r => r.Peers).OfType<CidrPeer>()
+            .SelectMany(p => p.Except.Prepend(p.Prefix)).Distinct();
+
+    private static IEnumerable<SubjectRule> CompileCilium(CiliumPolicy policy)
+    {
+        // A CiliumNetworkPolicy lives in a namespace (default if unset) and selects only there;
+        // clusterwide policies and bare imported rules are not limited to a namespace.
+        var ns = policy.PolicyKind == PolicyKind.CiliumNetworkPolicy ? policy.Metadata?.Namespace?.Text ?? "default" : null;
+        var name = policy.Metadata?.Name?.Text ?? policy.PathPrefix;
+        foreach (var (rule, path) in policy.Rules())
+        {
+            // Host policies select nodes, which Membrane does not enforce on (validation warns).
+            if (rule.EndpointSelector is not { } selector)
+            {
+                continue;
+            }
+
+            var origin = new RuleOrigin(policy.PolicyKind.ToString(), ns, name, path, rule.Position);
+            var compiled = ImmutableArray.CreateBuilder<CompiledPeerRule>();
+            foreach (var section in Sections)
+            {
+                var list = rule.Section(section);
+                for (var i = 0; i < list.Count; i++)
+                {
+                    var sectionPath = $"{FieldPath.Index(FieldPath.Child(path, section.FieldName()), i)}";
+                    compiled.Add(CompilePeerRule(list[i], section, ns, origin with { Path = sectionPath, Position = list[i].Position }));
+                }
+            }
+
+            // Cilium's default: a rule with any ingress (or ingressDeny) rule turns ingress to
+            // default-deny for the endpoints it selects, unless enableDefaultDeny says otherwise.
+            var ingressDeny = rule.EnableDefaultDeny?.Ingress is { } i2 ? i2.Text == "true" : !rule.Ingress.IsEmpty || !rule.IngressDeny.IsEmpty;
+            var egressDeny = rule.EnableDefaultDeny?.Egress is { } e2 ? e2.Text == "true" : !rule.Egress.IsEmpty || !rule.EgressDeny.IsEmpty;
+            yield return new SubjectRule(EndpointSelector.From(selector, ns), ingressDeny, egressDeny, compiled.ToImmutable(), origin);
+        }
+    }
+
+    private static CompiledPeerRule CompilePeerRule(PeerRule rule, PolicySection section, string? ns, RuleOrigin origin)
+    {
+        var direction = section.IsIngress() ? TrafficDirection.Ingress : TrafficDirection.Egress;
+        var verdict = section.IsDeny() ? Verdict.Deny : Verdict.Allow;
+        var peers = ImmutableArray.CreateBuilder<PeerSelector>();
+        var requires = rule.Requires.Select(r => EndpointSelector.From(r, null)).ToList();
+        foreach (var endpoints in rule.Endpoints)
+        {
+            var selector = EndpointSelector.From(endpoints, ns);
+            peers.Add(new EndpointPeer(requires.Aggregate(selector, (s, r) => s.And(r))));
+        }
+
+        foreach (var cidr in rule.Cidrs)
+        {
+            if (Cidr.TryParse(cidr.Text, allowBareAddress: true, out var prefix, out _))
+            {
+                peers.Add(new CidrPeer(prefix, []));
+            }
+        }
+
+        foreach (var set in rule.CidrSets)
+        {
+            if (set.Cidr is { } cidrText && Cidr.TryParse(cidrText.Text, allowBareAddress: false, out var prefix, out _))
+            {
+                var except = set.Except.Select(e => Cidr.TryParse(e.Text, false, out var x, out _) ? x : (Cidr?)null).OfType<Cidr>();
+                peers.Add(new CidrPeer(prefix, [.. except]));
+            }
+            else
+            {
+                peers.Add(new NoPeer("CIDR group"));
+            }
+        }
+
+        foreach (var entity in rule.Entities)
+        {
+            peers.Add(entity.Text == "all" ? AnyPeer.Instance : new EntityPeer(entity.Text));
+        }
+
+        if (!rule.Nodes.IsEmpty) peers.Add(new NoPeer("nodes"));
+        if (!rule.Groups.IsEmpty) peers.Add(new NoPeer("groups"));
+        if (!rule.Fqdns.IsEmpty) peers.Add(new NoPeer("toFQDNs"));
+        if (!rule.Services.IsEmpty) peers.Add(new NoPeer("toServices"));
+
+        var l4 = CompileL4(rule, verdict);
+
+        // A rule with ports (or ICMP) but no peers applies to every peer; a rule with neither
+        // allows nothing and only turns its direction to default-deny.
+        if (peers.Count == 0 && !rule.HasPeers && l4.Length > 0 && !(rule.ToPorts.IsEmpty && rule.Icmps.IsEmpty))
+        {
+            peers.Add(AnyPeer.Instance);
+        }
+
+        // Mutual authentication cannot be checked, so the allow it guards is withheld (fail closed).
+        if (verdict == Verdict.Allow && (rule.Authentication?.Mode?.Text is "required" or "test-always-fail" || rule.Auth is not null))
+        {
+            return new CompiledPeerRule(direction, verdict, [new NoPeer("authentication")], l4, origin);
+        }
+
+        return new CompiledPeerRule(direction, verdict, peers.ToImmutable(), l4, origin);
+    }
+
+    private static ImmutableArray<L4Match> CompileL4(PeerRule rule, Verdict verdict)
+    {
+        if (rule.ToPorts.IsEmpty && rule.Icmps.IsEmpty)
+        {
+            return [AllTraffic.Instance];
+        }
+
+        var matches = ImmutableArray.CreateBuilder<L4Match>();
+        foreach (var portRule in rule.ToPorts)
+        {
+            // A port rule that asks for a proxy (L7, listener, SNI, TLS) allows nothing: enforcing
+            // only the port would let through what its author meant to filter.
+            var needsProxy = portRule.Rules is { IsEmpty: false } || portRule.Listener is not null || !portRule.ServerNames.IsEmpty
+                || portRule.TerminatingTls is not null || portRule.OriginatingTls is not null;
+            if (needsProxy && verdict == Verdict.Allow)
+            {
+                continue;
+            }
+
+            foreach (var port in portRule.Ports)
+            {
+                L4Protocols.TryParse(port.Protocol?.Text, out var protocol);
+                var protocols = IpProtocols.Of(protocol).ToImmutableArray();
+                var text = port.Port?.Text ?? "0";
+                if (!L4Protocols.HasPorts(protocol))
+                {
+                    matches.AddRange(protocols.Select(p => new PortRange(p, 0, ushort.MaxValue)));
+                }
+                else if (PortValues.IsServiceName(text))
+                {
+                    matches.Add(new NamedPortMatch(text.ToLowerInvariant(), protocols));
+                }
+                else if (PortValues.TryParseNumber(text, out var low))
+                {
+                    var high = port.EndPort is { } end && int.TryParse(end.Text, out var e) && e > low ? e : low;
+                    var range = low == 0 ? (0, ushort.MaxValue) : (low, high);
+                    matches.AddRange(protocols.Select(p => new PortRange(p, (ushort)range.Item1, (ushort)range.Item2)));
+                }
+            }
+        }
+
+        foreach (var icmp in rule.Icmps)
+        {
+            foreach (var field in icmp.Fields)
+            {
+                if (IcmpFieldResolver.Resolve(field, "", new List<Diagnostics.FieldError>()) is { } match)
+                {
+                    matches.Add(new IcmpL4Match(match));
+                }
+            }
+        }
+
+        return matches.ToImmutable();
+    }
+
+    private static IEnumerable<SubjectRule> CompileNetworkPolicy(NetworkPolicy policy)
+    {
+        if (policy.Spec is not { } spec || spec.PodSelector is not { } podSelector)
+        {
+            yield break;
+        }
+
+        var ns = policy.Metadata?.Namespace?.Text ?? "default";
+        var origin = new RuleOrigin("NetworkPolicy", ns, policy.Metadata?.Name?.Text ?? "", "spec", spec.Position);
+
+        // Kubernetes: without policyTypes, a policy is about ingress, and also egress if it has egress rules.
+        var types = spec.PolicyTypes.IsEmpty
+            ? spec.Egress.IsPresent ? ["Ingress", "Egress"] : new[] { "Ingress" }
+            : spec.PolicyTypes.Select(t => t.Text).ToArray();
+        var rules = ImmutableArray.CreateBuilder<CompiledPeerRule>();
+        if (types.Contains("Ingress"))
+        {
+            AddNetworkPolicyRules(spec.Ingress, "ingress", TrafficDirection.Ingress, ns, origin, rules);
+        }
+
+        if (types.Contains("Egress"))
+        {
+            AddNetworkPolicyRules(spec.Egress, "egress", TrafficDirection.Egress, ns, origin, rules);
+        }
+
+        yield return new SubjectRule(EndpointSelector.From(podSelector, ns), types.Contains("Ingress"), types.Contains("Egress"), rules.ToImmutable(), origin);
+    }
+
+    private static void AddNetworkPolicyRules(PolicyList<NetworkPolicyRule> list, string field, TrafficDirection direction, string ns, RuleOrigin origin,
+        ImmutableArray<CompiledPeerRule>.Builder rules)
+    {
+        for (var i = 0; i < list.Count; i++)
+        {
+            var rule = list[i];
+            var peers = ImmutableArray.CreateBuilder<PeerSelector>();
+            foreach (var peer in rule.Peers)
+            {
+                if (peer.IpBlock is { Cidr: { } cidrText } block && Cidr.TryParse(cidrText.Text, false, out var prefix, out _))
+                {
+                    var except = block.Except.Select(e => Cidr.TryParse(e.Text, false, out var x, out _) ? x : (Cidr?)null).OfType<Cidr>();
+                    peers.Add(new CidrPeer(prefix, [.. except]));
+                    continue;
+                }
+
+                // A pod selector alone means pods of the policy's namespace; a namespace selector
+                // picks namespaces by their labels, which endpoints carry under a prefix (as in Cilium).
+                var pods = peer.PodSelector is { } p ? EndpointSelector.From(p, peer.NamespaceSelector is null ? ns : null) : null;
+                var namespaces = peer.NamespaceSelector is { } n ? EndpointSelector.From(n, null, Label.NamespaceLabelsPrefix) : null;
+                var selector = (pods, namespaces) switch
+                {
+                    ({ } a, { } b) => a.And(b),
+                    ({ } a, null) => a,
+                    (null, { } b) => b,
+                    _ => null,
+                };
+                if (selector is not null)
+                {
+                    peers.Add(new EndpointPeer(selector));
+                }
+            }
+
+            if (rule.Peers.IsEmpty)
+            {
+                peers.Add(AnyPeer.Instance);
+            }
+
+            var l4 = ImmutableArray.CreateBuilder<L4Match>();
+            foreach (var port in rule.Ports)
+            {
+                var protocol = port.Protocol?.Text switch { "UDP" => IpProtocols.Udp, "SCTP" => IpProtocols.Sctp, _ => IpProtocols.Tcp };
+                if (port.Port is null)
+                {
+                    l4.Add(new PortRange(protocol, 0, ushort.MaxValue));
+                }
+                else if (PortValues.TryParseNumber(port.Port.Value.Text, out var low))
+                {
+                    var high = port.EndPort is { } end && int.TryParse(end.Text, out var e) ? e : low;
+                    l4.Add(new PortRange(protocol, (ushort)low, (ushort)high));
+                }
+                else
+                {
+                    l4.Add(new NamedPortMatch(port.Port.Value.Text, [protocol]));
+                }
+            }
+
+            if (rule.Ports.IsEmpty)
+            {
+                l4.Add(AllTraffic.Instance);
+            }
+
+            rules.Add(new CompiledPeerRule(direction, Verdict.Allow, peers.ToImmutable(), l4.ToImmutable(),
+                origin with { Path = $"spec.{field}[{i}]", Position = rule.Position }));
+        }
+    }
+}

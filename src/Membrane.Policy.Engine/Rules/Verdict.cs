@@ -1,0 +1,7 @@
+namespace Membrane.Policy.Engine.Rules;
+
+public enum Verdict : byte
+{
+    Allow,
+    Deny,
+}

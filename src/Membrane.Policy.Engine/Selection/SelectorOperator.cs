@@ -1,0 +1,9 @@
+namespace Membrane.Policy.Engine.Selection;
+
+public enum SelectorOperator
+{
+    In,
+    NotIn,
+    Exists,
+    DoesNotExist,
+}

@@ -1,0 +1,70 @@
+using System.Globalization;
+using Membrane.Policy.Engine.Rules;
+using Membrane.Policy.Icmp;
+
+namespace Membrane.Policy.Engine.Tracing;
+
+/// <summary>
+/// What a traced packet carries above IP, as people write it: <c>80/TCP</c>, or an ICMP message
+/// <c>TYPE[/CODE][/FAMILY]</c> such as <c>EchoRequest/IPv6</c> or <c>3/4/IPv4</c>.
+/// </summary>
+public sealed record L4Spec(byte Protocol, ushort Port, byte IcmpType, byte IcmpCode)
+{
+    public static L4Spec ParsePort(string text)
+    {
+        var parts = text.Split('/');
+        if (parts.Length is < 1 or > 2 || !ushort.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var port))
+        {
+            throw new FormatException($"\"{text}\" is not PORT/PROTOCOL, like 80/TCP");
+        }
+
+        var protocolName = parts.Length == 2 ? parts[1] : "TCP";
+        if (!IpProtocols.TryParse(protocolName, out var protocol) || IpProtocols.IsIcmp(protocol))
+        {
+            throw new FormatException($"\"{protocolName}\" is not TCP, UDP or SCTP; for ICMP use --icmp");
+        }
+
+        return new L4Spec(protocol, port, 0, 0);
+    }
+
+    public static L4Spec ParseIcmp(string text)
+    {
+        var parts = text.Split('/').ToList();
+        var family = IcmpFamily.IPv4;
+        if (parts.Count > 1 && parts[^1] is "IPv4" or "IPv6" or "ipv4" or "ipv6")
+        {
+            family = parts[^1].Equals("IPv6", StringComparison.OrdinalIgnoreCase) ? IcmpFamily.IPv6 : IcmpFamily.IPv4;
+            parts.RemoveAt(parts.Count - 1);
+        }
+
+        if (parts.Count is < 1 or > 2)
+        {
+            throw new FormatException($"\"{text}\" is not TYPE[/CODE][/FAMILY], like EchoRequest/IPv6 or 3/4/IPv4");
+        }
+
+        byte type;
+        if (!byte.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out type))
+        {
+            var info = IcmpTypes.FindByName(family, parts[0])
+                ?? throw new FormatException(IcmpTypes.FindByName(IcmpTypes.Other(family), parts[0]) is { } other
+                    ? $"{parts[0]} is an {(other.Family == IcmpFamily.IPv6 ? "ICMPv6" : "ICMPv4")} type ({other.Type}); add /{other.Family}"
+                    : $"\"{parts[0]}\" is not an ICMP type number or name");
+            type = info.Type;
+        }
+
+        byte code = 0;
+        if (parts.Count == 2 && !byte.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out code))
+        {
+            if (IcmpTypes.Find(family, type)?.CodeNames.TryGetValue(parts[1], out code) != true)
+            {
+                throw new FormatException($"\"{parts[1]}\" is not a code of {IcmpTypes.Describe(family, type)}");
+            }
+        }
+
+        return new L4Spec(IpProtocols.ForIcmp(family), 0, type, code);
+    }
+
+    public override string ToString() => IpProtocols.IsIcmp(Protocol)
+        ? $"{IpProtocols.Name(Protocol)} {IcmpTypes.Describe(Protocol == IpProtocols.IcmpV6 ? IcmpFamily.IPv6 : IcmpFamily.IPv4, IcmpType)} code {IcmpCode}"
+        : $"{Port}/{IpProtocols.Name(Protocol)}";
+}

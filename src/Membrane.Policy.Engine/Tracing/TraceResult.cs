@@ -1,0 +1,17 @@
+using Membrane.Policy.Engine.Identities;
+using Membrane.Policy.Engine.MapState;
+using Membrane.Policy.Engine.Rules;
+
+namespace Membrane.Policy.Engine.Tracing;
+
+/// <summary>
+/// The answer to "would this packet be allowed, and why?": the egress decision at the source, the
+/// ingress decision at the destination (each only where that side is an endpoint Membrane
+/// enforces on), and the final verdict: allowed only if every decision allows.
+/// </summary>
+public sealed record TraceResult(Identity Source, Identity Destination, L4Spec L4, PolicyDecision? Egress, PolicyDecision? Ingress)
+{
+    public Verdict Final => (Egress?.Verdict ?? Verdict.Allow) == Verdict.Allow && (Ingress?.Verdict ?? Verdict.Allow) == Verdict.Allow
+        ? Verdict.Allow
+        : Verdict.Deny;
+}
