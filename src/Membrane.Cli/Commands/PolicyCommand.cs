@@ -7,8 +7,10 @@ public static class PolicyCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var command = new Command("policy", "Work with policy files offline: validate them.");
+        var command = new Command("policy", "Work with policy files offline: validate, trace a packet, resolve an endpoint's map state.");
         command.Subcommands.Add(PolicyValidateCommand.Create(stdout, stderr));
+        command.Subcommands.Add(PolicyTraceCommand.Create(stdout, stderr));
+        command.Subcommands.Add(PolicyResolveCommand.Create(stdout, stderr));
         return command;
     }
 }

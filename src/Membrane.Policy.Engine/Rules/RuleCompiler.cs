@@ -34,7 +34,8 @@ public static class RuleCompiler
         // A CiliumNetworkPolicy lives in a namespace (default if unset) and selects only there;
         // clusterwide policies and bare imported rules are not limited to a namespace.
         var ns = policy.PolicyKind == PolicyKind.CiliumNetworkPolicy ? policy.Metadata?.Namespace?.Text ?? "default" : null;
-        var name = policy.Metadata?.Name?.Text ?? policy.PathPrefix;
+        // Bare imported rules have no name; their path within the file says which rule they are.
+        var name = policy.Metadata?.Name?.Text ?? "";
         foreach (var (rule, path) in policy.Rules())
         {
             // Host policies select nodes, which Membrane does not enforce on (validation warns).

@@ -7,7 +7,9 @@ public sealed record RuleOrigin(string Kind, string? Namespace, string Name, str
 {
     public string PolicyName => Namespace is { Length: > 0 } ? $"{Namespace}/{Name}" : Name;
 
-    public override string ToString() => Position.IsKnown
-        ? $"{Kind} {PolicyName} {Path} ({Position.File}:{Position.Line})"
-        : $"{Kind} {PolicyName} {Path}";
+    public override string ToString()
+    {
+        var policy = PolicyName.Length == 0 ? Kind : $"{Kind} {PolicyName}";
+        return Position.IsKnown ? $"{policy} {Path} ({Position.File}:{Position.Line})" : $"{policy} {Path}";
+    }
 }

@@ -1,0 +1,91 @@
+using Membrane.Policy.Diagnostics;
+using Membrane.Policy.Engine.Identities;
+using Membrane.Policy.Engine.Labels;
+using Membrane.Policy.Engine.Rules;
+using Membrane.Policy.Validation;
+
+namespace Membrane.Cli.Commands;
+
+/// <summary>
+/// What trace and resolve work on: validated, compiled rules and the identities of the node.
+/// Invalid policies are refused whole, so a trace never runs on half a policy set.
+/// </summary>
+public sealed class EngineInputs
+{
+    private EngineInputs(List<SubjectRule> rules, IdentitySet identities)
+    {
+        Rules = rules;
+        Identities = identities;
+    }
+
+    public List<SubjectRule> Rules { get; }
+
+    public IdentitySet Identities { get; }
+
+    /// <summary>Loads policies and identities; on failure writes why to <paramref name="stderr"/> and returns the exit code.</summary>
+    public static EngineInputs? Load(string[] files, string? identitiesFile, TextReader stdin, TextWriter stderr, out int exitCode)
+    {
+        exitCode = 0;
+        ValidationReport report;
+        try
+        {
+            var texts = PolicyInputs.Expand(files).Select(f => PolicyInputs.Read(f, stdin)).ToList();
+            report = PolicyValidationService.Validate(texts, new ValidationOptions());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"membrane: error: {e.Message}");
+            exitCode = MembraneCommand.UsageError;
+            return null;
+        }
+
+        var errors = report.Files.SelectMany(f => f.AllFindings).Where(f => f.Severity == Severity.Error).ToList();
+        if (errors.Count > 0)
+        {
+            foreach (var error in errors)
+            {
+                stderr.WriteLine(error);
+            }
+
+            stderr.WriteLine($"membrane: the policies are invalid ({report.Summary}); nothing was traced");
+            exitCode = 1;
+            return null;
+        }
+
+        var rules = report.Files.SelectMany(f => f.Policies).SelectMany(p => RuleCompiler.Compile(p.Document)).ToList();
+        var identities = new IdentitySet();
+        foreach (var prefix in RuleCompiler.Prefixes(rules))
+        {
+            identities.AddCidr(prefix);
+        }
+
+        if (identitiesFile is not null)
+        {
+            try
+            {
+                IdentityFile.Load(identitiesFile, File.ReadAllText(identitiesFile), identities);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine($"membrane: error: {identitiesFile}: {e.Message}");
+                exitCode = MembraneCommand.UsageError;
+                return null;
+            }
+            catch (FormatException e)
+            {
+                stderr.WriteLine($"membrane: error: {e.Message}");
+                exitCode = MembraneCommand.UsageError;
+                return null;
+            }
+        }
+
+        return new EngineInputs(rules, identities);
+    }
+
+    /// <summary>The endpoint with these labels: the known identity, or a new one.</summary>
+    public Identity Endpoint(string labels, System.Net.IPAddress? address = null)
+    {
+        var set = LabelSet.Parse(labels);
+        return Identities.Find(set) ?? Identities.AddEndpoint(set, addresses: address is null ? null : [address]);
+    }
+}

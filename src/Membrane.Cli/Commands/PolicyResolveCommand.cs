@@ -1,0 +1,58 @@
+using System.CommandLine;
+using Membrane.Cli.Output;
+using Membrane.Policy.Engine.MapState;
+
+namespace Membrane.Cli.Commands;
+
+/// <summary><c>membrane policy resolve</c>: the map state one endpoint's policy resolves to.</summary>
+public static class PolicyResolveCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var files = new Option<string[]>("--file", "-f") { Description = "Policy files or directories (repeatable).", Required = true, AllowMultipleArgumentsPerToken = true };
+        var endpoint = new Option<string>("--endpoint") { Description = "The endpoint's labels, e.g. k8s:app=db,k8s:io.kubernetes.pod.namespace=default.", Required = true };
+        var identities = new Option<string?>("--identities") { Description = "YAML file of the identities the node knows (labels, ips, namedPorts)." };
+        var output = OutputOption.Create();
+
+        var command = new Command("resolve", "Show the policy map state of one endpoint: every entry with its peer, protocol, port or ICMP type, verdict and rule.");
+        foreach (var option in new Option[] { files, endpoint, identities, output })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(parse => Execute(parse.GetValue(files)!, parse.GetValue(endpoint)!, parse.GetValue(identities), OutputOption.Parse(parse.GetValue(output)!), Console.In, stdout, stderr));
+        return command;
+    }
+
+    public static int Execute(string[] files, string endpointLabels, string? identitiesFile, OutputFormat format, TextReader stdin, TextWriter stdout, TextWriter stderr)
+    {
+        var inputs = EngineInputs.Load(files, identitiesFile, stdin, stderr, out var exitCode);
+        if (inputs is null)
+        {
+            return exitCode;
+        }
+
+        Policy.Engine.Identities.Identity endpoint;
+        try
+        {
+            endpoint = inputs.Endpoint(endpointLabels);
+        }
+        catch (FormatException e)
+        {
+            stderr.WriteLine($"membrane: --endpoint: {e.Message}");
+            return MembraneCommand.UsageError;
+        }
+
+        var state = new PolicyResolver(inputs.Rules, inputs.Identities, endpoint).State;
+        if (format == OutputFormat.Json)
+        {
+            MapStateJsonWriter.Write(endpoint, state, inputs.Identities, stdout);
+        }
+        else
+        {
+            MapStateTextWriter.Write(endpoint, state, inputs.Identities, stdout);
+        }
+
+        return 0;
+    }
+}

@@ -1,0 +1,97 @@
+using System.CommandLine;
+using System.Net;
+using Membrane.Cli.Output;
+using Membrane.Policy.Engine.Identities;
+using Membrane.Policy.Engine.Tracing;
+
+namespace Membrane.Cli.Commands;
+
+/// <summary>
+/// <c>membrane policy trace</c>: would this packet be allowed, and why? It decides the packet at
+/// the source's egress and at the destination's ingress, offline, ICMP included.
+/// </summary>
+public static class PolicyTraceCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var files = new Option<string[]>("--file", "-f") { Description = "Policy files or directories (repeatable).", Required = true, AllowMultipleArgumentsPerToken = true };
+        var src = new Option<string?>("--src") { Description = "Source endpoint labels, e.g. k8s:app=web,k8s:io.kubernetes.pod.namespace=default." };
+        var dst = new Option<string?>("--dst") { Description = "Destination endpoint labels." };
+        var srcIp = new Option<string?>("--src-ip") { Description = "Source address; without --src, its identity comes from the IP cache (CIDR or world)." };
+        var dstIp = new Option<string?>("--dst-ip") { Description = "Destination address; without --dst, its identity comes from the IP cache." };
+        var dport = new Option<string?>("--dport") { Description = "Destination port and protocol, e.g. 80/TCP." };
+        var icmp = new Option<string?>("--icmp") { Description = "ICMP message TYPE[/CODE][/FAMILY], e.g. EchoRequest/IPv6 or 3/4/IPv4." };
+        var identities = new Option<string?>("--identities") { Description = "YAML file of the identities the node knows (labels, ips, namedPorts)." };
+        var output = OutputOption.Create();
+
+        var command = new Command("trace", "Trace a packet through the policies: the egress decision at the source, the ingress decision at the destination, and why.");
+        foreach (var option in new Option[] { files, src, dst, srcIp, dstIp, dport, icmp, identities, output })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(parse => Execute(new TraceRequest(
+            parse.GetValue(files)!, parse.GetValue(src), parse.GetValue(dst), parse.GetValue(srcIp), parse.GetValue(dstIp),
+            parse.GetValue(dport), parse.GetValue(icmp), parse.GetValue(identities)), OutputOption.Parse(parse.GetValue(output)!), Console.In, stdout, stderr));
+        return command;
+    }
+
+    public static int Execute(TraceRequest request, OutputFormat format, TextReader stdin, TextWriter stdout, TextWriter stderr)
+    {
+        L4Spec l4;
+        IPAddress? srcAddress, dstAddress;
+        try
+        {
+            if ((request.Port is null) == (request.Icmp is null))
+            {
+                throw new FormatException("give exactly one of --dport PORT/PROTOCOL and --icmp TYPE[/CODE][/FAMILY]");
+            }
+
+            l4 = request.Port is not null ? L4Spec.ParsePort(request.Port) : L4Spec.ParseIcmp(request.Icmp!);
+            srcAddress = ParseAddress(request.SourceIp, "--src-ip");
+            dstAddress = ParseAddress(request.DestinationIp, "--dst-ip");
+            if (request.Source is null && srcAddress is null || request.Destination is null && dstAddress is null)
+            {
+                throw new FormatException("name the source with --src or --src-ip, and the destination with --dst or --dst-ip");
+            }
+        }
+        catch (FormatException e)
+        {
+            stderr.WriteLine($"membrane: {e.Message}");
+            return MembraneCommand.UsageError;
+        }
+
+        var inputs = EngineInputs.Load(request.Files, request.IdentitiesFile, stdin, stderr, out var exitCode);
+        if (inputs is null)
+        {
+            return exitCode;
+        }
+
+        Identity source, destination;
+        try
+        {
+            source = request.Source is { } s ? inputs.Endpoint(s, srcAddress) : inputs.Identities.Lookup(srcAddress!);
+            destination = request.Destination is { } d ? inputs.Endpoint(d, dstAddress) : inputs.Identities.Lookup(dstAddress!);
+        }
+        catch (FormatException e)
+        {
+            stderr.WriteLine($"membrane: {e.Message}");
+            return MembraneCommand.UsageError;
+        }
+
+        var result = PolicyTracer.Trace(inputs.Rules, inputs.Identities, source, destination, l4);
+        if (format == OutputFormat.Json)
+        {
+            TraceJsonWriter.Write(result, stdout);
+        }
+        else
+        {
+            TraceTextWriter.Write(result, stdout);
+        }
+
+        return 0;
+    }
+
+    private static IPAddress? ParseAddress(string? text, string option) =>
+        text is null ? null : IPAddress.TryParse(text, out var address) ? address : throw new FormatException($"{option}: \"{text}\" is not an IP address");
+}
