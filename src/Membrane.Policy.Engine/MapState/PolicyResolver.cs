@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Membrane.Policy.Engine.Identities;
 using Membrane.Policy.Engine.Rules;
+using Membrane.Policy.Engine.Selection;
 
 namespace Membrane.Policy.Engine.MapState;
 
@@ -14,6 +15,9 @@ public sealed class PolicyResolver
     private readonly IdentitySet _identities;
     private ImmutableArray<SubjectRule> _rules;
     private ImmutableArray<CompiledPeerRule> _selecting = [];
+
+    // Which keys each identity has, so removing one does not scan the whole state.
+    private Dictionary<uint, List<PolicyKey>> _keysByIdentity = [];
 
     public PolicyResolver(IEnumerable<SubjectRule> rules, IdentitySet identities, Identity endpoint)
     {
@@ -41,6 +45,7 @@ public sealed class PolicyResolver
 
         ResolveDenyPrecedence(entries);
         var added = entries.ToImmutableDictionary();
+        _keysByIdentity[identity.Id] = [.. added.Keys];
         State = new EndpointMapState(State.Entries.SetItems(added), State.IngressDefaultDeny, State.EgressDefaultDeny);
         return new MapStateDelta(added, []);
     }
@@ -49,7 +54,7 @@ public sealed class PolicyResolver
     public MapStateDelta RemoveIdentity(uint id)
     {
         _identities.Remove(id);
-        var removed = State.Entries.Keys.Where(k => k.Identity == id).ToImmutableArray();
+        var removed = _keysByIdentity.Remove(id, out var keys) ? [.. keys] : ImmutableArray<PolicyKey>.Empty;
         State = new EndpointMapState(State.Entries.RemoveRange(removed), State.IngressDefaultDeny, State.EgressDefaultDeny);
         return new MapStateDelta(ImmutableDictionary<PolicyKey, PolicyEntry>.Empty, removed);
     }
@@ -70,7 +75,7 @@ public sealed class PolicyResolver
         var ingressDefaultDeny = selecting.Where(r => r.DefaultDenyIngress).Select(r => r.Origin).ToImmutableArray();
         var egressDefaultDeny = selecting.Where(r => r.DefaultDenyEgress).Select(r => r.Origin).ToImmutableArray();
 
-        var identities = _identities.All.ToList();
+        var index = new LabelIndex(_identities.All);
         var matchCache = new Dictionary<string, List<Identity>>();
         var entries = new Dictionary<PolicyKey, PolicyEntry>();
         foreach (var rule in _selecting)
@@ -89,7 +94,7 @@ public sealed class PolicyResolver
                 var key = peer.ToString()!;
                 if (!matchCache.TryGetValue(key, out var peerIdentities))
                 {
-                    peerIdentities = identities.Where(peer.Matches).ToList();
+                    peerIdentities = index.Select(peer);
                     matchCache[key] = peerIdentities;
                 }
 
@@ -103,6 +108,7 @@ public sealed class PolicyResolver
         }
 
         ResolveDenyPrecedence(entries);
+        _keysByIdentity = entries.Keys.GroupBy(k => k.Identity).ToDictionary(g => g.Key, g => g.ToList());
         return new EndpointMapState(entries.ToImmutableDictionary(), ingressDefaultDeny, egressDefaultDeny);
     }
 

@@ -25,10 +25,22 @@ public sealed class EndpointSelector
     public ImmutableArray<LabelRequirement> Requirements { get; }
 
     public bool Matches(Identity identity) =>
-        !identity.IsCidr && (!identity.IsReserved || _selectsReserved) && Requirements.All(r => r.Matches(identity.Labels));
+        !identity.IsCidr && (!identity.IsReserved || _selectsReserved) && Matches(identity.Labels);
 
     /// <summary>Whether a subject endpoint's labels match (subjects are always endpoints).</summary>
-    public bool Matches(LabelSet labels) => Requirements.All(r => r.Matches(labels));
+    public bool Matches(LabelSet labels)
+    {
+        // A loop, not LINQ: this runs for every (selector, identity) pair the resolver considers.
+        foreach (var requirement in Requirements)
+        {
+            if (!requirement.Matches(labels))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>
     /// Compiles a selector. With <paramref name="namespace"/>, the selector is limited to that
