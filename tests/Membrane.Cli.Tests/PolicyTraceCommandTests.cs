@@ -129,6 +129,17 @@ public sealed class PolicyTraceCommandTests : IDisposable
         Assert.Contains($"{identities}:3:9: identities[0].ips: is not an IP address", stderr);
     }
 
+    [Fact]
+    public void An_identities_file_of_the_wrong_shape_is_a_clear_error()
+    {
+        var file = Write("db.yaml", Policy);
+        var identities = Write("ids.yaml", "identities:\n- labels: [k8s:app=x]\n  ips: 10.0.0.1\n");
+        var (code, _, stderr) = Run("policy", "resolve", "-f", file, "--endpoint", Db, "--identities", identities);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"{identities}:2:3: identities[0]: has the wrong shape", stderr);
+    }
+
     private string Write(string name, string text)
     {
         var path = Path.Combine(_dir, name);

@@ -34,7 +34,7 @@ public static class MapStateJsonWriter
                     json.WriteNumber("peer", key.Identity);
                 }
 
-                json.WriteString("peerLabels", MapStateTextWriter.Peer(key.Identity, identities));
+                json.WriteString("peerLabels", key.Identity == PolicyKey.AnyIdentity ? null : identities[key.Identity]?.Labels.ToString());
                 json.WriteString("protocol", IpProtocols.Name(key.Protocol));
                 json.WriteNumber("value", key.Value);
                 json.WriteNumber("prefixLength", key.PrefixLength);

@@ -49,6 +49,20 @@ public static class IdentityFile
                 throw Error(file, items.Children[i], path, "must be an object with labels");
             }
 
+            try
+            {
+                LoadItem(file, item, path, into);
+            }
+            catch (InvalidCastException)
+            {
+                throw Error(file, item, path, "has the wrong shape: labels is a list, ips a list of addresses, namedPorts a map of name: PORT/PROTOCOL, id a number");
+            }
+        }
+    }
+
+    private static void LoadItem(string file, YamlMappingNode item, string path, IdentitySet into)
+    {
+        {
             LabelSet? labels = null;
             uint? id = null;
             var addresses = new List<IPAddress>();

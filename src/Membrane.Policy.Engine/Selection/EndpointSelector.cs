@@ -71,7 +71,9 @@ public sealed class EndpointSelector
             requirements.Add(new LabelRequirement(source, name, op, [.. expression.Values.Select(v => v.Text)]));
         }
 
-        if (@namespace is not null && !requirements.Any(r => r.Key == Label.NamespaceKey))
+        // Reserved identities belong to no namespace, so a selector naming a reserved label is not
+        // limited to one (otherwise it could never match).
+        if (@namespace is not null && !requirements.Any(r => r.Key == Label.NamespaceKey || r.Source == Label.SourceReserved))
         {
             requirements.Add(new LabelRequirement(Label.SourceKubernetes, Label.NamespaceKey, SelectorOperator.In, [@namespace]));
         }
