@@ -21,9 +21,9 @@ public sealed class PolicyTraceCommandTests : IDisposable
             icmps: [{fields: [{type: EchoRequest}]}]
         """;
 
-    private readonly string _dir = Directory.CreateTempSubdirectory("membrane-trace-").FullName;
+    private readonly CliHarness _cli = new();
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _cli.Dispose();
 
     [Fact]
     public void Allowed_ping_names_the_rule_and_its_line()
@@ -140,18 +140,7 @@ public sealed class PolicyTraceCommandTests : IDisposable
         Assert.Contains($"{identities}:2:3: identities[0]: has the wrong shape", stderr);
     }
 
-    private string Write(string name, string text)
-    {
-        var path = Path.Combine(_dir, name);
-        File.WriteAllText(path, text);
-        return path;
-    }
+    private string Write(string name, string text) => _cli.Write(name, text);
 
-    private static (int Code, string Stdout, string Stderr) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = MembraneCommand.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Stdout, string Stderr) Run(params string[] args) => CliHarness.Run(args);
 }

@@ -27,9 +27,9 @@ public sealed class PolicyValidateCommandTests : IDisposable
             icmps: [{fields: [{type: NeighborSolicitation}]}]
         """;
 
-    private readonly string _dir = Directory.CreateTempSubdirectory("membrane-cli-").FullName;
+    private readonly CliHarness _cli = new();
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _cli.Dispose();
 
     [Fact]
     public void Valid_files_exit_0_with_the_summary_line()
@@ -46,7 +46,7 @@ public sealed class PolicyValidateCommandTests : IDisposable
     {
         Write("a/ok.yaml", Valid);
         var bad = Write("a/b/bad.yaml", Invalid);
-        var (code, stdout, _) = Run("policy", "validate", Path.Combine(_dir, "a"));
+        var (code, stdout, _) = Run("policy", "validate", Path.Combine(_cli.Directory, "a"));
 
         Assert.Equal(1, code);
         var lines = stdout.Trim().Split('\n');
@@ -108,7 +108,7 @@ public sealed class PolicyValidateCommandTests : IDisposable
     [Fact]
     public void A_missing_path_exits_2_and_names_it()
     {
-        var missing = Path.Combine(_dir, "nope.yaml");
+        var missing = Path.Combine(_cli.Directory, "nope.yaml");
         var (code, stdout, stderr) = Run("policy", "validate", missing);
 
         Assert.Equal(2, code);
@@ -116,19 +116,7 @@ public sealed class PolicyValidateCommandTests : IDisposable
         Assert.Contains($"{missing}: no such file or directory", stderr);
     }
 
-    private string Write(string name, string text)
-    {
-        var path = Path.Combine(_dir, name);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, text);
-        return path;
-    }
+    private string Write(string name, string text) => _cli.Write(name, text);
 
-    private static (int Code, string Stdout, string Stderr) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = MembraneCommand.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Stdout, string Stderr) Run(params string[] args) => CliHarness.Run(args);
 }
