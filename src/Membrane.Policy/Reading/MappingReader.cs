@@ -162,15 +162,8 @@ internal sealed class MappingReader
                 continue;
             }
 
-            if (exact is null)
-            {
-                exact = i;
-            }
-            else if (report)
-            {
-                _diagnostics.Error(FieldErrorKind.Duplicate, FieldPath.Child(Path, key), _mapping.Entries[i].Key.Position,
-                    "the field is given twice; YAML and JSON readers disagree on which one holds", key);
-            }
+            // A repeated key was reported by the source reader, with the first one's line.
+            exact ??= i;
 
             if (report)
             {
@@ -289,9 +282,9 @@ internal sealed class MappingReader
                 consumed[i] = true;
             }
 
+            // A repeated key was reported by the source reader; keep the first.
             if (IndexOfKey(mapping, key.Text) < i)
             {
-                diagnostics.Error(FieldErrorKind.Duplicate, FieldPath.Child(path.ToString(), key.Text), key.Position, "the key is given twice; only one value can hold", key.Text);
                 continue;
             }
 

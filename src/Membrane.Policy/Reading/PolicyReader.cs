@@ -18,24 +18,21 @@ public static class PolicyReader
     private static readonly string[] PolicyKinds = ["CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "NetworkPolicy"];
 
     /// <summary>Reads a file's text. The format follows the extension, else the first character.</summary>
-    public static PolicyReadResult Read(string file, string text, SourceFormat? format = null)
+    public static PolicyReadResult Read(string file, string text, SourceFormat? format = null, SourceLimits? limits = null)
     {
         format ??= DetectFormat(file, text);
         var policies = ImmutableArray.CreateBuilder<ParsedPolicy>();
         var fileFindings = new DiagnosticBag();
-        try
+
+        // Documents before a syntax error are read and reported too, but the file as a whole is
+        // invalid, so nothing from it will be applied.
+        var source = SourceReader.Read(file, text, format.Value, limits);
+        fileFindings.Items.AddRange(source.Findings);
+        foreach (var document in source.Documents)
         {
-            var roots = format == SourceFormat.Json ? [JsonSourceReader.Read(file, text)] : YamlSourceReader.Read(file, text);
-            foreach (var root in roots)
-            {
-                ReadRoot(root, "", policies, fileFindings);
-            }
-        }
-        catch (SourceSyntaxException e)
-        {
-            // Documents before the broken one were read; they are reported too, but the file as a
-            // whole is invalid, so nothing from it will be applied.
-            fileFindings.Error(FieldErrorKind.Syntax, "", e.Position, e.Message);
+            var first = policies.Count;
+            ReadRoot(document.Root, "", policies, fileFindings);
+            AssignToPolicies(document.Findings, policies, first, fileFindings);
         }
 
         if (policies.Count == 0 && fileFindings.Items.Count == 0)
@@ -45,6 +42,39 @@ public static class PolicyReader
 
         return new PolicyReadResult(file, policies.ToImmutable(), [.. fileFindings.Items]);
     }
+
+    /// <summary>
+    /// Gives each of a document's findings to the policy it lies in (the one whose path prefix is
+    /// the longest prefix of the finding's path), so the policy is known to be invalid; findings
+    /// outside every policy stay with the file.
+    /// </summary>
+    private static void AssignToPolicies(ImmutableArray<FieldError> findings, ImmutableArray<ParsedPolicy>.Builder policies, int first, DiagnosticBag fileFindings)
+    {
+        foreach (var finding in findings)
+        {
+            var owner = -1;
+            for (var i = first; i < policies.Count; i++)
+            {
+                var prefix = policies[i].Document.PathPrefix;
+                if (IsPathPrefix(prefix, finding.Path) && (owner < 0 || prefix.Length > policies[owner].Document.PathPrefix.Length))
+                {
+                    owner = i;
+                }
+            }
+
+            if (owner < 0)
+            {
+                fileFindings.Items.Add(finding);
+            }
+            else
+            {
+                policies[owner] = policies[owner] with { Findings = policies[owner].Findings.Add(finding) };
+            }
+        }
+    }
+
+    private static bool IsPathPrefix(string prefix, string path) =>
+        prefix.Length == 0 || (path.StartsWith(prefix, StringComparison.Ordinal) && (path.Length == prefix.Length || path[prefix.Length] is '.' or '['));
 
     public static SourceFormat DetectFormat(string file, string text)
     {
@@ -102,10 +132,26 @@ public static class PolicyReader
 
     private static void ReadObject(SourceMapping mapping, string path, ImmutableArray<ParsedPolicy>.Builder policies, DiagnosticBag fileFindings)
     {
+        // An object whose kind or apiVersion is written twice (or twice in different cases, which
+        // Go's case-insensitive decoder merges) has no single meaning: classifying it by either
+        // could skip a policy as a Deployment. The reader has reported exact duplicates already.
+        if (RepeatedKey(mapping, "kind", path, fileFindings) | RepeatedKey(mapping, "apiVersion", path, fileFindings))
+        {
+            return;
+        }
+
         var bag = new DiagnosticBag();
         var r = new MappingReader(mapping, path, bag);
         var kind = r.Scalar("kind");
         var apiVersion = r.Scalar("apiVersion");
+        if (kind is { } k && (k.Kind != ScalarKind.String || k.Text.Length == 0))
+        {
+            fileFindings.Error(k.Text.Length == 0 ? FieldErrorKind.Required : FieldErrorKind.Invalid, FieldPath.Child(path, "kind"), k.Position,
+                k.Text.Length == 0 ? "kind is empty; every object needs a kind" : $"kind must be a string, found {KindName(k.Kind)}", k.Text.Length == 0 ? null : k.Text,
+                hint: "write kind: CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy or NetworkPolicy");
+            return;
+        }
+
         switch (kind?.Text)
         {
             case "CiliumNetworkPolicy" or "CiliumClusterwideNetworkPolicy":
@@ -179,6 +225,42 @@ public static class PolicyReader
                 return;
         }
     }
+
+    /// <summary>Reports a key written more than once when case is ignored; true when it was.</summary>
+    private static bool RepeatedKey(SourceMapping mapping, string key, string path, DiagnosticBag findings)
+    {
+        SourceScalar? first = null;
+        var repeated = false;
+        foreach (var (written, _) in mapping.Entries)
+        {
+            if (!string.Equals(written.Text, key, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            if (first is null)
+            {
+                first = written;
+                continue;
+            }
+
+            repeated = true;
+            if (written.Text != first.Text)
+            {
+                findings.Error(FieldErrorKind.Duplicate, FieldPath.Child(path, written.Text), written.Position,
+                    $"the key repeats \"{first.Text}\" at line {first.Position.Line} in another case; Go's decoder, which Cilium uses, takes either", written.Text);
+            }
+        }
+
+        return repeated;
+    }
+
+    private static string KindName(ScalarKind kind) => kind switch
+    {
+        ScalarKind.Number => "a number",
+        ScalarKind.Boolean => "a boolean",
+        _ => "null",
+    };
 
     private static CiliumPolicy BindCiliumPolicy(MappingReader r, Scalar kind, Scalar? apiVersion, string path)
     {

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text;
 using System.Text.Json;
 
@@ -10,78 +11,137 @@ namespace Membrane.Policy.Source;
 /// </summary>
 public static class JsonSourceReader
 {
-    private static readonly JsonReaderOptions Options = new()
+    public static SourceReadResult Read(string file, string text, SourceLimits? limits = null)
     {
-        CommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-        MaxDepth = 256,
-    };
+        limits ??= SourceLimits.Default;
+        var findings = new SourceFindings();
+        if (SourceText.FirstNul(text) is var nul and >= 0)
+        {
+            findings.Syntax(SourceText.PositionOf(file, text, nul), "JSON syntax error: a NUL character; JSON text cannot contain one outside an escape");
+            return new SourceReadResult([], findings.ToImmutable());
+        }
 
-    public static SourceNode Read(string file, string text)
-    {
+        if (text.AsSpan().Trim().IsEmpty)
+        {
+            findings.Syntax(new SourcePosition(file, 1, 1), "JSON syntax error: the file is empty; a JSON policy file holds an object or a list");
+            return new SourceReadResult([], findings.ToImmutable());
+        }
+
         var bytes = Encoding.UTF8.GetBytes(text);
-        var lines = new LineTable(bytes);
-        var reader = new Utf8JsonReader(bytes, Options);
-        try
-        {
-            if (!reader.Read())
-            {
-                throw new SourceSyntaxException(new SourcePosition(file, 1, 1), "JSON syntax error: the file is empty");
-            }
-
-            var root = ReadValue(ref reader, file, lines);
-            if (reader.Read())
-            {
-                throw new SourceSyntaxException(lines.Position(file, reader.TokenStartIndex), "JSON syntax error: more text after the end of the document");
-            }
-
-            return root;
-        }
-        catch (JsonException e)
-        {
-            var line = (int)(e.LineNumber ?? 0) + 1;
-            var column = (int)(e.BytePositionInLine ?? 0) + 1;
-            throw new SourceSyntaxException(new SourcePosition(file, line, column), $"JSON syntax error: {Clean(e.Message)}", e);
-        }
+        var documentFindings = new SourceFindings();
+        var root = new Reader(file, bytes, limits, findings, documentFindings).ReadDocument();
+        return new SourceReadResult(root is null ? [] : [new SourceDocument(root, documentFindings.ToImmutable())], findings.ToImmutable());
     }
 
-    private static SourceNode ReadValue(ref Utf8JsonReader reader, string file, LineTable lines)
+    private sealed class Reader(string file, byte[] bytes, SourceLimits limits, SourceFindings findings, SourceFindings documentFindings)
     {
-        var position = lines.Position(file, reader.TokenStartIndex);
-        switch (reader.TokenType)
+        private readonly LineTable _lines = new(bytes);
+        private readonly SourcePath _path = new();
+        private SourcePosition _last = new(file, 1, 1);
+
+        public SourceNode? ReadDocument()
         {
-            case JsonTokenType.StartObject:
-                var entries = new List<SourceEntry>();
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+            // The library's own depth check would end in its own words; ours comes first.
+            var reader = new Utf8JsonReader(bytes, new JsonReaderOptions
+            {
+                CommentHandling = JsonCommentHandling.Skip,
+                AllowTrailingCommas = true,
+                MaxDepth = limits.MaxDepth + 2,
+            });
+            try
+            {
+                if (!reader.Read())
                 {
-                    var key = new SourceScalar(lines.Position(file, reader.TokenStartIndex), reader.GetString()!, ScalarKind.String);
-                    reader.Read();
-                    entries.Add(new SourceEntry(key, ReadValue(ref reader, file, lines)));
+                    findings.Syntax(new SourcePosition(file, 1, 1), "JSON syntax error: the file holds only comments; a JSON policy file holds an object or a list");
+                    return null;
                 }
 
-                return new SourceMapping(position, entries);
-
-            case JsonTokenType.StartArray:
-                var items = new List<SourceNode>();
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                var root = ReadValue(ref reader, depth: 0);
+                if (reader.Read())
                 {
-                    items.Add(ReadValue(ref reader, file, lines));
+                    throw new SourceSyntaxException(_lines.Position(file, reader.TokenStartIndex), "JSON syntax error: more text after the end of the document");
                 }
 
-                return new SourceSequence(position, items);
+                return root;
+            }
+            catch (SourceSyntaxException e)
+            {
+                findings.Syntax(e.Position, e.Message);
+            }
+            catch (JsonException e)
+            {
+                var position = e.LineNumber is { } line ? new SourcePosition(file, (int)line + 1, (int)(e.BytePositionInLine ?? 0) + 1) : _last;
+                findings.Syntax(position, $"JSON syntax error: {Clean(e.Message)}");
+            }
+            catch (InvalidOperationException)
+            {
+                // Utf8JsonReader.GetString throws this for an escape that is not valid UTF-16, such
+                // as a lone or reversed surrogate (\ud800, \udc00\ud800).
+                findings.Syntax(_last, "JSON syntax error: an invalid Unicode escape (a lone or misordered surrogate) in this string");
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                findings.Syntax(_last, "JSON syntax error: the file is not well-formed JSON after this point");
+            }
 
-            case JsonTokenType.String:
-                return new SourceScalar(position, reader.GetString()!, ScalarKind.String);
-            case JsonTokenType.Number:
-                return new SourceScalar(position, Encoding.UTF8.GetString(reader.ValueSpan), ScalarKind.Number);
-            case JsonTokenType.True:
-                return new SourceScalar(position, "true", ScalarKind.Boolean);
-            case JsonTokenType.False:
-                return new SourceScalar(position, "false", ScalarKind.Boolean);
-            case JsonTokenType.Null:
-                return new SourceScalar(position, "null", ScalarKind.Null);
-            default:
-                throw new SourceSyntaxException(position, $"JSON syntax error: unexpected {reader.TokenType}");
+            return null;
+        }
+
+        private SourceNode ReadValue(ref Utf8JsonReader reader, int depth)
+        {
+            var position = _lines.Position(file, reader.TokenStartIndex);
+            _last = position;
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.StartObject:
+                    CheckDepth(depth, position);
+                    var entries = new List<SourceEntry>();
+                    while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+                    {
+                        _last = _lines.Position(file, reader.TokenStartIndex);
+                        var key = new SourceScalar(_last, reader.GetString()!, ScalarKind.String);
+                        reader.Read();
+                        _path.PushKey(key.Text);
+                        entries.Add(new SourceEntry(key, ReadValue(ref reader, depth + 1)));
+                        _path.Pop();
+                    }
+
+                    documentFindings.CheckDuplicateKeys(_path, entries);
+                    return new SourceMapping(position, entries);
+
+                case JsonTokenType.StartArray:
+                    CheckDepth(depth, position);
+                    var items = new List<SourceNode>();
+                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    {
+                        _path.PushIndex(items.Count);
+                        items.Add(ReadValue(ref reader, depth + 1));
+                        _path.Pop();
+                    }
+
+                    return new SourceSequence(position, items);
+
+                case JsonTokenType.String:
+                    return new SourceScalar(position, reader.GetString()!, ScalarKind.String);
+                case JsonTokenType.Number:
+                    return new SourceScalar(position, Encoding.UTF8.GetString(reader.ValueSpan), ScalarKind.Number);
+                case JsonTokenType.True:
+                    return new SourceScalar(position, "true", ScalarKind.Boolean);
+                case JsonTokenType.False:
+                    return new SourceScalar(position, "false", ScalarKind.Boolean);
+                case JsonTokenType.Null:
+                    return new SourceScalar(position, "null", ScalarKind.Null);
+                default:
+                    throw new SourceSyntaxException(position, $"JSON syntax error: unexpected {reader.TokenType}");
+            }
+        }
+
+        private void CheckDepth(int depth, SourcePosition position)
+        {
+            if (depth >= limits.MaxDepth)
+            {
+                throw new SourceSyntaxException(position, $"the document nests deeper than {limits.MaxDepth} levels; no policy needs that many");
+            }
         }
     }
 

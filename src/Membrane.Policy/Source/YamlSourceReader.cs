@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
@@ -7,121 +8,22 @@ namespace Membrane.Policy.Source;
 /// <summary>
 /// Reads a YAML stream (one or many documents) into <see cref="SourceNode"/> trees with positions.
 /// It works on YamlDotNet's event parser rather than its representation model so that it keeps
-/// duplicate keys (which the binder reports) and types plain scalars itself.
+/// duplicate keys (which it reports), types plain scalars itself, and bounds what aliases, nesting
+/// and malformed text can cost (<see cref="SourceLimits"/>).
 /// </summary>
 public static partial class YamlSourceReader
 {
-    public static IReadOnlyList<SourceNode> Read(string file, string text)
-    {
-        var parser = new Parser(new StringReader(text));
-        var documents = new List<SourceNode>();
-        var last = new SourcePosition(file, 1, 1);
-        try
-        {
-            parser.Consume<StreamStart>();
-            while (parser.TryConsume<DocumentStart>(out _))
-            {
-                var anchors = new Dictionary<string, SourceNode>(StringComparer.Ordinal);
-                var root = ReadNode(parser, file, anchors, ref last);
-                parser.Consume<DocumentEnd>();
+    public static SourceReadResult Read(string file, string text, SourceLimits? limits = null) =>
+        new Reader(file, limits ?? SourceLimits.Default).Read(text);
 
-                // An empty document (a lone "---", or a file of comments) holds nothing to read.
-                if (root is SourceScalar { IsNull: true, Text: "" })
-                {
-                    continue;
-                }
-
-                documents.Add(root);
-            }
-
-            parser.Consume<StreamEnd>();
-        }
-        catch (YamlException e)
-        {
-            var position = new SourcePosition(file, (int)e.Start.Line, (int)e.Start.Column);
-            throw new SourceSyntaxException(position, $"YAML syntax error: {Clean(e.Message)}", e);
-        }
-        catch (InvalidOperationException e)
-        {
-            // YamlDotNet's scanner throws this (not a YamlException) on some malformed input; the
-            // file is still just malformed, so report it as such, at the last node the parser began.
-            throw new SourceSyntaxException(last, "YAML syntax error: the file is not well-formed YAML after this point", e);
-        }
-
-        return documents;
-    }
-
-    private static SourceNode ReadNode(IParser parser, string file, Dictionary<string, SourceNode> anchors, ref SourcePosition last)
-    {
-        var start = parser.Current ?? throw new InvalidOperationException("YAML parser ended inside a node");
-        var position = new SourcePosition(file, (int)start.Start.Line, (int)start.Start.Column);
-        last = position;
-        SourceNode node;
-        string? anchor = null;
-        switch (start)
-        {
-            case AnchorAlias alias:
-                parser.MoveNext();
-                if (!anchors.TryGetValue(alias.Value.Value, out var target))
-                {
-                    throw new SourceSyntaxException(position, $"YAML alias *{alias.Value} refers to no anchor defined before it");
-                }
-
-                return target;
-
-            case Scalar scalar:
-                parser.MoveNext();
-                anchor = AnchorOf(scalar.Anchor);
-                node = new SourceScalar(position, scalar.Value, KindOf(scalar));
-                break;
-
-            case SequenceStart sequenceStart:
-                parser.MoveNext();
-                anchor = AnchorOf(sequenceStart.Anchor);
-                var items = new List<SourceNode>();
-                while (!parser.TryConsume<SequenceEnd>(out _))
-                {
-                    items.Add(ReadNode(parser, file, anchors, ref last));
-                }
-
-                node = new SourceSequence(position, items);
-                break;
-
-            case MappingStart mappingStart:
-                parser.MoveNext();
-                anchor = AnchorOf(mappingStart.Anchor);
-                var entries = new List<SourceEntry>();
-                while (!parser.TryConsume<MappingEnd>(out _))
-                {
-                    var key = ReadNode(parser, file, anchors, ref last);
-                    var value = ReadNode(parser, file, anchors, ref last);
-                    if (key is not SourceScalar scalarKey)
-                    {
-                        throw new SourceSyntaxException(key.Position, "a mapping key must be a plain value, not a list or an object");
-                    }
-
-                    entries.Add(new SourceEntry(scalarKey, value));
-                }
-
-                node = new SourceMapping(position, entries);
-                break;
-
-            default:
-                throw new SourceSyntaxException(position, $"unexpected YAML event {start.GetType().Name}");
-        }
-
-        if (anchor is not null)
-        {
-            anchors[anchor] = node;
-        }
-
-        return node;
-    }
-
-    private static string? AnchorOf(AnchorName name) => name.IsEmpty ? null : name.Value;
-
-    /// <summary>Types a scalar by the YAML 1.2 core schema; anything quoted is a string.</summary>
-    private static ScalarKind KindOf(Scalar scalar)
+    /// <summary>
+    /// Types a plain scalar as Kubernetes will see it. kubectl and the API server read YAML with
+    /// go-yaml, which keeps YAML 1.1's booleans (yes, no, on, off, y, n), so `app: on` reaches the
+    /// API server as the boolean true, not the text "on". Numbers and nulls follow the YAML 1.2 core
+    /// schema; where 1.1 reads a number differently (a leading 0 is octal there), validation refuses
+    /// the number in a text field rather than guess.
+    /// </summary>
+    internal static ScalarKind KindOf(Scalar scalar)
     {
         if (scalar.Style is not ScalarStyle.Plain || (!scalar.Tag.IsEmpty && !scalar.Tag.IsNonSpecific && scalar.Tag.Value == "tag:yaml.org,2002:str"))
         {
@@ -134,12 +36,16 @@ public static partial class YamlSourceReader
             return ScalarKind.Null;
         }
 
-        if (text is "true" or "True" or "TRUE" or "false" or "False" or "FALSE")
+        if (text is "true" or "True" or "TRUE" or "false" or "False" or "FALSE"
+            or "y" or "Y" or "yes" or "Yes" or "YES" or "n" or "N" or "no" or "No" or "NO"
+            or "on" or "On" or "ON" or "off" or "Off" or "OFF")
         {
             return ScalarKind.Boolean;
         }
 
-        return NumberPattern().IsMatch(text) ? ScalarKind.Number : ScalarKind.String;
+        return text.Length > 0 && (char.IsAsciiDigit(text[0]) || text[0] is '-' or '+' or '.') && NumberPattern().IsMatch(text)
+            ? ScalarKind.Number
+            : ScalarKind.String;
     }
 
     private static string Clean(string message)
@@ -152,4 +58,176 @@ public static partial class YamlSourceReader
 
     [GeneratedRegex(@"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")]
     private static partial Regex NumberPattern();
+
+    private sealed class Reader(string file, SourceLimits limits)
+    {
+        private readonly SourceFindings _findings = new();
+        private readonly SourcePath _path = new();
+        private readonly Dictionary<string, (SourceNode Node, long Size)> _anchors = new(StringComparer.Ordinal);
+        private SourcePosition _last = new(file, 1, 1);
+        private long _written;
+        private long _aliased;
+
+        public SourceReadResult Read(string text)
+        {
+            var documents = ImmutableArray.CreateBuilder<SourceDocument>();
+            var streamFindings = new SourceFindings();
+            if (SourceText.FirstNul(text) is var nul and >= 0)
+            {
+                streamFindings.Syntax(SourceText.PositionOf(file, text, nul), "YAML syntax error: a NUL character; YAML text cannot contain one");
+                return new SourceReadResult([], streamFindings.ToImmutable());
+            }
+
+            var parser = new Parser(new StringReader(text));
+            try
+            {
+                parser.Consume<StreamStart>();
+                while (parser.TryConsume<DocumentStart>(out _))
+                {
+                    // Anchors and the alias budget belong to one document (YAML 1.2 §3.2.2.2).
+                    _anchors.Clear();
+                    _written = 0;
+                    _aliased = 0;
+                    var root = ReadNode(parser, depth: 0, out _);
+                    parser.Consume<DocumentEnd>();
+
+                    // An empty document (a lone "---", or a file of comments) holds nothing to read.
+                    var findings = _findings.Take();
+                    if (root is SourceScalar { IsNull: true, Text: "" })
+                    {
+                        continue;
+                    }
+
+                    documents.Add(new SourceDocument(root, findings));
+                }
+
+                parser.Consume<StreamEnd>();
+            }
+            catch (SourceSyntaxException e)
+            {
+                streamFindings.Syntax(e.Position, e.Message);
+            }
+            catch (YamlException e)
+            {
+                var position = e.Start.Line > 0 ? new SourcePosition(file, (int)e.Start.Line, (int)e.Start.Column) : _last;
+                streamFindings.Syntax(position, $"YAML syntax error: {Clean(e.Message)}");
+            }
+            catch (ArgumentOutOfRangeException e) when (e.ParamName is "highSurrogate" or "lowSurrogate")
+            {
+                // YamlDotNet combines a \uXXXX escape pair without checking its order.
+                streamFindings.Syntax(_last, "YAML syntax error: an invalid Unicode escape (a surrogate pair in the wrong order) after this point");
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // The scanner throws other exceptions on some malformed input; the file is still
+                // just malformed, so report it as such, at the last node the parser began.
+                streamFindings.Syntax(_last, "YAML syntax error: the file is not well-formed YAML after this point");
+            }
+
+            // Keys repeated in a document that a syntax error cut short are still reported.
+            return new SourceReadResult(documents.ToImmutable(), [.. streamFindings.ToImmutable(), .. _findings.Take()]);
+        }
+
+        private SourceNode ReadNode(IParser parser, int depth, out long size)
+        {
+            var start = parser.Current ?? throw new SourceSyntaxException(_last, "YAML syntax error: the document ends inside a node");
+            var position = new SourcePosition(file, (int)start.Start.Line, (int)start.Start.Column);
+            _last = position;
+            if (depth > limits.MaxDepth)
+            {
+                throw new SourceSyntaxException(position, $"the document nests deeper than {limits.MaxDepth} levels; no policy needs that many");
+            }
+
+            _written++;
+            SourceNode node;
+            string? anchor;
+            switch (start)
+            {
+                case AnchorAlias alias:
+                    parser.MoveNext();
+                    if (!_anchors.TryGetValue(alias.Value.Value, out var target))
+                    {
+                        throw new SourceSyntaxException(position, $"YAML syntax error: the alias *{alias.Value} refers to no anchor defined before it");
+                    }
+
+                    // Aliases share the anchored node, so they cost no memory here, but everything
+                    // downstream walks the node once per use: count what each use expands to.
+                    _aliased += target.Size;
+                    var budget = limits.AliasBudget(_written);
+                    if (_aliased > budget)
+                    {
+                        throw new SourceSyntaxException(position,
+                            $"the alias *{alias.Value} takes the nodes that aliases expand to past the limit of {budget:N0} for this document; " +
+                            "a guard against alias bombs (\"billion laughs\"): write the repeated parts out, or use fewer nested aliases");
+                    }
+
+                    size = target.Size;
+                    return target.Node;
+
+                case Scalar scalar:
+                    parser.MoveNext();
+                    anchor = AnchorOf(scalar.Anchor);
+                    if (SourceText.InvalidSurrogate(scalar.Value) >= 0)
+                    {
+                        throw new SourceSyntaxException(position, "YAML syntax error: an invalid Unicode escape (a lone surrogate) in this value");
+                    }
+
+                    node = new SourceScalar(position, scalar.Value, KindOf(scalar));
+                    size = 1;
+                    break;
+
+                case SequenceStart sequenceStart:
+                    parser.MoveNext();
+                    anchor = AnchorOf(sequenceStart.Anchor);
+                    var items = new List<SourceNode>();
+                    size = 1;
+                    while (!parser.TryConsume<SequenceEnd>(out _))
+                    {
+                        _path.PushIndex(items.Count);
+                        items.Add(ReadNode(parser, depth + 1, out var itemSize));
+                        _path.Pop();
+                        size += itemSize;
+                    }
+
+                    node = new SourceSequence(position, items);
+                    break;
+
+                case MappingStart mappingStart:
+                    parser.MoveNext();
+                    anchor = AnchorOf(mappingStart.Anchor);
+                    var entries = new List<SourceEntry>();
+                    size = 1;
+                    while (!parser.TryConsume<MappingEnd>(out _))
+                    {
+                        var key = ReadNode(parser, depth + 1, out var keySize);
+                        if (key is not SourceScalar scalarKey)
+                        {
+                            throw new SourceSyntaxException(key.Position, "a mapping key must be a plain value, not a list or an object");
+                        }
+
+                        _path.PushKey(scalarKey.Text);
+                        var value = ReadNode(parser, depth + 1, out var valueSize);
+                        _path.Pop();
+                        size += keySize + valueSize;
+                        entries.Add(new SourceEntry(scalarKey, value));
+                    }
+
+                    _findings.CheckDuplicateKeys(_path, entries);
+                    node = new SourceMapping(position, entries);
+                    break;
+
+                default:
+                    throw new SourceSyntaxException(position, $"YAML syntax error: unexpected {start.GetType().Name}");
+            }
+
+            if (anchor is not null)
+            {
+                _anchors[anchor] = (node, size);
+            }
+
+            return node;
+        }
+
+        private static string? AnchorOf(AnchorName name) => name.IsEmpty ? null : name.Value;
+    }
 }

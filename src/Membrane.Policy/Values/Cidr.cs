@@ -5,9 +5,9 @@ using System.Net.Sockets;
 namespace Membrane.Policy.Values;
 
 /// <summary>
-/// An IP prefix as policies write it. Parsing follows Go's netip, which Cilium uses: dotted-quad
-/// IPv4 only (no "10.1" shorthands), no IPv6 zones, and host bits beyond the prefix are allowed
-/// and masked off ("10.1.2.3/8" is 10.0.0.0/8).
+/// An IP prefix as policies write it. Parsing follows Go's netip.ParsePrefix, which Cilium uses:
+/// addresses as <see cref="IpAddressText"/> reads them, a decimal length without leading zeros,
+/// and host bits beyond the prefix allowed and masked off ("10.1.2.3/8" is 10.0.0.0/8).
 /// </summary>
 public readonly record struct Cidr(IPAddress Network, int PrefixLength)
 {
@@ -23,9 +23,9 @@ public readonly record struct Cidr(IPAddress Network, int PrefixLength)
         cidr = default;
         var slash = text.IndexOf('/');
         var addressText = slash < 0 ? text : text[..slash];
-        if (!TryParseAddress(addressText, out var address))
+        if (!IpAddressText.TryParse(addressText, out var address, out var addressError))
         {
-            error = $"\"{addressText}\" is not an IPv4 or IPv6 address";
+            error = $"\"{addressText}\" is not an IPv4 or IPv6 address: {addressError}";
             return false;
         }
 
@@ -41,9 +41,9 @@ public readonly record struct Cidr(IPAddress Network, int PrefixLength)
 
             length = max;
         }
-        else if (!int.TryParse(text.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out length) || length > max)
+        else if (!TryParseLength(text.AsSpan(slash + 1), max, out length))
         {
-            error = $"the prefix length must be a number from 0 to {max}";
+            error = $"the prefix length must be a decimal number from 0 to {max}, without a sign or leading zeros";
             return false;
         }
 
@@ -61,21 +61,26 @@ public readonly record struct Cidr(IPAddress Network, int PrefixLength)
 
     public override string ToString() => $"{Network}/{PrefixLength}";
 
-    private static bool TryParseAddress(string text, out IPAddress address)
+    /// <summary>netip.ParsePrefix: decimal digits only, no leading zero ("/08" is refused), at most the family's width.</summary>
+    private static bool TryParseLength(ReadOnlySpan<char> text, int max, out int length)
     {
-        address = IPAddress.None;
-        if (text.Contains(':'))
-        {
-            return !text.Contains('%') && IPAddress.TryParse(text, out address!) && address.AddressFamily == AddressFamily.InterNetworkV6;
-        }
-
-        var parts = text.Split('.');
-        if (parts.Length != 4 || parts.Any(p => p.Length is 0 or > 3 || !p.All(char.IsAsciiDigit) || (p.Length > 1 && p[0] == '0')))
+        length = 0;
+        if (text.Length is 0 or > 3 || (text.Length > 1 && text[0] == '0'))
         {
             return false;
         }
 
-        return IPAddress.TryParse(text, out address!);
+        foreach (var c in text)
+        {
+            if (!char.IsAsciiDigit(c))
+            {
+                return false;
+            }
+
+            length = (length * 10) + (c - '0');
+        }
+
+        return length <= max;
     }
 
     private static IPAddress Mask(IPAddress address, int length)

@@ -1,0 +1,80 @@
+using System.Collections.Immutable;
+using Membrane.Policy.Diagnostics;
+
+namespace Membrane.Policy.Source;
+
+/// <summary>What a reader found while reading, collected without stopping.</summary>
+internal sealed class SourceFindings
+{
+    private readonly List<FieldError> _items = [];
+
+    public void Duplicate(SourcePath path, SourceScalar key, SourceScalar first) =>
+        _items.Add(new FieldError
+        {
+            Severity = Severity.Error,
+            Kind = FieldErrorKind.Duplicate,
+            Path = path.Child(key.Text),
+            Position = key.Position,
+            BadValue = key.Text,
+            Detail = first.Text == key.Text
+                ? $"the key is given twice (first at line {first.Position.Line}); YAML and JSON readers disagree on which one holds"
+                : $"the key is the same as \"{first.Text}\" at line {first.Position.Line} once YAML reads both; YAML and JSON readers disagree on which one holds",
+        });
+
+    public void Syntax(SourcePosition position, string detail) =>
+        _items.Add(new FieldError { Severity = Severity.Error, Kind = FieldErrorKind.Syntax, Path = "", Position = position, Detail = detail });
+
+    public ImmutableArray<FieldError> ToImmutable() => [.. _items];
+
+    /// <summary>The findings collected since the last call, which then start afresh (one document's worth).</summary>
+    public ImmutableArray<FieldError> Take()
+    {
+        var taken = ToImmutable();
+        _items.Clear();
+        return taken;
+    }
+
+    /// <summary>
+    /// Reports the keys of a mapping that repeat an earlier one. Small mappings, which are nearly
+    /// all of them, are compared pairwise; large ones through a set.
+    /// </summary>
+    public void CheckDuplicateKeys(SourcePath path, List<SourceEntry> entries)
+    {
+        if (entries.Count < 2)
+        {
+            return;
+        }
+
+        if (entries.Count <= 16)
+        {
+            for (var i = 1; i < entries.Count; i++)
+            {
+                var key = entries[i].Key;
+                for (var j = 0; j < i; j++)
+                {
+                    if (SameKey(entries[j].Key, key))
+                    {
+                        Duplicate(path, key, entries[j].Key);
+                        break;
+                    }
+                }
+            }
+
+            return;
+        }
+
+        var seen = new Dictionary<string, SourceScalar>(entries.Count, StringComparer.Ordinal);
+        foreach (var (key, _) in entries)
+        {
+            if (!seen.TryAdd(SourceText.CanonicalKey(key), key))
+            {
+                Duplicate(path, key, seen[SourceText.CanonicalKey(key)]);
+            }
+        }
+    }
+
+    private static bool SameKey(SourceScalar a, SourceScalar b) =>
+        a.Kind == ScalarKind.String && b.Kind == ScalarKind.String
+            ? a.Text == b.Text
+            : SourceText.CanonicalKey(a) == SourceText.CanonicalKey(b);
+}
