@@ -58,8 +58,8 @@ public static class RuleCompiler
 
             // Cilium's default: a rule with any ingress (or ingressDeny) rule turns ingress to
             // default-deny for the endpoints it selects, unless enableDefaultDeny says otherwise.
-            var ingressDeny = rule.EnableDefaultDeny?.Ingress is { } i2 ? i2.Text == "true" : !rule.Ingress.IsEmpty || !rule.IngressDeny.IsEmpty;
-            var egressDeny = rule.EnableDefaultDeny?.Egress is { } e2 ? e2.Text == "true" : !rule.Egress.IsEmpty || !rule.EgressDeny.IsEmpty;
+            var ingressDeny = rule.EnableDefaultDeny?.Ingress is { } i2 ? i2.IsTrue : !rule.Ingress.IsEmpty || !rule.IngressDeny.IsEmpty;
+            var egressDeny = rule.EnableDefaultDeny?.Egress is { } e2 ? e2.IsTrue : !rule.Egress.IsEmpty || !rule.EgressDeny.IsEmpty;
             yield return new SubjectRule(EndpointSelector.From(selector, ns), ingressDeny, egressDeny, compiled.ToImmutable(), origin);
         }
     }

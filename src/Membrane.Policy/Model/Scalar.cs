@@ -18,6 +18,9 @@ public readonly record struct Scalar(string Text, ScalarKind Kind, SourcePositio
 
     public bool IsNull => Kind == ScalarKind.Null;
 
+    /// <summary>A boolean that reads as true: <c>true</c>, <c>True</c>, <c>TRUE</c>, or YAML 1.1's <c>yes</c> and <c>on</c> forms.</summary>
+    public bool IsTrue => Kind == ScalarKind.Boolean && SourceText.IsTrue(Text);
+
     // Like PolicyNode, equality is about the value written, not where it was written.
     public bool Equals(Scalar other) => Text == other.Text && Kind == other.Kind;
 

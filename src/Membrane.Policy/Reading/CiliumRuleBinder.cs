@@ -24,15 +24,15 @@ internal static class CiliumRuleBinder
             Ingress = m.Scalar("ingress"),
             Egress = m.Scalar("egress"),
         })),
-        Description = r.Scalar("description"),
+        Description = r.String("description"),
         Labels = r.ObjectList("labels", m => m.Finish(new RuleLabel
         {
             Position = m.Position,
-            Key = m.Scalar("key"),
-            Value = m.Scalar("value"),
-            Source = m.Scalar("source"),
+            Key = m.String("key"),
+            Value = m.String("value"),
+            Source = m.String("source"),
         })),
-        Log = r.Object("log", m => m.Finish(new LogConfig { Position = m.Position, Value = m.Scalar("value") })),
+        Log = r.Object("log", m => m.Finish(new LogConfig { Position = m.Position, Value = m.String("value") })),
     });
 
     public static LabelSelector BindSelector(MappingReader r)
@@ -45,9 +45,9 @@ internal static class CiliumRuleBinder
             MatchExpressions = r.ObjectList("matchExpressions", m => m.Finish(new LabelRequirement
             {
                 Position = m.Position,
-                Key = m.Scalar("key"),
-                Operator = m.Scalar("operator"),
-                Values = m.ScalarList("values"),
+                Key = m.String("key"),
+                Operator = m.String("operator"),
+                Values = m.StringList("values"),
             })),
         };
 
@@ -68,17 +68,17 @@ internal static class CiliumRuleBinder
             Position = r.Position,
             Endpoints = r.ObjectList(p + "Endpoints", BindSelector),
             Requires = r.ObjectList(p + "Requires", BindSelector),
-            Cidrs = r.ScalarList(p + "CIDR"),
+            Cidrs = r.StringList(p + "CIDR"),
             CidrSets = r.ObjectList(p + "CIDRSet", BindCidrRule),
-            Entities = r.ScalarList(p + "Entities"),
+            Entities = r.StringList(p + "Entities"),
             Nodes = r.ObjectList(p + "Nodes", BindSelector),
             Groups = r.ObjectList(p + "Groups", BindGroups),
             Services = egress ? r.ObjectList("toServices", BindService) : default,
             Fqdns = egress && !deny ? r.ObjectList("toFQDNs", BindFqdn) : default,
             ToPorts = r.ObjectList("toPorts", m => BindPortRule(m, deny)),
             Icmps = r.ObjectList("icmps", BindIcmpRule),
-            Authentication = deny ? null : r.Object("authentication", m => m.Finish(new AuthenticationRule { Position = m.Position, Mode = m.Scalar("mode") })),
-            Auth = deny ? null : r.Object("auth", m => m.Finish(new LegacyAuthRule { Position = m.Position, Type = m.Scalar("type") })),
+            Authentication = deny ? null : r.Object("authentication", m => m.Finish(new AuthenticationRule { Position = m.Position, Mode = m.String("mode") })),
+            Auth = deny ? null : r.Object("auth", m => m.Finish(new LegacyAuthRule { Position = m.Position, Type = m.String("type") })),
         };
         return r.Finish(rule, key => DirectionHint(key, section));
     }
@@ -115,10 +115,10 @@ internal static class CiliumRuleBinder
     private static CidrRule BindCidrRule(MappingReader r) => r.Finish(new CidrRule
     {
         Position = r.Position,
-        Cidr = r.Scalar("cidr"),
-        CidrGroupRef = r.Scalar("cidrGroupRef"),
+        Cidr = r.String("cidr"),
+        CidrGroupRef = r.String("cidrGroupRef"),
         CidrGroupSelector = r.Object("cidrGroupSelector", BindSelector),
-        Except = r.ScalarList("except"),
+        Except = r.StringList("except"),
     });
 
     private static GroupsRule BindGroups(MappingReader r) => r.Finish(new GroupsRule
@@ -128,9 +128,9 @@ internal static class CiliumRuleBinder
         {
             Position = m.Position,
             Labels = m.Map("labels"),
-            SecurityGroupsIds = m.ScalarList("securityGroupsIds"),
-            SecurityGroupsNames = m.ScalarList("securityGroupsNames"),
-            Region = m.Scalar("region"),
+            SecurityGroupsIds = m.StringList("securityGroupsIds"),
+            SecurityGroupsNames = m.StringList("securityGroupsNames"),
+            Region = m.String("region"),
         })),
     });
 
@@ -140,22 +140,22 @@ internal static class CiliumRuleBinder
         K8sService = r.Object("k8sService", m => m.Finish(new ServiceReference
         {
             Position = m.Position,
-            ServiceName = m.Scalar("serviceName"),
-            Namespace = m.Scalar("namespace"),
+            ServiceName = m.String("serviceName"),
+            Namespace = m.String("namespace"),
         })),
         K8sServiceSelector = r.Object("k8sServiceSelector", m => m.Finish(new ServiceLabelSelector
         {
             Position = m.Position,
             Selector = m.Object("selector", BindSelector),
-            Namespace = m.Scalar("namespace"),
+            Namespace = m.String("namespace"),
         })),
     });
 
     private static FqdnSelector BindFqdn(MappingReader r) => r.Finish(new FqdnSelector
     {
         Position = r.Position,
-        MatchName = r.Scalar("matchName"),
-        MatchPattern = r.Scalar("matchPattern"),
+        MatchName = r.String("matchName"),
+        MatchPattern = r.String("matchPattern"),
     });
 
     private static PortRule BindPortRule(MappingReader r, bool deny)
@@ -163,9 +163,9 @@ internal static class CiliumRuleBinder
         var ports = r.ObjectList("ports", m => m.Finish(new PortProtocol
         {
             Position = m.Position,
-            Port = m.Scalar("port"),
-            EndPort = m.Scalar("endPort"),
-            Protocol = m.Scalar("protocol"),
+            Port = m.String("port"),
+            EndPort = m.Integer("endPort"),
+            Protocol = m.String("protocol"),
         }));
 
         // Deny rules take ports only: there is nothing to inspect in traffic that is dropped.
@@ -183,18 +183,18 @@ internal static class CiliumRuleBinder
             Rules = r.Object("rules", BindL7Rules),
             TerminatingTls = r.Object("terminatingTLS", BindTls),
             OriginatingTls = r.Object("originatingTLS", BindTls),
-            ServerNames = r.ScalarList("serverNames"),
+            ServerNames = r.StringList("serverNames"),
             Listener = r.Object("listener", m => m.Finish(new Listener
             {
                 Position = m.Position,
                 EnvoyConfig = m.Object("envoyConfig", e => e.Finish(new EnvoyConfigReference
                 {
                     Position = e.Position,
-                    Kind = e.Scalar("kind"),
-                    Name = e.Scalar("name"),
+                    Kind = e.String("kind"),
+                    Name = e.String("name"),
                 })),
-                Name = m.Scalar("name"),
-                Priority = m.Scalar("priority"),
+                Name = m.String("name"),
+                Priority = m.Integer("priority"),
             })),
         });
     }
@@ -205,30 +205,30 @@ internal static class CiliumRuleBinder
         Http = r.ObjectList("http", m => m.Finish(new HttpRule
         {
             Position = m.Position,
-            Path = m.Scalar("path"),
-            Method = m.Scalar("method"),
-            Host = m.Scalar("host"),
-            Headers = m.ScalarList("headers"),
+            Path = m.String("path"),
+            Method = m.String("method"),
+            Host = m.String("host"),
+            Headers = m.StringList("headers"),
             HeaderMatches = m.ObjectList("headerMatches", h => h.Finish(new HeaderMatch
             {
                 Position = h.Position,
-                Mismatch = h.Scalar("mismatch"),
-                Name = h.Scalar("name"),
+                Mismatch = h.String("mismatch"),
+                Name = h.String("name"),
                 Secret = h.Object("secret", BindSecret),
-                Value = h.Scalar("value"),
+                Value = h.String("value"),
             })),
         })),
         Kafka = r.ObjectList("kafka", m => m.Finish(new KafkaRule
         {
             Position = m.Position,
-            Role = m.Scalar("role"),
-            ApiKey = m.Scalar("apiKey"),
-            ApiVersion = m.Scalar("apiVersion"),
-            ClientId = m.Scalar("clientID"),
-            Topic = m.Scalar("topic"),
+            Role = m.String("role"),
+            ApiKey = m.String("apiKey"),
+            ApiVersion = m.String("apiVersion"),
+            ClientId = m.String("clientID"),
+            Topic = m.String("topic"),
         })),
         Dns = r.ObjectList("dns", BindFqdn),
-        L7Proto = r.Scalar("l7proto"),
+        L7Proto = r.String("l7proto"),
         L7 = r.ObjectList("l7", m => new L7Rule { Position = m.Position, Entries = m.TakeAll() }),
     });
 
@@ -236,16 +236,16 @@ internal static class CiliumRuleBinder
     {
         Position = r.Position,
         Secret = r.Object("secret", BindSecret),
-        TrustedCa = r.Scalar("trustedCA"),
-        Certificate = r.Scalar("certificate"),
-        PrivateKey = r.Scalar("privateKey"),
+        TrustedCa = r.String("trustedCA"),
+        Certificate = r.String("certificate"),
+        PrivateKey = r.String("privateKey"),
     });
 
     private static SecretReference BindSecret(MappingReader r) => r.Finish(new SecretReference
     {
         Position = r.Position,
-        Namespace = r.Scalar("namespace"),
-        Name = r.Scalar("name"),
+        Namespace = r.String("namespace"),
+        Name = r.String("name"),
     });
 
     private static IcmpRule BindIcmpRule(MappingReader r) => r.Finish(new IcmpRule
@@ -254,7 +254,7 @@ internal static class CiliumRuleBinder
         Fields = r.ObjectList("fields", m => m.Finish(new IcmpField
         {
             Position = m.Position,
-            Family = m.Scalar("family"),
+            Family = m.String("family"),
             Type = m.Scalar("type"),
             Codes = m.ScalarOrList("code"),
         })),

@@ -8,6 +8,13 @@ public sealed class DiagnosticBag
 {
     public List<FieldError> Items { get; } = [];
 
+    /// <summary>
+    /// Whether a number where a string belongs is an error rather than a warning: true for
+    /// Kubernetes' own types, whose decoder refuses it, false in a Cilium spec, where only the
+    /// CRD's schema does.
+    /// </summary>
+    public bool StrictTypes { get; set; }
+
     public bool HasErrors => Items.Exists(e => e.Severity == Severity.Error);
 
     public void Error(FieldErrorKind kind, string path, SourcePosition position, string detail, string? badValue = null, string? hint = null) =>

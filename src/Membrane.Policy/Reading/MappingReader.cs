@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Membrane.Policy.Diagnostics;
 using Membrane.Policy.Model;
 using Membrane.Policy.Source;
+using Membrane.Policy.Values;
 
 namespace Membrane.Policy.Reading;
 
@@ -55,6 +56,60 @@ internal sealed class MappingReader
     {
         var node = Take(key, out PathRef path);
         return node is null ? null : ObjectOf(node, path, _diagnostics, bind);
+    }
+
+    /// <summary>A field whose schema type is string; a boolean or an ambiguous number is reported (<see cref="CheckText"/>).</summary>
+    public Scalar? String(string key, bool strict = false)
+    {
+        var node = Take(key, out PathRef path);
+        if (node is null || ScalarOf(node, path, _diagnostics) is not { } scalar)
+        {
+            return null;
+        }
+
+        CheckText(scalar, path, _diagnostics, strict);
+        return scalar;
+    }
+
+    /// <summary>A field whose schema type is integer: a quoted number or a non-decimal form is reported.</summary>
+    public Scalar? Integer(string key)
+    {
+        var node = Take(key, out PathRef path);
+        if (node is null || ScalarOf(node, path, _diagnostics) is not { } scalar)
+        {
+            return null;
+        }
+
+        if (scalar.Kind == ScalarKind.String && PortValues.IsPlainDecimal(scalar.Text))
+        {
+            _diagnostics.Error(FieldErrorKind.Invalid, path.ToString(), scalar.Position, "must be a number, found a string; the API server refuses a quoted number here",
+                scalar.Text, $"write {key}: {scalar.Text} without quotes");
+        }
+        else if (scalar.Kind == ScalarKind.Number && !PortValues.IsPlainDecimal(scalar.Text.TrimStart('-')))
+        {
+            _diagnostics.Error(FieldErrorKind.Invalid, path.ToString(), scalar.Position,
+                "must be a decimal integer; YAML versions read this form differently (a leading 0 is octal in YAML 1.1, which Kubernetes uses)", scalar.Text, "write it in decimal, without leading zeros");
+        }
+
+        return scalar;
+    }
+
+    /// <summary>A list of strings (CIDRs, entities, values), each item checked as <see cref="String"/> is.</summary>
+    public PolicyList<Scalar> StringList(string key)
+    {
+        var node = Take(key, out PathRef path);
+        if (node is null)
+        {
+            return default;
+        }
+
+        var list = ScalarListOf(node, path, _diagnostics);
+        for (var i = 0; i < list.Count; i++)
+        {
+            CheckText(list[i], path.Item(i), _diagnostics);
+        }
+
+        return list;
     }
 
     public PolicyList<Scalar> ScalarList(string key)
@@ -270,6 +325,41 @@ internal sealed class MappingReader
 
     internal static Scalar ToScalar(SourceScalar scalar) => new(scalar.Text, scalar.Kind, scalar.Position);
 
+    /// <summary>
+    /// A value where the schema wants a string must be one, or mean one thing to every reader.
+    /// A boolean (true, or YAML 1.1's yes, on, off, which Kubernetes' YAML reader keeps) is refused
+    /// by the API server and is no text; a number whose digits YAML versions read differently
+    /// (<c>010</c>, <c>0x1F</c>, <c>1e3</c>) would be one number to Kubernetes and other text to
+    /// Membrane. Both are errors. A plain decimal number has one reading: in strict contexts
+    /// (object metadata, Kubernetes' own types, whose decoders refuse it) it is an error, and in a
+    /// Cilium spec a warning, since only the CRD's schema refuses it.
+    /// </summary>
+    internal static void CheckText(Scalar scalar, PathRef path, DiagnosticBag diagnostics, bool strict = false)
+    {
+        switch (scalar.Kind)
+        {
+            case ScalarKind.Boolean:
+                diagnostics.Error(FieldErrorKind.Invalid, path.ToString(), scalar.Position,
+                    $"must be a string, found a boolean: YAML reads {scalar.Text} unquoted as {(Source.SourceText.IsTrue(scalar.Text) ? "true" : "false")}, and the API server refuses a boolean here",
+                    scalar.Text, $"quote it: \"{scalar.Text}\"");
+                break;
+            case ScalarKind.Number when !PortValues.IsPlainDecimal(scalar.Text):
+                diagnostics.Error(FieldErrorKind.Invalid, path.ToString(), scalar.Position,
+                    "must be a string, found a number whose value YAML versions disagree on (a leading 0 is octal in YAML 1.1, which Kubernetes uses)",
+                    scalar.Text, $"quote it: \"{scalar.Text}\"");
+                break;
+            case ScalarKind.Number when strict || diagnostics.StrictTypes:
+                diagnostics.Error(FieldErrorKind.Invalid, path.ToString(), scalar.Position, "must be a string, found a number; the API server refuses a number here",
+                    scalar.Text, $"quote it: \"{scalar.Text}\"");
+                break;
+            case ScalarKind.Number:
+                diagnostics.Warning(FieldErrorKind.NonStandard, path.ToString(), scalar.Position,
+                    "a number where Cilium's CRD expects a string; Membrane reads it as written, but a Kubernetes API server with the CRD refuses it",
+                    scalar.Text, $"quote it: \"{scalar.Text}\"");
+                break;
+        }
+    }
+
     /// <summary>A string map's entries in the order written; a repeated key is reported, not kept.</summary>
     private static PolicyList<KeyValue> KeyValuesOf(SourceMapping mapping, PathRef path, DiagnosticBag diagnostics, bool[]? consumed)
     {
@@ -297,6 +387,9 @@ internal sealed class MappingReader
                     break;
                 case SourceScalar scalar:
                     text = ToScalar(scalar);
+
+                    // Label and annotation values are strings to Kubernetes (map[string]string).
+                    CheckText(text, PathRef.Of(FieldPath.Child(path.ToString(), key.Text)), diagnostics, strict: true);
                     break;
                 default:
                     diagnostics.Error(FieldErrorKind.Invalid, FieldPath.Child(path.ToString(), key.Text), value.Position, $"must be a single value, found {value.ShapeName}");

@@ -11,8 +11,8 @@ internal static class MetadataBinder
         var metadata = new ObjectMetadata
         {
             Position = r.Position,
-            Name = r.Scalar("name"),
-            Namespace = r.Scalar("namespace"),
+            Name = r.String("name", strict: true),
+            Namespace = r.String("namespace", strict: true),
             Labels = r.Map("labels"),
             Annotations = r.Map("annotations"),
         };

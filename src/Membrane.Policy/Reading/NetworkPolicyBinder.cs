@@ -11,7 +11,7 @@ internal static class NetworkPolicyBinder
         PodSelector = r.Object("podSelector", CiliumRuleBinder.BindSelector),
         Ingress = r.ObjectList("ingress", m => BindRule(m, "from")),
         Egress = r.ObjectList("egress", m => BindRule(m, "to")),
-        PolicyTypes = r.ScalarList("policyTypes"),
+        PolicyTypes = r.StringList("policyTypes"),
     });
 
     private static NetworkPolicyRule BindRule(MappingReader r, string peers) => r.Finish(new NetworkPolicyRule
@@ -25,16 +25,16 @@ internal static class NetworkPolicyBinder
             IpBlock = m.Object("ipBlock", b => b.Finish(new IpBlock
             {
                 Position = b.Position,
-                Cidr = b.Scalar("cidr"),
-                Except = b.ScalarList("except"),
+                Cidr = b.String("cidr"),
+                Except = b.StringList("except"),
             })),
         })),
         Ports = r.ObjectList("ports", m => m.Finish(new NetworkPolicyPort
         {
             Position = m.Position,
-            Protocol = m.Scalar("protocol"),
+            Protocol = m.String("protocol"),
             Port = m.Scalar("port"),
-            EndPort = m.Scalar("endPort"),
+            EndPort = m.Integer("endPort"),
         })),
     }, key => key is "from" or "to" ? $"{(peers == "from" ? "ingress" : "egress")} rules name their peers with \"{peers}\"" : null);
 }

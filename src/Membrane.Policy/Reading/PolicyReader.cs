@@ -143,7 +143,7 @@ public static class PolicyReader
         var bag = new DiagnosticBag();
         var r = new MappingReader(mapping, path, bag);
         var kind = r.Scalar("kind");
-        var apiVersion = r.Scalar("apiVersion");
+        var apiVersion = r.String("apiVersion", strict: true);
         if (kind is { } k && (k.Kind != ScalarKind.String || k.Text.Length == 0))
         {
             fileFindings.Error(k.Text.Length == 0 ? FieldErrorKind.Required : FieldErrorKind.Invalid, FieldPath.Child(path, "kind"), k.Position,
@@ -159,6 +159,8 @@ public static class PolicyReader
                 return;
 
             case "NetworkPolicy":
+                // Kubernetes' own types are decoded strictly: a number is no string there.
+                bag.StrictTypes = true;
                 var networkPolicy = new NetworkPolicy
                 {
                     Position = r.Position,
@@ -273,7 +275,7 @@ public static class PolicyReader
             Metadata = r.Object("metadata", MetadataBinder.Bind),
             Spec = r.Object("spec", CiliumRuleBinder.BindRule),
             Specs = r.ObjectList("specs", CiliumRuleBinder.BindRule),
-            TopLevelDescription = r.Scalar("description"),
+            TopLevelDescription = r.String("description"),
         };
         r.Ignore("status");
         r.Complete();

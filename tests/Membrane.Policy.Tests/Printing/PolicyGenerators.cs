@@ -14,7 +14,9 @@ internal static class PolicyGenerators
 
     private static readonly Gen<Scalar> Number = Gen.Int[0, 65535].Select(n => Scalar.Number(n));
 
-    private static readonly Gen<Scalar> PortValue = Gen.OneOf(Number, Gen.OneOfConst("80", "443", "http", "dns-tcp").Select(Scalar.String));
+    // Cilium's CRD types a port as a string; a bare number there is a finding, so ports are quoted.
+    private static readonly Gen<Scalar> PortValue = Gen.OneOf(Gen.Int[0, 65535].Select(n => Scalar.String(n.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+        Gen.OneOfConst("80", "443", "http", "dns-tcp").Select(Scalar.String));
 
     private static readonly Gen<Scalar> IcmpType = Gen.OneOf(
         Gen.Int[0, 255].Select(n => Scalar.Number(n)),
