@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Membrane.Policy.Diagnostics;
 using Membrane.Policy.Model;
 using Membrane.Policy.Reading;
+using Membrane.Policy.Source;
 
 namespace Membrane.Policy.Validation;
 
@@ -27,22 +28,67 @@ public static class PolicyValidationService
 
     public static FileReport ValidateFile(PolicyText input, ValidationOptions options)
     {
-        var read = PolicyReader.Read(input.File, input.Text);
+        var read = PolicyReader.Read(input.File, input.Text, limits: options.Limits);
         var policies = read.Policies.Select(parsed =>
         {
-            var findings = parsed.Findings.AddRange(PolicyValidator.Validate(parsed.Document));
+            var findings = parsed.Findings.AddRange(WithoutEchoes(parsed.Findings, PolicyValidator.Validate(parsed.Document)));
             if (options.Lint)
             {
                 findings = findings.AddRange(PolicyLinter.Lint(parsed.Document));
             }
 
-            return new PolicyReport(parsed.Document, Order(findings));
+            return new PolicyReport(parsed.Document, findings);
         });
-        return new FileReport(input.File, [.. policies], Order(read.FileFindings));
+        return Bound(new FileReport(input.File, [.. policies], read.FileFindings), options.Limits.MaxFindings);
     }
 
-    private static ImmutableArray<FieldError> Order(ImmutableArray<FieldError> findings) =>
-        [.. findings.OrderBy(f => f.Position.Line).ThenBy(f => f.Position.Column)];
+    /// <summary>
+    /// A field the reader could not read (a list where one value belongs) is absent to validation,
+    /// which would add a false "required value" for it: one error per field is enough.
+    /// </summary>
+    private static IEnumerable<FieldError> WithoutEchoes(ImmutableArray<FieldError> readerFindings, ImmutableArray<FieldError> validation)
+    {
+        if (readerFindings.IsEmpty)
+        {
+            return validation;
+        }
+
+        var unreadable = readerFindings.Where(f => f.Severity == Severity.Error).Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
+        return validation.Where(f => f.Kind != FieldErrorKind.Required || !unreadable.Contains(f.Path));
+    }
+
+    /// <summary>
+    /// Orders a file's findings by position, reports the findings of a node reached through several
+    /// YAML aliases once (same place, same message, whatever the path), and keeps at most
+    /// <paramref name="max"/>; the rest are counted, and errors among them still make their policy invalid.
+    /// </summary>
+    private static FileReport Bound(FileReport report, int max)
+    {
+        var all = new List<(int Owner, FieldError Finding)>();
+        all.AddRange(report.FileFindings.Select(f => (-1, f)));
+        for (var i = 0; i < report.Policies.Length; i++)
+        {
+            all.AddRange(report.Policies[i].Findings.Select(f => (i, f)));
+        }
+
+        var seen = new HashSet<(Severity, FieldErrorKind, SourcePosition, string, string?)>();
+        var ordered = all.OrderBy(e => e.Finding.Position.Line).ThenBy(e => e.Finding.Position.Column)
+            .Where(e => !e.Finding.Position.IsKnown || seen.Add((e.Finding.Severity, e.Finding.Kind, e.Finding.Position, e.Finding.Detail, e.Finding.BadValue)))
+            .ToList();
+        var kept = ordered.Take(max).ToList();
+        var dropped = ordered.Skip(max).ToList();
+        int ErrorsDropped(int owner) => dropped.Count(e => e.Owner == owner && e.Finding.Severity == Severity.Error);
+        ImmutableArray<FieldError> KeptOf(int owner) => [.. kept.Where(e => e.Owner == owner).Select(e => e.Finding)];
+
+        var policies = report.Policies.Select((p, i) => p with { Findings = KeptOf(i), SuppressedErrors = ErrorsDropped(i) });
+        return report with
+        {
+            Policies = [.. policies],
+            FileFindings = KeptOf(-1),
+            SuppressedFindings = dropped.Count,
+            SuppressedFileErrors = ErrorsDropped(-1),
+        };
+    }
 
     /// <summary>
     /// Two objects of one kind with one namespace and name would replace each other when applied,

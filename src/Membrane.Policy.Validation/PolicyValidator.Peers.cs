@@ -161,7 +161,7 @@ public sealed partial class PolicyValidator
         var effect = allowsSomething
             ? $"{field} is empty, which Cilium reads as if it were not written: this rule applies to every peer"
             : $"{field} is empty, so it selects no peers and this rule allows nothing";
-        Warning(FieldErrorKind.Ineffective, FieldPath.Child(path, field), rule.Position, effect, hint: $"to select {all}, write {field}: {allForm}");
+        Warning(FieldErrorKind.Ineffective, FieldPath.Child(path, field), list.Position.IsKnown ? list.Position : rule.Position, effect, hint: $"to select {all}, write {field}: {allForm}");
     }
 
     private void ValidateCidrRule(CidrRule rule, string path, PolicySection section)

@@ -47,7 +47,7 @@ public sealed partial class PolicyValidator
             {
                 var effect = section.IsDeny() ? "denies nothing" : $"does not turn {(section.IsIngress() ? "ingress" : "egress")} to default-deny";
                 var hint = section.IsDeny() ? null : $"to deny all {(section.IsIngress() ? "ingress" : "egress")}, write {section.FieldName()}: [{{}}]";
-                Warning(FieldErrorKind.Ineffective, sectionPath, rule.Position, $"{section.FieldName()} is empty, so this rule {effect}", hint: hint);
+                Warning(FieldErrorKind.Ineffective, sectionPath, rules.Position.IsKnown ? rules.Position : rule.Position, $"{section.FieldName()} is empty, so this rule {effect}", hint: hint);
             }
 
             for (var i = 0; i < rules.Count; i++)
@@ -91,8 +91,28 @@ public sealed partial class PolicyValidator
                 hint: "write two rules with the same peers: one with toPorts, one with icmps");
         }
 
+        var verb = section.IsDeny() ? "denies" : "allows";
+        foreach (var (list, field) in new[] { (rule.ToPorts.IsPresent && rule.ToPorts.IsEmpty, "toPorts"), (rule.Icmps.IsPresent && rule.Icmps.IsEmpty, "icmps") })
+        {
+            // Go cannot tell an empty list from a missing one, so Cilium reads this rule as L3-only.
+            if (list && rule.ToPorts.IsEmpty && rule.Icmps.IsEmpty)
+            {
+                var position = field == "toPorts" ? rule.ToPorts.Position : rule.Icmps.Position;
+                Warning(FieldErrorKind.Ineffective, FieldPath.Child(path, field), position.IsKnown ? position : rule.Position,
+                    $"{field} is empty, which Cilium reads as if it were not written: this rule {verb} every port and protocol of its peers, ICMP included");
+            }
+        }
+
         for (var i = 0; i < rule.ToPorts.Count; i++)
         {
+            var portRule = rule.ToPorts[i];
+            if (portRule.Ports.IsEmpty && portRule.Rules is null && portRule.Listener is null && portRule.ServerNames.IsEmpty
+                && portRule.TerminatingTls is null && portRule.OriginatingTls is null)
+            {
+                Warning(FieldErrorKind.Ineffective, FieldPath.Index(FieldPath.Child(path, "toPorts"), i), portRule.Position,
+                    $"a toPorts entry without ports matches no traffic, so this entry {verb} nothing", hint: "list the ports, e.g. ports: [{port: \"80\", protocol: TCP}]");
+            }
+
             ValidatePortRule(rule.ToPorts[i], FieldPath.Index(FieldPath.Child(path, "toPorts"), i), section, hostPolicy,
                 hasServices: !rule.Services.IsEmpty);
         }

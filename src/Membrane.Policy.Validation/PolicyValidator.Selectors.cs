@@ -60,6 +60,18 @@ public sealed partial class PolicyValidator
                         Error(FieldErrorKind.Required, valuesPath, requirement.Position, $"{requirement.Operator.Value.Text} needs at least one value");
                     }
 
+                    // The API server checks In and NotIn values as label values
+                    // (apimachinery's ValidateLabelSelectorRequirement); a value no label can
+                    // have would make the selector silently match nothing.
+                    for (var v = 0; kubernetesSyntax && v < requirement.Values.Count; v++)
+                    {
+                        if (!IsLabelValue(requirement.Values[v].Text))
+                        {
+                            Error(FieldErrorKind.Invalid, FieldPath.Index(valuesPath, v), requirement.Values[v].Position,
+                                "a label value is empty or at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit", requirement.Values[v].Text);
+                        }
+                    }
+
                     break;
                 case SelectorOperators.Exists or SelectorOperators.DoesNotExist:
                     if (!requirement.Values.IsEmpty)

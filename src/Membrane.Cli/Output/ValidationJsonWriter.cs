@@ -30,6 +30,7 @@ public static class ValidationJsonWriter
                 json.WriteStartObject();
                 json.WriteString("file", file.File);
                 json.WriteBoolean("valid", file.IsValid);
+                json.WriteNumber("suppressedFindings", file.SuppressedFindings);
                 WriteFindings(json, file.FileFindings);
                 json.WriteStartArray("policies");
                 foreach (var policy in file.Policies)

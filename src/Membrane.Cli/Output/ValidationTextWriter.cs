@@ -1,3 +1,4 @@
+using Membrane.Policy.Source;
 using Membrane.Policy.Validation;
 
 namespace Membrane.Cli.Output;
@@ -11,7 +12,12 @@ public static class ValidationTextWriter
         {
             foreach (var finding in file.AllFindings)
             {
-                output.WriteLine(finding.ToString());
+                output.WriteLine(TerminalText.Escape(finding.ToString()));
+            }
+
+            if (file.SuppressedFindings > 0)
+            {
+                output.WriteLine(TerminalText.Escape($"{file.File}: note: {file.SuppressedFindings} more finding{(file.SuppressedFindings == 1 ? "" : "s")} not shown (at most {SourceLimits.Default.MaxFindings} per input)"));
             }
         }
 

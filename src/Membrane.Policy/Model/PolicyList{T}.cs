@@ -15,7 +15,14 @@ public readonly struct PolicyList<T> : IReadOnlyList<T>, IEquatable<PolicyList<T
 {
     private readonly ImmutableArray<T> _items;
 
-    internal PolicyList(ImmutableArray<T> items) => _items = items;
+    internal PolicyList(ImmutableArray<T> items, Source.SourcePosition position = default)
+    {
+        _items = items;
+        Position = position;
+    }
+
+    /// <summary>Where the list was written (its value), when it was read from a file; not part of equality.</summary>
+    public Source.SourcePosition Position { get; }
 
     /// <summary>Whether the field was written, even if empty or null.</summary>
     public bool IsPresent => !_items.IsDefault;

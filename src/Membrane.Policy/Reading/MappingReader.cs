@@ -289,7 +289,7 @@ internal sealed class MappingReader
     {
         if (ItemsOf(node, path, diagnostics) is not { } sequence)
         {
-            return [];
+            return new PolicyList<T>([], node.Position);
         }
 
         var items = ImmutableArray.CreateBuilder<T>(sequence.Items.Count);
@@ -301,7 +301,7 @@ internal sealed class MappingReader
             }
         }
 
-        return new PolicyList<T>(items.DrainToImmutable());
+        return new PolicyList<T>(items.DrainToImmutable(), node.Position);
     }
 
     internal static PolicyList<Scalar> ScalarListOf(SourceNode node, PathRef path, DiagnosticBag diagnostics)
@@ -320,7 +320,7 @@ internal sealed class MappingReader
             }
         }
 
-        return new PolicyList<Scalar>(items.DrainToImmutable());
+        return new PolicyList<Scalar>(items.DrainToImmutable(), node.Position);
     }
 
     internal static Scalar ToScalar(SourceScalar scalar) => new(scalar.Text, scalar.Kind, scalar.Position);
