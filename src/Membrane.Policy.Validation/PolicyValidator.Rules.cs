@@ -358,12 +358,24 @@ public sealed partial class PolicyValidator
         }
         else if (!PortValues.TryParseNumber(portValue.Text, out var number))
         {
-            Error(FieldErrorKind.Invalid, FieldPath.Child(path, "port"), portValue.Position,
-                "a port is a number from 0 to 65535 or a port name (up to 15 letters, digits and '-', with at least one letter)", portValue.Text);
+            var octal = portValue.Text.Length > 1 && portValue.Text[0] == '0' && portValue.Text.All(c => char.IsAsciiDigit(c) || c == '_');
+            Error(FieldErrorKind.Invalid, FieldPath.Child(path, "port"), portValue.Position, octal
+                ? "Cilium reads a port with a leading 0 as an octal number, and this is no octal number (digits 0-7 only)"
+                : "a port is a number from 0 to 65535 or a port name (up to 15 letters, digits and '-', with at least one letter)", portValue.Text,
+                octal ? "remove the leading 0 to mean the decimal port" : null);
         }
         else
         {
             isZero = number == 0;
+            if (!PortValues.IsPlainDecimal(portValue.Text) && portValue.Kind == Source.ScalarKind.String)
+            {
+                // Membrane reads it as Cilium does (PortValues.TryParseNumber), but the author may
+                // have meant the decimal digits.
+                Warning(FieldErrorKind.NonStandard, FieldPath.Child(path, "port"), portValue.Position,
+                    $"Cilium reads this port as Go reads an integer literal{(portValue.Text.Length > 1 && portValue.Text[0] == '0' ? ", a leading 0 making it octal" : "")}: it is port {number}",
+                    portValue.Text, $"write \"{number}\"");
+            }
+
             if (port.EndPort is { } end)
             {
                 if (!int.TryParse(end.Text, out var endNumber) || endNumber < 0 || endNumber > 65535)

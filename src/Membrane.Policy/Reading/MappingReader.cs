@@ -339,9 +339,11 @@ internal sealed class MappingReader
         switch (scalar.Kind)
         {
             case ScalarKind.Boolean:
+                var reading = scalar.Text.ToLowerInvariant() is "true" or "false"
+                    ? "a boolean"
+                    : $"a boolean: YAML 1.1, which Kubernetes reads, takes {scalar.Text} unquoted as {(SourceText.IsTrue(scalar.Text) ? "true" : "false")}";
                 diagnostics.Error(FieldErrorKind.Invalid, path.ToString(), scalar.Position,
-                    $"must be a string, found a boolean: YAML reads {scalar.Text} unquoted as {(Source.SourceText.IsTrue(scalar.Text) ? "true" : "false")}, and the API server refuses a boolean here",
-                    scalar.Text, $"quote it: \"{scalar.Text}\"");
+                    $"must be a string, found {reading}; the API server refuses a boolean here", scalar.Text, $"quote it: \"{scalar.Text}\"");
                 break;
             case ScalarKind.Number when !PortValues.IsPlainDecimal(scalar.Text):
                 diagnostics.Error(FieldErrorKind.Invalid, path.ToString(), scalar.Position,

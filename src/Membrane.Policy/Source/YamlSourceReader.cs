@@ -110,7 +110,10 @@ public static partial class YamlSourceReader
             catch (YamlException e)
             {
                 var position = e.Start.Line > 0 ? new SourcePosition(file, (int)e.Start.Line, (int)e.Start.Column) : _last;
-                streamFindings.Syntax(position, $"YAML syntax error: {Clean(e.Message)}");
+                var detail = e.Message.Contains("invalid Unicode surrogates", StringComparison.Ordinal)
+                    ? "an invalid Unicode escape (a lone surrogate) in this value"
+                    : Clean(e.Message);
+                streamFindings.Syntax(position, $"YAML syntax error: {detail}");
             }
             catch (ArgumentOutOfRangeException e) when (e.ParamName is "highSurrogate" or "lowSurrogate")
             {
