@@ -9,15 +9,15 @@ public sealed class PolicyInputsTests : IDisposable
 {
     private const string Db = "k8s:app=db,k8s:io.kubernetes.pod.namespace=shop";
 
+    // Any valid policy will do; these tests are about how it is read.
     private const string Policy = """
         apiVersion: cilium.io/v2
         kind: CiliumNetworkPolicy
-        metadata: {name: db, namespace: shop}
+        metadata: {name: api, namespace: shop}
         spec:
-          endpointSelector: {matchLabels: {app: db}}
+          endpointSelector: {}
           ingress:
-          - fromEndpoints: [{matchLabels: {app: web}}]
-            toPorts: [{ports: [{port: "5432", protocol: TCP}]}]
+          - fromEntities: [cluster]
         """;
 
     private readonly CliHarness _cli = new();

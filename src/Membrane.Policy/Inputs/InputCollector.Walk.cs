@@ -106,28 +106,37 @@ public sealed partial class InputCollector
                 continue;
             }
 
-            switch (own.Type)
+            var viaLink = own.Type == FileType.SymbolicLink;
+            if ((viaLink ? Follow(entry, run) : own) is not { } status)
             {
-                case FileType.Directory when _visitedDirectories.TryGetValue(own.Identity, out var seen):
+                continue;
+            }
+
+            switch (status.Type)
+            {
+                case FileType.Directory when viaLink:
+                    links.Enqueue((entry, status));
+                    break;
+                case FileType.Directory when _visitedDirectories.TryGetValue(status.Identity, out var seen):
                     // A bind mount of an ancestor, or a directory first reached through a link.
                     run.Note(entry, $"skipped: the same directory as {seen}, already visited");
                     break;
                 case FileType.Directory:
-                    _visitedDirectories.Add(own.Identity, entry);
+                    _visitedDirectories.Add(status.Identity, entry);
                     subdirectories.Add(entry);
                     break;
-                case FileType.Regular when isPolicyName:
-                    files.Add((entry, own));
-                    break;
                 case FileType.Regular:
-                    break;
-                case FileType.SymbolicLink:
-                    FollowLink(entry, isPolicyName, links, files, run);
+                    if (isPolicyName)
+                    {
+                        files.Add((entry, status));
+                    }
+
                     break;
                 default:
                     if (isPolicyName)
                     {
-                        run.Note(entry, $"skipped: {Describe(own.Type)}, not a regular file; in a directory only regular files are read");
+                        var what = viaLink ? $"a symbolic link to {Describe(status.Type)}, not to a regular file" : $"{Describe(status.Type)}, not a regular file";
+                        run.Note(entry, $"skipped: {what}; in a directory only regular files are read");
                     }
 
                     break;
@@ -141,40 +150,23 @@ public sealed partial class InputCollector
         }
     }
 
-    /// <summary>A link is judged by what it points to; a broken link or a loop is noted whatever its name, since it
-    /// may have meant a directory.</summary>
-    private static void FollowLink(string entry, bool isPolicyName, Queue<(string, FileStatus)> links, List<(string, FileStatus)> files, Findings run)
+    /// <summary>What a link points to, or null after a note. A broken link or a loop is noted whatever its name,
+    /// since it may have meant a directory.</summary>
+    private static FileStatus? Follow(string entry, Findings run)
     {
-        if (!FileStatus.TryGet(entry, followLinks: true, out var target, out var errno))
+        if (FileStatus.TryGet(entry, followLinks: true, out var target, out var errno))
         {
-            var detail = errno switch
-            {
-                Libc.ELOOP => "skipped: a symbolic link loop",
-                Libc.ENOENT or Libc.ENOTDIR => $"skipped: a broken symbolic link (to {LinkTarget(entry)})",
-                _ => $"skipped: a symbolic link that cannot be followed: {Libc.Describe(errno)}",
-            };
-            run.Note(entry, detail);
-            return;
+            return target;
         }
 
-        switch (target.Type)
+        var detail = errno switch
         {
-            case FileType.Directory:
-                links.Enqueue((entry, target));
-                break;
-            case FileType.Regular when isPolicyName:
-                files.Add((entry, target));
-                break;
-            case FileType.Regular:
-                break;
-            default:
-                if (isPolicyName)
-                {
-                    run.Note(entry, $"skipped: a symbolic link to {Describe(target.Type)}, not to a regular file; in a directory only regular files are read");
-                }
-
-                break;
-        }
+            Libc.ELOOP => "skipped: a symbolic link loop",
+            Libc.ENOENT or Libc.ENOTDIR => $"skipped: a broken symbolic link (to {LinkTarget(entry)})",
+            _ => $"skipped: a symbolic link that cannot be followed: {Libc.Describe(errno)}",
+        };
+        run.Note(entry, detail);
+        return null;
     }
 
     private static string LinkTarget(string link)
