@@ -77,11 +77,10 @@ public sealed class PolicyValidateCommandTests : IDisposable
     [Fact]
     public void Standard_input_is_read_for_a_dash()
     {
-        var stdout = new StringWriter();
-        var code = PolicyValidateCommand.Execute(["-"], Output.OutputFormat.Text, lint: false, new StringReader(Invalid), stdout, new StringWriter());
+        var (code, stdout, _) = CliHarness.RunWithInput(Invalid, "policy", "validate", "-");
 
         Assert.Equal(1, code);
-        Assert.StartsWith("<stdin>:8:30: error:", stdout.ToString());
+        Assert.StartsWith("<stdin>:8:30: error:", stdout);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using Membrane.Policy.Diagnostics;
 using Membrane.Policy.Engine.Identities;
 using Membrane.Policy.Engine.Labels;
 using Membrane.Policy.Engine.Rules;
+using Membrane.Policy.Inputs;
 using Membrane.Policy.Validation;
 
 namespace Membrane.Cli.Commands;
@@ -23,22 +24,21 @@ public sealed class EngineInputs
     public IdentitySet Identities { get; }
 
     /// <summary>Loads policies and identities; on failure writes why to <paramref name="stderr"/> and returns the exit code.</summary>
-    public static EngineInputs? Load(string[] files, string? identitiesFile, TextReader stdin, TextWriter stderr, out int exitCode)
+    public static EngineInputs? Load(string[] files, string? identitiesFile, InputOptions inputOptions, TextWriter stderr, out int exitCode)
     {
-        exitCode = 0;
-        ValidationReport report;
-        try
+        exitCode = MembraneCommand.UsageError;
+        // One collector for both, so '-' is read once; both are read before either can stop the run, so every
+        // unreadable input is reported at once.
+        var collector = new InputCollector(inputOptions);
+        var texts = PolicyInputs.Collect(collector, files, stderr);
+        var identitiesText = identitiesFile is null ? null : PolicyInputs.ReadFile(collector, identitiesFile, "--identities", stderr);
+        if (texts is null || identitiesFile is not null && identitiesText is null)
         {
-            var texts = PolicyInputs.Expand(files).Select(f => PolicyInputs.Read(f, stdin)).ToList();
-            report = PolicyValidationService.Validate(texts, new ValidationOptions());
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            stderr.WriteLine($"membrane: error: {e.Message}");
-            exitCode = MembraneCommand.UsageError;
             return null;
         }
 
+        exitCode = 0;
+        var report = PolicyValidationService.Validate(texts, new ValidationOptions());
         var errors = report.Files.SelectMany(f => f.AllFindings).Where(f => f.Severity == Severity.Error).ToList();
         if (errors.Count > 0)
         {
@@ -59,17 +59,11 @@ public sealed class EngineInputs
             identities.AddCidr(prefix);
         }
 
-        if (identitiesFile is not null)
+        if (identitiesText is not null)
         {
             try
             {
-                IdentityFile.Load(identitiesFile, File.ReadAllText(identitiesFile), identities);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                stderr.WriteLine($"membrane: error: {identitiesFile}: {e.Message}");
-                exitCode = MembraneCommand.UsageError;
-                return null;
+                IdentityFile.Load(identitiesText.File, identitiesText.Text, identities);
             }
             catch (FormatException e)
             {

@@ -1,53 +1,41 @@
+using Membrane.Policy.Diagnostics;
+using Membrane.Policy.Inputs;
 using Membrane.Policy.Validation;
 
 namespace Membrane.Cli.Commands;
 
 /// <summary>
-/// Turns the paths on a command line into policy texts: files as given, directories searched
-/// recursively for *.yaml, *.yml and *.json (in a stable order), and "-" for standard input.
+/// The CLI's side of <see cref="InputCollector"/>: it prints the collector's notes and errors on standard error
+/// (so JSON on standard output stays one document) and turns what was read into <see cref="PolicyText"/>s.
 /// </summary>
 public static class PolicyInputs
 {
-    public const string StdinName = "<stdin>";
+    /// <summary>The collector options of one command run.</summary>
+    public static InputOptions Options(long maxInputSize, Func<Stream> stdin) =>
+        new() { MaxInputSize = maxInputSize, MaxInputSizeSetting = InputSizeOption.Name, StandardInput = stdin };
 
-    private static readonly string[] Extensions = [".yaml", ".yml", ".json"];
-
-    /// <summary>Lists the files to read; throws <see cref="IOException"/> naming a path that does not exist.</summary>
-    public static IReadOnlyList<string> Expand(IEnumerable<string> paths)
+    /// <summary>The policy texts of <paramref name="paths"/>, or null (exit 2) when some input could not be read.</summary>
+    public static List<PolicyText>? Collect(InputCollector collector, IEnumerable<string> paths, TextWriter stderr)
     {
-        var files = new List<string>();
-        foreach (var path in paths)
-        {
-            if (path == "-")
-            {
-                files.Add(path);
-            }
-            else if (Directory.Exists(path))
-            {
-                var found = Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
-                    .Where(f => Extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
-                    .Order(StringComparer.Ordinal)
-                    .ToList();
-                if (found.Count == 0)
-                {
-                    throw new IOException($"{path}: no *.yaml, *.yml or *.json files in this directory");
-                }
-
-                files.AddRange(found);
-            }
-            else if (File.Exists(path))
-            {
-                files.Add(path);
-            }
-            else
-            {
-                throw new IOException($"{path}: no such file or directory");
-            }
-        }
-
-        return files;
+        var set = collector.Collect(paths);
+        return Report(set, stderr) ? [.. set.Texts.Select(t => new PolicyText(t.Name, t.Text))] : null;
     }
 
-    public static PolicyText Read(string file, TextReader stdin) =>
-        file == "-" ? new PolicyText(StdinName, stdin.ReadToEnd()) : new PolicyText(file, File.ReadAllText(file));
+    /// <summary>The text of a file given to an option such as <c>--identities</c>, or null (exit 2).</summary>
+    public static PolicyText? ReadFile(InputCollector collector, string path, string option, TextWriter stderr)
+    {
+        var set = collector.ReadFile(path, option);
+        return Report(set, stderr) && set.Texts is [var text] ? new PolicyText(text.Name, text.Text) : null;
+    }
+
+    /// <summary>Notes print as findings do; errors as the CLI's other exit-2 errors do. True when nothing failed.</summary>
+    private static bool Report(InputSet set, TextWriter stderr)
+    {
+        foreach (var finding in set.Findings)
+        {
+            stderr.WriteLine(finding.Severity == Severity.Error ? $"membrane: error: {finding.Position.File}: {finding.Message}" : finding.ToString());
+        }
+
+        return !set.HasErrors;
+    }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Membrane.Cli.Output;
+using Membrane.Policy.Inputs;
 using Membrane.Policy.Engine.MapState;
 
 namespace Membrane.Cli.Commands;
@@ -7,26 +8,29 @@ namespace Membrane.Cli.Commands;
 /// <summary><c>membrane policy resolve</c>: the map state one endpoint's policy resolves to.</summary>
 public static class PolicyResolveCommand
 {
-    public static Command Create(TextWriter stdout, TextWriter stderr)
+    public static Command Create(TextWriter stdout, TextWriter stderr, Func<Stream> stdin)
     {
         var files = new Option<string[]>("--file", "-f") { Description = "Policy files or directories (repeatable).", Required = true, AllowMultipleArgumentsPerToken = true };
         var endpoint = new Option<string>("--endpoint") { Description = "The endpoint's labels, e.g. k8s:app=db,k8s:io.kubernetes.pod.namespace=default.", Required = true };
         var identities = new Option<string?>("--identities") { Description = "YAML file of the identities the node knows (labels, ips, namedPorts)." };
         var output = OutputOption.Create();
+        var maxInputSize = InputSizeOption.Create();
 
         var command = new Command("resolve", "Show the policy map state of one endpoint: every entry with its peer, protocol, port or ICMP type, verdict and rule.");
-        foreach (var option in new Option[] { files, endpoint, identities, output })
+        foreach (var option in new Option[] { files, endpoint, identities, output, maxInputSize })
         {
             command.Options.Add(option);
         }
 
-        command.SetAction(parse => Execute(parse.GetValue(files)!, parse.GetValue(endpoint)!, parse.GetValue(identities), OutputOption.Parse(parse.GetValue(output)!), Console.In, stdout, stderr));
+        command.SetAction(parse => Execute(
+            parse.GetValue(files)!, parse.GetValue(endpoint)!, parse.GetValue(identities), OutputOption.Parse(parse.GetValue(output)!),
+            PolicyInputs.Options(parse.GetValue(maxInputSize), stdin), stdout, stderr));
         return command;
     }
 
-    public static int Execute(string[] files, string endpointLabels, string? identitiesFile, OutputFormat format, TextReader stdin, TextWriter stdout, TextWriter stderr)
+    public static int Execute(string[] files, string endpointLabels, string? identitiesFile, OutputFormat format, InputOptions inputOptions, TextWriter stdout, TextWriter stderr)
     {
-        var inputs = EngineInputs.Load(files, identitiesFile, stdin, stderr, out var exitCode);
+        var inputs = EngineInputs.Load(files, identitiesFile, inputOptions, stderr, out var exitCode);
         if (inputs is null)
         {
             return exitCode;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using Membrane.Cli.Output;
+using Membrane.Policy.Inputs;
 using Membrane.Policy.Engine.Identities;
 using Membrane.Policy.Engine.Tracing;
 
@@ -12,7 +13,7 @@ namespace Membrane.Cli.Commands;
 /// </summary>
 public static class PolicyTraceCommand
 {
-    public static Command Create(TextWriter stdout, TextWriter stderr)
+    public static Command Create(TextWriter stdout, TextWriter stderr, Func<Stream> stdin)
     {
         var files = new Option<string[]>("--file", "-f") { Description = "Policy files or directories (repeatable).", Required = true, AllowMultipleArgumentsPerToken = true };
         var src = new Option<string?>("--src") { Description = "Source endpoint labels, e.g. k8s:app=web,k8s:io.kubernetes.pod.namespace=default." };
@@ -23,20 +24,22 @@ public static class PolicyTraceCommand
         var icmp = new Option<string?>("--icmp") { Description = "ICMP message TYPE[/CODE][/FAMILY], e.g. EchoRequest/IPv6 or 3/4/IPv4." };
         var identities = new Option<string?>("--identities") { Description = "YAML file of the identities the node knows (labels, ips, namedPorts)." };
         var output = OutputOption.Create();
+        var maxInputSize = InputSizeOption.Create();
 
         var command = new Command("trace", "Trace a packet through the policies: the egress decision at the source, the ingress decision at the destination, and why.");
-        foreach (var option in new Option[] { files, src, dst, srcIp, dstIp, dport, icmp, identities, output })
+        foreach (var option in new Option[] { files, src, dst, srcIp, dstIp, dport, icmp, identities, output, maxInputSize })
         {
             command.Options.Add(option);
         }
 
         command.SetAction(parse => Execute(new TraceRequest(
             parse.GetValue(files)!, parse.GetValue(src), parse.GetValue(dst), parse.GetValue(srcIp), parse.GetValue(dstIp),
-            parse.GetValue(dport), parse.GetValue(icmp), parse.GetValue(identities)), OutputOption.Parse(parse.GetValue(output)!), Console.In, stdout, stderr));
+            parse.GetValue(dport), parse.GetValue(icmp), parse.GetValue(identities)), OutputOption.Parse(parse.GetValue(output)!),
+            PolicyInputs.Options(parse.GetValue(maxInputSize), stdin), stdout, stderr));
         return command;
     }
 
-    public static int Execute(TraceRequest request, OutputFormat format, TextReader stdin, TextWriter stdout, TextWriter stderr)
+    public static int Execute(TraceRequest request, OutputFormat format, InputOptions inputOptions, TextWriter stdout, TextWriter stderr)
     {
         L4Spec l4;
         IPAddress? srcAddress, dstAddress;
@@ -61,7 +64,7 @@ public static class PolicyTraceCommand
             return MembraneCommand.UsageError;
         }
 
-        var inputs = EngineInputs.Load(request.Files, request.IdentitiesFile, stdin, stderr, out var exitCode);
+        var inputs = EngineInputs.Load(request.Files, request.IdentitiesFile, inputOptions, stderr, out var exitCode);
         if (inputs is null)
         {
             return exitCode;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Membrane.Cli.Output;
+using Membrane.Policy.Inputs;
 using Membrane.Policy.Validation;
 
 namespace Membrane.Cli.Commands;
@@ -10,7 +11,7 @@ public static class PolicyValidateCommand
     // Below this many files the run is too short for a progress line to help.
     private const int ProgressThreshold = 200;
 
-    public static Command Create(TextWriter stdout, TextWriter stderr)
+    public static Command Create(TextWriter stdout, TextWriter stderr, Func<Stream> stdin)
     {
         var paths = new Argument<string[]>("PATH")
         {
@@ -19,26 +20,23 @@ public static class PolicyValidateCommand
         };
         var output = OutputOption.Create();
         var lint = new Option<bool>("--lint") { Description = "Also warn about valid policies that are likely wrong (ICMP-aware)." };
+        var maxInputSize = InputSizeOption.Create();
 
         var command = new Command("validate", "Check policy files and report every error with its file, line and field.");
         command.Arguments.Add(paths);
         command.Options.Add(output);
         command.Options.Add(lint);
-        command.SetAction(parse => Execute(parse.GetValue(paths)!, OutputOption.Parse(parse.GetValue(output)!), parse.GetValue(lint), Console.In, stdout, stderr));
+        command.Options.Add(maxInputSize);
+        command.SetAction(parse => Execute(
+            parse.GetValue(paths)!, OutputOption.Parse(parse.GetValue(output)!), parse.GetValue(lint),
+            PolicyInputs.Options(parse.GetValue(maxInputSize), stdin), stdout, stderr));
         return command;
     }
 
-    public static int Execute(string[] paths, OutputFormat format, bool lint, TextReader stdin, TextWriter stdout, TextWriter stderr)
+    public static int Execute(string[] paths, OutputFormat format, bool lint, InputOptions inputs, TextWriter stdout, TextWriter stderr)
     {
-        List<PolicyText> texts;
-        try
+        if (PolicyInputs.Collect(new InputCollector(inputs), paths, stderr) is not { } texts)
         {
-            var files = PolicyInputs.Expand(paths);
-            texts = files.Select(f => PolicyInputs.Read(f, stdin)).ToList();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            stderr.WriteLine($"membrane: error: {e.Message}");
             return MembraneCommand.UsageError;
         }
 

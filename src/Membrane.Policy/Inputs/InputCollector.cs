@@ -1,0 +1,227 @@
+using System.Collections.Immutable;
+using Membrane.Policy.Diagnostics;
+using Membrane.Policy.Source;
+using Microsoft.Win32.SafeHandles;
+
+namespace Membrane.Policy.Inputs;
+
+/// <summary>
+/// Turns the paths a user gives into texts: files as given, directories searched recursively for *.yaml, *.yml and
+/// *.json, and <c>-</c> for standard input. Every input is read up to <see cref="InputOptions.MaxInputSize"/>.
+/// A collector remembers what it has read, so one instance serves one command: standard input is read once, and a
+/// directory or file reached twice (through a symbolic link, or given twice) is read once, with a note.
+/// Nothing throws for a bad input: each problem is a finding that names the path.
+/// </summary>
+public sealed partial class InputCollector
+{
+    private readonly InputOptions _options;
+    private readonly Dictionary<(ulong Device, ulong Inode), string> _readFiles = [];
+    private bool _standardInputRead;
+
+    public InputCollector(InputOptions? options = null)
+    {
+        _options = options ?? new InputOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxInputSize, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(_options.MaxInputSize, InputSize.Maximum);
+    }
+
+    /// <summary>Reads every path: policy files, directories of them, or <c>-</c>.</summary>
+    public InputSet Collect(IEnumerable<string> paths)
+    {
+        var run = new Findings();
+        foreach (var path in paths)
+        {
+            if (path == "-")
+            {
+                ReadStandardInput(run);
+            }
+            else if (!FileStatus.TryGet(path, followLinks: true, out var status, out var errno))
+            {
+                run.Error(path, DescribeMissing(errno));
+            }
+            else if (status.Type == FileType.Directory)
+            {
+                Walk(path, status, run);
+            }
+            else
+            {
+                ReadPath(path, status, inDirectory: false, once: true, run);
+            }
+        }
+
+        return run.ToSet();
+    }
+
+    /// <summary>
+    /// Reads one file where only a file makes sense, such as the identities file; <paramref name="setting"/> names
+    /// what takes it (<c>--identities</c>) in the error for a directory.
+    /// </summary>
+    public InputSet ReadFile(string path, string setting)
+    {
+        var run = new Findings();
+        if (path == "-")
+        {
+            if (_standardInputRead)
+            {
+                run.Error(StandardInput.Name, $"standard input is already read as another input; {setting} cannot read it again");
+            }
+            else
+            {
+                ReadStandardInput(run);
+            }
+        }
+        else if (!FileStatus.TryGet(path, followLinks: true, out var status, out var errno))
+        {
+            run.Error(path, DescribeMissing(errno));
+        }
+        else if (status.Type == FileType.Directory)
+        {
+            run.Add(path, Severity.Error, FieldErrorKind.Invalid, "is a directory", hint: $"{setting} takes a file");
+        }
+        else
+        {
+            ReadPath(path, status, inDirectory: false, once: false, run);
+        }
+
+        return run.ToSet();
+    }
+
+    /// <summary>
+    /// <c>-</c> twice reads standard input once: a stream cannot be read again, and the same text twice would only
+    /// repeat its findings and warn that every policy in it is defined twice. The second <c>-</c> is a note.
+    /// </summary>
+    private void ReadStandardInput(Findings run)
+    {
+        if (_standardInputRead)
+        {
+            run.Note(StandardInput.Name, "skipped: '-' is given more than once; standard input is read once");
+            return;
+        }
+
+        _standardInputRead = true;
+        Stream stream;
+        try
+        {
+            stream = _options.StandardInput();
+        }
+        catch (IOException e)
+        {
+            run.Error(StandardInput.Name, $"cannot read: {e.Message}");
+            return;
+        }
+
+        using (stream)
+        {
+            ReadStream(StandardInput.Name, stream, expectedSize: 0, run);
+        }
+    }
+
+    /// <summary>
+    /// Opens and reads one path. Inside a directory the open is non-blocking, so a file replaced by a FIFO after
+    /// the walk saw it cannot hang the read (open(2) of a FIFO waits for a writer unless O_NONBLOCK, fifo(7)), and
+    /// what was opened is checked to be the regular file the walk saw. A path given explicitly is opened as cat(1)
+    /// would, so <c>/dev/stdin</c> or a <c>&lt;(command)</c> pipe works, within the size limit.
+    /// </summary>
+    private void ReadPath(string path, FileStatus status, bool inDirectory, bool once, Findings run)
+    {
+        if (once && status.Type == FileType.Regular && _readFiles.TryGetValue(status.Identity, out var first))
+        {
+            run.Note(path, $"skipped: the same file as {first}, already read");
+            return;
+        }
+
+        var flags = Libc.O_RDONLY | Libc.O_CLOEXEC | Libc.O_NOCTTY | (inDirectory ? Libc.O_NONBLOCK : 0);
+        int fd, errno;
+        do
+        {
+            fd = Libc.Open(path, flags);
+            errno = fd < 0 ? Libc.LastErrno : 0;
+        }
+        while (fd < 0 && errno == Libc.EINTR);
+
+        if (fd < 0)
+        {
+            // open(2) of a socket fails with ENXIO, whose strerror ("no such device or address") would mislead.
+            run.Error(path, status.Type == FileType.Socket ? "cannot read: a socket, not a file" : $"cannot read: {Libc.Describe(errno)}");
+            return;
+        }
+
+        using var handle = new SafeFileHandle(fd, ownsHandle: true);
+        if (FileStatus.TryGet(fd, out var opened, out _))
+        {
+            if (inDirectory && (opened.Type != FileType.Regular || opened.Identity != status.Identity))
+            {
+                run.Note(path, "skipped: it changed while the directory was read; it is no longer the regular file it was");
+                return;
+            }
+
+            status = opened;
+        }
+
+        using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
+        if (ReadStream(path, stream, status.Type == FileType.Regular ? (long)Math.Min(status.Size, long.MaxValue) : 0, run) && status.Type == FileType.Regular)
+        {
+            _readFiles.TryAdd(status.Identity, path);
+        }
+    }
+
+    private bool ReadStream(string name, Stream stream, long expectedSize, Findings run)
+    {
+        try
+        {
+            if (BoundedReader.TryReadText(stream, _options.MaxInputSize, out var text, expectedSize))
+            {
+                run.Texts.Add(new InputText(name, text));
+                return true;
+            }
+
+            var setting = _options.MaxInputSizeSetting is { } s ? $" ({s})" : "";
+            run.Add(name, Severity.Error, FieldErrorKind.TooMany, $"input is larger than the limit of {InputSize.Format(_options.MaxInputSize)}{setting}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            run.Error(name, $"cannot read: {e.Message}");
+        }
+
+        return false;
+    }
+
+    private static string DescribeMissing(int errno) => errno switch
+    {
+        Libc.ENOENT => "no such file or directory",
+        Libc.ELOOP => "a symbolic link loop",
+        Libc.EACCES => "cannot read: permission denied",
+        _ => $"cannot read: {Libc.Describe(errno)}",
+    };
+
+    private static string Describe(FileType type) => type switch
+    {
+        FileType.Fifo => "a FIFO",
+        FileType.CharacterDevice => "a character device",
+        FileType.BlockDevice => "a block device",
+        FileType.Socket => "a socket",
+        FileType.SymbolicLink => "a symbolic link",
+        FileType.Directory => "a directory",
+        FileType.Regular => "a regular file",
+        _ => "a file of unknown type",
+    };
+
+    /// <summary>The texts and findings of one call, in the order met.</summary>
+    private sealed class Findings
+    {
+        public List<InputText> Texts { get; } = [];
+
+        public List<FieldError> List { get; } = [];
+
+        public int ErrorCount => List.Count(f => f.Severity == Severity.Error);
+
+        public void Note(string path, string detail) => Add(path, Severity.Note, FieldErrorKind.Skipped, detail);
+
+        public void Error(string path, string detail) => Add(path, Severity.Error, FieldErrorKind.Invalid, detail);
+
+        public void Add(string path, Severity severity, FieldErrorKind kind, string detail, string? hint = null) =>
+            List.Add(new FieldError { Severity = severity, Kind = kind, Path = "", Detail = detail, Hint = hint, Position = new SourcePosition(path, 0, 0) });
+
+        public InputSet ToSet() => new([.. Texts], [.. List]);
+    }
+}
