@@ -1,3 +1,4 @@
+using Membrane.Cli.Output;
 using Membrane.Policy.Diagnostics;
 using Membrane.Policy.Inputs;
 using Membrane.Policy.Validation;
@@ -33,7 +34,8 @@ public static class PolicyInputs
     {
         foreach (var finding in set.Findings)
         {
-            stderr.WriteLine(finding.Severity == Severity.Error ? $"membrane: error: {finding.Position.File}: {finding.Message}" : finding.ToString());
+            // Paths come from the file system, where a name may hold any byte but '/' and NUL.
+            stderr.WriteLine(TerminalText.Escape(finding.Severity == Severity.Error ? $"membrane: error: {finding.Position.File}: {finding.Message}" : finding.ToString()));
         }
 
         return !set.HasErrors;
