@@ -129,6 +129,17 @@ internal sealed unsafe class NetlinkSocket : IDisposable
         }
     }
 
+    /// <summary>Sends a request and abandons it, as a caller whose wait was cut short would, leaving its reply queued
+    /// for the next request to skip. Tests use it to check that a stale reply is never taken for another's answer.</summary>
+    internal void SendAndAbandon(MessageWriter request)
+    {
+        lock (gate)
+        {
+            sequence = sequence == uint.MaxValue ? 1 : sequence + 1;
+            Send(request.Seal(sequence, MessageFlags.Request | MessageFlags.Ack), "abandoned request");
+        }
+    }
+
     /// <summary>Numbers, sends and answers one request. Returns whether a dump reply was flagged NLM_F_DUMP_INTR.</summary>
     private bool Transact<T>(MessageWriter request, ushort flags, string operation, ReplyParser<T>? parse, List<T>? results)
     {
