@@ -90,7 +90,7 @@ public class BpfException : Exception
             "the kernel rejected the map attributes: LPM tries need the NoPrealloc flag and a key of 4 bytes plus data, " +
             "ring buffers need a power-of-two size that is a multiple of the page size and zero key and value sizes",
         (BpfCommand.LinkCreate, Bpf.Errno.EINVAL) =>
-            "the kernel does not support this attach type for this program (tcx needs Linux 6.6 and a SCHED_CLS program)",
+            "the kernel does not support this attach type for this program (tcx needs a kernel with tcx, Linux 6.6 or a backport, and a SCHED_CLS program; Tcx.IsSupported probes for it)",
         (BpfCommand.LinkCreate, Bpf.Errno.ENODEV) =>
             "no interface has that index in the calling thread's network namespace",
         (BpfCommand.ObjPin, Bpf.Errno.EEXIST) => "something is already pinned at that path; unpin it first",

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Membrane.Bpf;
 
 /// <summary>A kernel release as major.minor.patch, parsed from <c>/proc/sys/kernel/osrelease</c> (what
-/// <c>uname -r</c> prints). Features such as tcx are gated on it so that old kernels get a clear error.</summary>
+/// <c>uname -r</c> prints), for messages. Features are probed, never gated on it: backports make the version misleading.</summary>
 public readonly record struct KernelVersion(int Major, int Minor, int Patch) : IComparable<KernelVersion>
 {
     private static readonly Lazy<KernelVersion> RunningKernel =

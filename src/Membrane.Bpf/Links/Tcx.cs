@@ -1,5 +1,7 @@
+using Membrane.Bpf.Asm;
 using Membrane.Bpf.Interop;
 using Membrane.Bpf.Programs;
+using static Membrane.Bpf.Asm.Register;
 
 namespace Membrane.Bpf.Links;
 
@@ -7,11 +9,16 @@ namespace Membrane.Bpf.Links;
 /// tcx: the link-based traffic-control hook (Linux 6.6, kernel/bpf/tcx.c). A SCHED_CLS program attached here runs for
 /// every packet an interface receives (ingress) or sends (egress), before any legacy tc filter, and its TC_ACT_*
 /// return value decides the packet's fate (TC_ACT_SHOT drops it).
+/// <para>
+/// Whether the kernel has tcx is probed, not read from its version: distributions backport features into kernels
+/// whose version predates them (RHEL 9 says 5.14), so a version gate misreads them either way.
+/// </para>
 /// </summary>
 public static class Tcx
 {
-    /// <summary>The first kernel with tcx.</summary>
-    public static readonly KernelVersion MinimumKernel = new(6, 6, 0);
+    /// <summary>The probe's outcome: 0 not yet probed, 1 supported, 2 not supported. A probe that could not run (no
+    /// privileges) is not remembered, so it runs again once it can.</summary>
+    private static int probed;
 
     // enum bpf_attach_type, uapi linux/bpf.h.
     private const uint AttachTypeIngress = 46;
@@ -26,7 +33,7 @@ public static class Tcx
     {
         ArgumentNullException.ThrowIfNull(program);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ifindex);
-        EnsureSupported(KernelVersion.Current);
+        EnsureSupported();
         if (program.Type != ProgramType.SchedCls)
         {
             throw new ArgumentException($"tcx runs SCHED_CLS programs; '{program.Name}' is {program.Type}", nameof(program));
@@ -46,14 +53,57 @@ public static class Tcx
             : throw new BpfLinkException(description, "attach", BpfCommand.LinkCreate, -fd);
     }
 
-    /// <summary>Throws a <see cref="NotSupportedException"/> naming the kernel when it predates tcx.</summary>
-    internal static void EnsureSupported(KernelVersion kernel)
+    /// <summary>
+    /// Whether this kernel attaches programs with tcx, probed once as cilium/ebpf's <c>link/syscalls.go</c>
+    /// (<c>haveTCX</c>) does: a trivial SCHED_CLS program is linked with the tcx ingress attach type to interface
+    /// index 0xffffffff, which cannot exist. A kernel with tcx checks the attach type, then looks the interface up and
+    /// answers ENODEV (kernel/bpf/tcx.c <c>tcx_link_attach</c>); one without it refuses the attach type itself, with
+    /// EINVAL (kernel/bpf/syscall.c <c>link_create</c> rejects unknown attach types). Needs the privileges a program
+    /// load needs; without them the <see cref="BpfException"/> of the load propagates.
+    /// </summary>
+    public static bool IsSupported
     {
-        if (kernel < MinimumKernel)
+        get
         {
-            throw new NotSupportedException(
-                $"tcx needs Linux {MinimumKernel.Major}.{MinimumKernel.Minor} or later; this kernel is {kernel}. " +
-                "The toolkit attaches traffic-control programs with tcx only, so this kernel cannot run them");
+            if (probed == 0)
+            {
+                probed = Probe() ? 1 : 2;
+            }
+
+            return probed == 1;
         }
     }
+
+    /// <summary>Throws a <see cref="NotSupportedException"/> when the probe finds no tcx in this kernel.</summary>
+    internal static void EnsureSupported()
+    {
+        if (!IsSupported)
+        {
+            throw new NotSupportedException(
+                $"tcx is not available: this kernel ({KernelVersion.Current}) refuses BPF_LINK_CREATE with the tcx attach " +
+                "type. Attach traffic-control programs through a tc clsact qdisc and a cls_bpf filter instead");
+        }
+    }
+
+    private static bool Probe()
+    {
+        using var program = BpfProgram.Load(new ProgramSpec(
+            "mbr_tcx_probe", ProgramType.SchedCls, [AluOperation.Mov.Imm(R0, 0), Instruction.Exit()]));
+        using var lease = program.Handle.Acquire();
+        var attr = new LinkCreateTcxAttr { ProgFd = lease.Fd, TargetIfindex = uint.MaxValue, AttachType = AttachTypeIngress };
+        var result = BpfSyscall.Invoke(BpfCommand.LinkCreate, ref attr);
+        if (result >= 0)
+        {
+            Interop.Interop.Close(result);
+        }
+
+        return InterpretProbe(result);
+    }
+
+    /// <summary>
+    /// Reads the probe's result: ENODEV means the attach type was understood and only the interface is missing, so
+    /// tcx exists. Any other error (EINVAL for an unknown attach type, EOPNOTSUPP, ENOTSUPP) means it does not. A
+    /// success cannot happen for a missing interface; if it ever did, the link was made, so tcx exists.
+    /// </summary>
+    internal static bool InterpretProbe(int result) => result >= 0 || -result == Errno.ENODEV;
 }

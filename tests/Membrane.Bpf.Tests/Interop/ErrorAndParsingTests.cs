@@ -54,12 +54,16 @@ public sealed class ErrorAndParsingTests
         Assert.Equal(new KernelVersion(major, minor, patch), KernelVersion.Parse(release));
     }
 
-    [Fact]
-    public void Tcx_on_an_old_kernel_is_a_clear_error()
+    [Theory]
+    [InlineData(-Errno.ENODEV, true)]       // the attach type is known; only the interface is missing
+    [InlineData(-Errno.EINVAL, false)]      // link_create refuses an attach type it does not know (before 6.6)
+    [InlineData(-Errno.EOPNOTSUPP, false)]
+    [InlineData(-Errno.ENOTSUPP, false)]
+    [InlineData(-Errno.EPERM, false)]
+    [InlineData(7, true)]                   // a link was made after all: the feature exists
+    public void Tcx_probe_reads_ENODEV_as_supported_and_any_refusal_as_not(int result, bool supported)
     {
-        var error = Assert.Throws<NotSupportedException>(() => Tcx.EnsureSupported(new KernelVersion(6, 5, 9)));
-        Assert.Contains("tcx needs Linux 6.6 or later; this kernel is 6.5.9", error.Message);
-        Tcx.EnsureSupported(new KernelVersion(6, 6, 0));
+        Assert.Equal(supported, Tcx.InterpretProbe(result));
     }
 
     [Theory]

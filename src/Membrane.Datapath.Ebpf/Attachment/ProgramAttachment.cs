@@ -1,0 +1,71 @@
+using Membrane.Bpf.Links;
+using Membrane.Bpf.Programs;
+
+namespace Membrane.Datapath.Ebpf.Attachment;
+
+/// <summary>
+/// A loaded SCHED_CLS program attached to one interface in one direction, through tcx or through tc clsact, and
+/// detached by <see cref="Dispose"/>. The datapath attaches through this and never cares which mechanism the kernel
+/// offers: <see cref="AttachMode.Auto"/> probes for tcx and falls back to tc on kernels that refuse it (RHEL 9's
+/// 5.14, Ubuntu 22.04's 5.15). Either way the program's TC_ACT_* return value is the packet's verdict: tc filters are
+/// made in direct-action mode, which is what tcx does natively.
+/// </summary>
+public abstract class ProgramAttachment : IDisposable
+{
+    private protected ProgramAttachment(AttachTarget target, AttachDirection direction, string programName)
+    {
+        Target = target;
+        Direction = direction;
+        ProgramName = programName;
+    }
+
+    /// <summary>The mechanism in use: <see cref="AttachMode.Tcx"/> or <see cref="AttachMode.TcClsact"/>, never Auto.</summary>
+    public abstract AttachMode Mode { get; }
+
+    public AttachTarget Target { get; }
+
+    public AttachDirection Direction { get; }
+
+    public string ProgramName { get; }
+
+    /// <summary>What is attached where, for messages: <c>program 'drop' on dev eth0 ingress via tcx</c>.</summary>
+    public string Description =>
+        $"program '{ProgramName}' on {Target} {Direction.ToString().ToLowerInvariant()} via {(Mode == AttachMode.Tcx ? "tcx" : "tc clsact")}";
+
+    /// <summary>
+    /// Attaches <paramref name="program"/> to <paramref name="target"/> in <paramref name="direction"/>. With
+    /// <see cref="AttachMode.Auto"/> the mode is tcx when <see cref="Tcx.IsSupported"/> finds it, else tc; the other
+    /// modes force one, so tests can exercise both on a kernel that has tcx. <paramref name="placement"/> names the tc
+    /// filter (ignored for tcx, where links need no name).
+    /// </summary>
+    public static ProgramAttachment Attach(
+        BpfProgram program, AttachTarget target, AttachDirection direction, AttachMode mode = AttachMode.Auto, TcPlacement? placement = null)
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        ArgumentNullException.ThrowIfNull(target);
+        if (program.Type != ProgramType.SchedCls)
+        {
+            throw new ArgumentException($"only SCHED_CLS programs attach to interfaces; '{program.Name}' is {program.Type}", nameof(program));
+        }
+
+        return ResolveMode(mode) switch
+        {
+            AttachMode.Tcx => TcxAttachment.Attach(program, target, direction),
+            _ => TcClsactAttachment.Attach(program, target, direction, placement ?? TcPlacement.Default),
+        };
+    }
+
+    /// <summary>The mode <paramref name="requested"/> means on this kernel: Auto becomes tcx or tc by probing.</summary>
+    public static AttachMode ResolveMode(AttachMode requested) => requested switch
+    {
+        AttachMode.Auto => Tcx.IsSupported ? AttachMode.Tcx : AttachMode.TcClsact,
+        AttachMode.Tcx or AttachMode.TcClsact => requested,
+        _ => throw new ArgumentOutOfRangeException(nameof(requested), requested, "not an attach mode"),
+    };
+
+    /// <summary>Detaches the program. An interface that is gone already took the attachment with it, which is not an
+    /// error here.</summary>
+    public abstract void Dispose();
+
+    public override string ToString() => Description;
+}

@@ -1,0 +1,118 @@
+using Membrane.Bpf.Links;
+using Membrane.Datapath.Ebpf.Attachment;
+using Membrane.Datapath.Ebpf.Tests.Support;
+using Membrane.Netlink;
+using Membrane.Netlink.Tc;
+
+namespace Membrane.Datapath.Ebpf.Tests.Attachment;
+
+/// <summary>
+/// A drop-everything program attached through the shared abstraction stops ping between two namespaces, and detaching
+/// it lets ping through again, in both modes, both directions: tcx and tc clsact are forced in turn, because this
+/// kernel has tcx and Auto would never pick tc here.
+/// </summary>
+[Collection(DatapathKernelCollection.Name)]
+public sealed class ProgramAttachmentTests
+{
+    public static readonly TheoryData<AttachMode, AttachDirection> Modes = new()
+    {
+        { AttachMode.TcClsact, AttachDirection.Ingress },
+        { AttachMode.TcClsact, AttachDirection.Egress },
+        { AttachMode.Tcx, AttachDirection.Ingress },
+        { AttachMode.Tcx, AttachDirection.Egress },
+    };
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void Drop_program_stops_ping_and_detaching_restores_it(AttachMode mode, AttachDirection direction)
+    {
+        Root.Require();
+        using var network = new VethNetwork();
+        using var drop = VethNetwork.LoadDrop();
+        Assert.True(network.PingFromAToBEventually(), "ping should pass before anything is attached");
+
+        var attachment = ProgramAttachment.Attach(drop, new AttachTarget(network.InterfaceA, network.A), direction, mode);
+        try
+        {
+            Assert.Equal(mode, attachment.Mode);
+            Assert.Contains(mode == AttachMode.Tcx ? "via tcx" : "via tc clsact", attachment.Description);
+            Assert.False(network.PingFromAToB(), $"ping should fail while the drop program is attached ({attachment})");
+        }
+        finally
+        {
+            attachment.Dispose();
+        }
+
+        Assert.True(network.PingFromAToBEventually(), "ping should pass again after detaching");
+        if (mode == AttachMode.TcClsact)
+        {
+            // The attachment added the clsact qdisc, so it removed it again with its last filter.
+            var qdiscs = Command.Run("tc", "-n", network.A.Name!, "qdisc", "show", "dev", network.InterfaceA).Output;
+            Assert.DoesNotContain("clsact", qdiscs);
+        }
+    }
+
+    [Fact]
+    public void The_tc_filter_is_direct_action_named_after_the_program_and_visible_to_tc()
+    {
+        Root.Require();
+        using var network = new VethNetwork();
+        using var drop = VethNetwork.LoadDrop();
+        using var attachment = ProgramAttachment.Attach(
+            drop, new AttachTarget(network.InterfaceA, network.A), AttachDirection.Ingress, AttachMode.TcClsact, new TcPlacement(7, 3));
+
+        using var links = Rtnetlink.Open(network.A);
+        var filter = Assert.Single(links.ListBpfFilters(links.GetLink(network.InterfaceA).Index, TcDirection.Ingress));
+        Assert.Equal(("mbr_drop", (ushort)7, 3u, (ushort)0x0003, true), (filter.Name, filter.Priority, filter.Handle, filter.Protocol, filter.DirectAction));
+        Assert.NotEqual(0u, filter.ProgramId);
+
+        var tc = Command.Run("tc", "-n", network.A.Name!, "filter", "show", "dev", network.InterfaceA, "ingress").Output;
+        Assert.Contains("pref 7 bpf", tc);
+        Assert.Contains("handle 0x3 mbr_drop direct-action", tc);
+    }
+
+    [Fact]
+    public void A_clsact_qdisc_that_was_there_before_stays_after_detach()
+    {
+        Root.Require();
+        using var network = new VethNetwork();
+        using var drop = VethNetwork.LoadDrop();
+        using var links = Rtnetlink.Open(network.A);
+        var ifindex = links.GetLink(network.InterfaceA).Index;
+        links.AddClsact(ifindex);
+
+        ProgramAttachment.Attach(drop, new AttachTarget(network.InterfaceA, network.A), AttachDirection.Egress, AttachMode.TcClsact).Dispose();
+
+        Assert.Empty(links.ListBpfFilters(ifindex, TcDirection.Egress));
+        Assert.Contains("clsact", Command.Run("tc", "-n", network.A.Name!, "qdisc", "show", "dev", network.InterfaceA).Output);
+        links.DeleteClsact(ifindex);
+    }
+
+    [Fact]
+    public void Auto_mode_probes_and_picks_tcx_on_this_kernel()
+    {
+        Root.Require();
+        Assert.True(Tcx.IsSupported);
+        Assert.Equal(AttachMode.Tcx, ProgramAttachment.ResolveMode(AttachMode.Auto));
+        Assert.Equal(AttachMode.TcClsact, ProgramAttachment.ResolveMode(AttachMode.TcClsact));
+
+        using var network = new VethNetwork();
+        using var drop = VethNetwork.LoadDrop();
+        using var attachment = ProgramAttachment.Attach(drop, new AttachTarget(network.InterfaceA, network.A), AttachDirection.Ingress);
+        Assert.Equal(AttachMode.Tcx, attachment.Mode);
+    }
+
+    [Fact]
+    public void Attaching_to_a_missing_interface_names_it()
+    {
+        Root.Require();
+        using var network = new VethNetwork();
+        using var drop = VethNetwork.LoadDrop();
+        foreach (var mode in new[] { AttachMode.Tcx, AttachMode.TcClsact })
+        {
+            var error = Assert.Throws<NetlinkException>(() =>
+                ProgramAttachment.Attach(drop, new AttachTarget("mbrdanothere", network.A), AttachDirection.Ingress, mode));
+            Assert.Equal("link get mbrdanothere: ENODEV (No such device)", error.Message);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Membrane.Netlink.Tests.Support;
+
+/// <summary>Runs a tool (ip, ping) as a child process, bounded in time, to check the library against iproute2.</summary>
+internal static class Command
+{
+    public static (int ExitCode, string Output) Run(string file, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(20)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {string.Join(' ', arguments)} did not finish in 20 s");
+        }
+
+        return (process.ExitCode, output.Result + error.Result);
+    }
+
+    public static string Check(string file, params string[] arguments)
+    {
+        var (exitCode, output) = Run(file, arguments);
+        return exitCode == 0
+            ? output
+            : throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed ({exitCode}): {output}");
+    }
+
+    /// <summary><c>ip -n NAMESPACE -j ARGS</c>, parsed: iproute2's view of the kernel, to hold the library's to.</summary>
+    public static JsonElement IpJson(string networkNamespace, params string[] arguments)
+    {
+        var output = Check("ip", ["-n", networkNamespace, "-j", .. arguments]);
+        return JsonDocument.Parse(output).RootElement.Clone();
+    }
+
+    /// <summary>One ICMP echo with a one-second timeout, from inside <paramref name="networkNamespace"/>.</summary>
+    public static bool Ping(string networkNamespace, string address) =>
+        Run("ip", "netns", "exec", networkNamespace, "ping", address.Contains(':') ? "-6" : "-4", "-c", "1", "-W", "1", address).ExitCode == 0;
+
+    /// <summary>Pings up to five times: a fresh veth needs a moment, and the first echo waits on ARP or ND.</summary>
+    public static bool PingEventually(string networkNamespace, string address)
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            if (Ping(networkNamespace, address))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
