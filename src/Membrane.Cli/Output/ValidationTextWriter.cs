@@ -17,7 +17,7 @@ public static class ValidationTextWriter
 
             if (file.SuppressedFindings > 0)
             {
-                output.WriteLine(TerminalText.Escape($"{file.File}: note: {file.SuppressedFindings} more finding{(file.SuppressedFindings == 1 ? "" : "s")} not shown (at most {SourceLimits.Default.MaxFindings} per input)"));
+                output.WriteLine(TerminalText.Escape($"{file.File}: note: {file.SuppressedFindings:N0} more finding{(file.SuppressedFindings == 1 ? "" : "s")} not shown (at most {SourceLimits.Default.MaxFindings:N0} per input)"));
             }
         }
 

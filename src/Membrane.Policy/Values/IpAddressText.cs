@@ -40,6 +40,12 @@ public static class IpAddressText
     private static bool IsIPv4(ReadOnlySpan<char> text, out string error)
     {
         error = "";
+        if (text.Count('.') != 3 && text.IndexOfAnyExcept("0123456789.") < 0)
+        {
+            error = "an IPv4 address has four numbers, like 10.0.0.1; shortened forms such as 10.1 mean different addresses to different readers";
+            return false;
+        }
+
         var fields = 0;
         var start = 0;
         for (var i = 0; i <= text.Length; i++)

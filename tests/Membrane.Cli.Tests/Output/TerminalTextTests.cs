@@ -1,0 +1,34 @@
+using Membrane.Cli.Output;
+
+namespace Membrane.Cli.Tests.Output;
+
+public sealed class TerminalTextTests
+{
+    [Theory]
+    [InlineData("plain text, ünïcödé", "plain text, ünïcödé")]
+    [InlineData("a\u001b[2Jb", "a\\x1b[2Jb")]
+    [InlineData("\u001b]0;title\u0007", "\\x1b]0;title\\x07")]
+    [InlineData("line\nfake line", "line\\nfake line")]
+    [InlineData("tab\there\r", "tab\\there\\r")]
+    [InlineData("\u009b31m", "\\x9b31m")]
+    [InlineData("abc\u202edcba", "abc\\u202edcba")]
+    [InlineData("\u2066x\u2069", "\\u2066x\\u2069")]
+    [InlineData("del\u007f", "del\\x7f")]
+    public void Controls_from_the_input_print_as_escapes(string text, string printed)
+    {
+        Assert.Equal(printed, TerminalText.Escape(text));
+    }
+
+    [Fact]
+    public void Validate_escapes_a_hostile_value_and_file_name()
+    {
+        using var harness = new CliHarness();
+        var file = harness.Write("evil\u001b[2J.yaml", "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: \"x\\e]0;pwned\\a\"}\nspec: {endpointSelector: {}}\n");
+
+        var (_, stdout, _) = CliHarness.Run("policy", "validate", file);
+
+        Assert.DoesNotContain('\u001b', stdout);
+        Assert.DoesNotContain('\u0007', stdout);
+        Assert.Contains("evil\\x1b[2J.yaml:3:18: error: metadata.name: invalid value \"x\\x1b]0;pwned\\x07\"", stdout);
+    }
+}
