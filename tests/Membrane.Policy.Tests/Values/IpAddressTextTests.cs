@@ -29,7 +29,7 @@ public sealed class IpAddressTextTests
     [InlineData("010.0.0.1", "leading zero")]
     [InlineData("10.0.0.01", "leading zero")]
     [InlineData("256.0.0.1", "at most 255")]
-    [InlineData("10.0.0.1.", "four decimal numbers")]
+    [InlineData("10.0.0.1.", "four numbers")]
     [InlineData("10..0.1", "four decimal numbers")]
     [InlineData(" 10.0.0.1", "four decimal numbers")]
     [InlineData("[::1]", "without brackets")]
