@@ -3,6 +3,7 @@ using Membrane.Policy.Diagnostics;
 using Membrane.Policy.Model;
 using Membrane.Policy.Reading;
 using Membrane.Policy.Source;
+using Membrane.Policy.Validation.Schema;
 
 namespace Membrane.Policy.Validation;
 
@@ -32,6 +33,7 @@ public static class PolicyValidationService
         var policies = read.Policies.Select(parsed =>
         {
             var findings = parsed.Findings.AddRange(WithoutEchoes(parsed.Findings, PolicyValidator.Validate(parsed.Document)));
+            findings = findings.AddRange(CiliumCompatibility.Check(parsed, findings, options.CompatCilium));
             if (options.Lint)
             {
                 findings = findings.AddRange(PolicyLinter.Lint(parsed.Document));

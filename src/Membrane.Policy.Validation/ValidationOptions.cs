@@ -6,6 +6,12 @@ public sealed record ValidationOptions
     /// <summary>Add the lint: ICMP-aware warnings about policies that are valid but likely wrong.</summary>
     public bool Lint { get; init; }
 
+    /// <summary>
+    /// <c>--compat cilium</c>: what a Kubernetes API server with Cilium's CRD rejects, and
+    /// Membrane's extensions, are errors instead of warnings and silence.
+    /// </summary>
+    public bool CompatCilium { get; init; }
+
     /// <summary>What reading one input may cost, and how many findings one input may report.</summary>
     public Source.SourceLimits Limits { get; init; } = Source.SourceLimits.Default;
 }

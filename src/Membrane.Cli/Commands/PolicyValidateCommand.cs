@@ -21,19 +21,22 @@ public static class PolicyValidateCommand
         var output = OutputOption.Create();
         var lint = new Option<bool>("--lint") { Description = "Also warn about valid policies that are likely wrong (ICMP-aware)." };
         var maxInputSize = InputSizeOption.Create();
+        var compat = CompatOption.Create();
 
         var command = new Command("validate", "Check policy files and report every error with its file, line and field.");
         command.Arguments.Add(paths);
         command.Options.Add(output);
         command.Options.Add(lint);
         command.Options.Add(maxInputSize);
+        command.Options.Add(compat);
         command.SetAction(parse => Execute(
-            parse.GetValue(paths)!, OutputOption.Parse(parse.GetValue(output)!), parse.GetValue(lint),
+            parse.GetValue(paths)!, OutputOption.Parse(parse.GetValue(output)!),
+            new ValidationOptions { Lint = parse.GetValue(lint), CompatCilium = parse.GetValue(compat) == CompatOption.Cilium },
             PolicyInputs.Options(parse.GetValue(maxInputSize), stdin), stdout, stderr));
         return command;
     }
 
-    public static int Execute(string[] paths, OutputFormat format, bool lint, InputOptions inputs, TextWriter stdout, TextWriter stderr)
+    public static int Execute(string[] paths, OutputFormat format, ValidationOptions options, InputOptions inputs, TextWriter stdout, TextWriter stderr)
     {
         if (PolicyInputs.Collect(new InputCollector(inputs), paths, stderr) is not { } texts)
         {
@@ -43,7 +46,7 @@ public static class PolicyValidateCommand
         var progress = texts.Count >= ProgressThreshold && !Console.IsErrorRedirected
             ? new Progress<int>(done => stderr.Write($"\rvalidating: {done}/{texts.Count} files"))
             : null;
-        var report = PolicyValidationService.Validate(texts, new ValidationOptions { Lint = lint }, progress);
+        var report = PolicyValidationService.Validate(texts, options, progress);
         if (progress is not null)
         {
             stderr.Write("\r\u001b[K");

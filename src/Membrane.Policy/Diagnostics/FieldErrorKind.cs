@@ -43,4 +43,10 @@ public enum FieldErrorKind
 
     /// <summary>An object that is not a network policy, skipped.</summary>
     Skipped,
+
+    /// <summary>A Kubernetes API server with Cilium's CRD refuses this, though Membrane can read it.</summary>
+    CrdRejects,
+
+    /// <summary>A Membrane extension that Cilium does not have (reported under --compat cilium).</summary>
+    Extension,
 }

@@ -115,7 +115,7 @@ public static class PolicyReader
                     }
 
                     var document = new CiliumPolicy { PolicyKind = PolicyKind.CiliumRule, Spec = rule, PathPrefix = itemPath, Position = rule.Position };
-                    policies.Add(new ParsedPolicy(document, [.. bag.Items]));
+                    policies.Add(new ParsedPolicy(document, [.. bag.Items], sequence.Items[i]));
                 }
 
                 break;
@@ -155,7 +155,7 @@ public static class PolicyReader
         switch (kind?.Text)
         {
             case "CiliumNetworkPolicy" or "CiliumClusterwideNetworkPolicy":
-                policies.Add(new ParsedPolicy(BindCiliumPolicy(r, kind.Value, apiVersion, path), [.. bag.Items]));
+                policies.Add(new ParsedPolicy(BindCiliumPolicy(r, kind.Value, apiVersion, path), [.. bag.Items], mapping));
                 return;
 
             case "NetworkPolicy":
@@ -171,7 +171,7 @@ public static class PolicyReader
                 };
                 r.Ignore("status");
                 r.Complete();
-                policies.Add(new ParsedPolicy(networkPolicy, [.. bag.Items]));
+                policies.Add(new ParsedPolicy(networkPolicy, [.. bag.Items], mapping));
                 return;
 
             case "List" or "CiliumNetworkPolicyList" or "CiliumClusterwideNetworkPolicyList" or "NetworkPolicyList":
@@ -203,7 +203,7 @@ public static class PolicyReader
 
             case null when IsBareRule(mapping):
                 var rule = CiliumRuleBinder.BindRule(new MappingReader(mapping, path, bag));
-                policies.Add(new ParsedPolicy(new CiliumPolicy { PolicyKind = PolicyKind.CiliumRule, Spec = rule, PathPrefix = path, Position = rule.Position }, [.. bag.Items]));
+                policies.Add(new ParsedPolicy(new CiliumPolicy { PolicyKind = PolicyKind.CiliumRule, Spec = rule, PathPrefix = path, Position = rule.Position }, [.. bag.Items], mapping));
                 return;
 
             case null:
