@@ -8,7 +8,11 @@ namespace Membrane.Policy.Validation.Tests;
 /// </summary>
 public sealed class CorpusTests
 {
-    private static readonly Lazy<ValidationReport> Report = new(() =>
+    private static readonly Lazy<ValidationReport> Report = new(() => ValidateCorpus(new ValidationOptions()));
+
+    private static readonly Lazy<ValidationReport> CompatReport = new(() => ValidateCorpus(new ValidationOptions { CompatCilium = true }));
+
+    private static ValidationReport ValidateCorpus(ValidationOptions options)
     {
         Assert.True(Directory.Exists(RepositoryPaths.Corpus), $"the corpus is missing at {RepositoryPaths.Corpus}");
         var files = Directory.EnumerateFiles(RepositoryPaths.Corpus, "*", SearchOption.AllDirectories)
@@ -18,8 +22,8 @@ public sealed class CorpusTests
             .Order(StringComparer.Ordinal)
             .Select(f => new PolicyText(Path.GetRelativePath(RepositoryPaths.Corpus, f), System.IO.File.ReadAllText(f)))
             .ToList();
-        return PolicyValidationService.Validate(files, new ValidationOptions());
-    });
+        return PolicyValidationService.Validate(files, options);
+    }
 
     private static readonly Dictionary<string, (FieldErrorKind Kind, string PathSuffix)> ExpectedErrors = new()
     {
@@ -118,6 +122,33 @@ public sealed class CorpusTests
         var icmp = Report.Value.Files.Where(f => f.File.StartsWith("cilium-tests/", StringComparison.Ordinal)).ToList();
         Assert.Equal(4, icmp.Count);
         Assert.All(icmp, f => Assert.Empty(f.AllFindings));
+    }
+
+    /// <summary>
+    /// Under --compat cilium the corpus gets exactly the errors listed in Corpus/compat-cilium.yaml:
+    /// what a Kubernetes API server with Cilium's CRD refuses (the peer validator flags the same
+    /// files and fields) and the four policies Cilium silently misreads.
+    /// </summary>
+    [Fact]
+    public void Under_compat_cilium_the_corpus_gets_the_listed_errors()
+    {
+        var expected = new YamlDotNet.Serialization.Deserializer()
+            .Deserialize<Dictionary<string, List<Dictionary<string, string>>>>(System.IO.File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Corpus", "compat-cilium.yaml")))
+            .SelectMany(kv => kv.Value.Select(e => $"{kv.Key} {e["kind"]} {e["path"]} line {e["line"]}"))
+            .Order(StringComparer.Ordinal);
+        var actual = CompatReport.Value.Files
+            .SelectMany(f => f.AllFindings.Where(e => e.Severity == Severity.Error).Select(e => $"{f.File} {e.Kind} {e.Path} line {e.Position.Line}"))
+            .Order(StringComparer.Ordinal);
+
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
+    public void By_default_the_CRD_refusals_are_warnings()
+    {
+        var crd = Report.Value.Files.SelectMany(f => f.AllFindings).Where(e => e.Kind == FieldErrorKind.CrdRejects).ToList();
+        Assert.NotEmpty(crd);
+        Assert.All(crd, e => Assert.Equal(Severity.Warning, e.Severity));
     }
 
     private static FileReport File(string file) => Report.Value.Files.Single(f => f.File == file);

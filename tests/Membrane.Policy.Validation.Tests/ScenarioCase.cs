@@ -9,6 +9,9 @@ public sealed class ScenarioCase
 
     public bool Lint { get; set; }
 
+    /// <summary>Validate with <c>--compat cilium</c>.</summary>
+    public bool Compat { get; set; }
+
     public string Policy { get; set; } = "";
 
     public List<ExpectedFinding> Expect { get; set; } = [];

@@ -25,7 +25,7 @@ public sealed class ValidationScenarioTests
     public void Findings_match_the_scenario(string file, string name)
     {
         var scenario = Load(Path.Combine(AppContext.BaseDirectory, "Scenarios", file)).Single(s => s.Name == name);
-        var report = PolicyValidationService.ValidateFile(new PolicyText(scenario.File, scenario.Policy), new ValidationOptions { Lint = scenario.Lint });
+        var report = PolicyValidationService.ValidateFile(new PolicyText(scenario.File, scenario.Policy), new ValidationOptions { Lint = scenario.Lint, CompatCilium = scenario.Compat });
 
         var actual = report.AllFindings.Select(f => new ExpectedFinding
         {

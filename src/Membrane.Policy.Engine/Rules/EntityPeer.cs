@@ -22,6 +22,8 @@ public sealed record EntityPeer(string Entity) : PeerSelector
         "remote-node" => identity.Id == 6,
         "kube-apiserver" => identity.Id == 7,
         "ingress" => identity.Id == 8,
+
+        // "none" selects no peer at all.
         _ => false,
     };
 

@@ -83,7 +83,7 @@ internal static partial class CiliumCompatibility
             return null;
         }
 
-        if (violation.Kind == CrdViolationKind.UnknownField && violation.Value == "code")
+        if (violation.Kind == CrdViolationKind.UnknownField && violation.Path.EndsWith(".code", StringComparison.Ordinal))
         {
             return ("ICMP codes", true, "remove code to match every code of the type, the only form Cilium has");
         }

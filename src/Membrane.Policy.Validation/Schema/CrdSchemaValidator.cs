@@ -81,7 +81,7 @@ internal sealed class CrdSchemaValidator
             }
             else if (schema.Structural && schema.Properties is not null && !schema.PreserveUnknownFields)
             {
-                Add(CrdViolationKind.UnknownField, key.Position, $"unknown field \"{key.Text}\"", key.Text, NameSuggester.DidYouMean(key.Text, schema.Properties.Keys));
+                Add(CrdViolationKind.UnknownField, key.Position, $"unknown field \"{key.Text}\"", hint: NameSuggester.DidYouMean(key.Text, schema.Properties.Keys));
             }
 
             _path.RemoveAt(_path.Count - 1);

@@ -35,7 +35,7 @@ public sealed record FieldError
         {
             var lead = Kind switch
             {
-                FieldErrorKind.Invalid when BadValue is not null => $"invalid value {Quote(BadValue)}: ",
+                FieldErrorKind.Invalid or FieldErrorKind.CrdRejects or FieldErrorKind.Extension when BadValue is not null => $"invalid value {Quote(BadValue)}: ",
                 FieldErrorKind.NotSupported when BadValue is not null => $"unsupported value {Quote(BadValue)}: ",
                 FieldErrorKind.Duplicate when BadValue is not null => $"duplicate value {Quote(BadValue)}: ",
                 FieldErrorKind.UnknownField when BadValue is not null => $"unknown field {Quote(BadValue)}: ",

@@ -331,8 +331,8 @@ internal sealed class MappingReader
     /// by the API server and is no text; a number whose digits YAML versions read differently
     /// (<c>010</c>, <c>0x1F</c>, <c>1e3</c>) would be one number to Kubernetes and other text to
     /// Membrane. Both are errors. A plain decimal number has one reading: in strict contexts
-    /// (object metadata, Kubernetes' own types, whose decoders refuse it) it is an error, and in a
-    /// Cilium spec a warning, since only the CRD's schema refuses it.
+    /// (object metadata, Kubernetes' own types, whose decoders refuse it) it is an error; in a
+    /// Cilium spec only the CRD's schema refuses it, and the CRD check reports that.
     /// </summary>
     internal static void CheckText(Scalar scalar, PathRef path, DiagnosticBag diagnostics, bool strict = false)
     {
@@ -354,11 +354,9 @@ internal sealed class MappingReader
                 diagnostics.Error(FieldErrorKind.Invalid, path.ToString(), scalar.Position, "must be a string, found a number; the API server refuses a number here",
                     scalar.Text, $"quote it: \"{scalar.Text}\"");
                 break;
-            case ScalarKind.Number:
-                diagnostics.Warning(FieldErrorKind.NonStandard, path.ToString(), scalar.Position,
-                    "a number where Cilium's CRD expects a string; Membrane reads it as written, but a Kubernetes API server with the CRD refuses it",
-                    scalar.Text, $"quote it: \"{scalar.Text}\"");
-                break;
+            // A plain decimal number in a Cilium spec reads as written; the CRD check says that
+            // the API server refuses it (a warning, an error under --compat cilium).
+
         }
     }
 
