@@ -29,20 +29,59 @@ public static class PolicyValidationService
 
     public static FileReport ValidateFile(PolicyText input, ValidationOptions options)
     {
-        var read = PolicyReader.Read(input.File, input.Text, limits: options.Limits);
-        var policies = read.Policies.Select(parsed =>
+        var format = PolicyReader.DetectFormat(input.File, input.Text);
+        var chunks = format == SourceFormat.Yaml && input.Text.Length >= SplitThreshold ? YamlStreamSplitter.Split(input.Text) : null;
+        if (chunks is not { Count: > 1 })
         {
-            var findings = parsed.Findings.AddRange(WithoutEchoes(parsed.Findings, PolicyValidator.Validate(parsed.Document)));
-            findings = findings.AddRange(CiliumCompatibility.Check(parsed, findings, options.CompatCilium));
-            if (options.Lint)
-            {
-                findings = findings.AddRange(PolicyLinter.Lint(parsed.Document));
-            }
+            var read = PolicyReader.Read(input.File, input.Text, format, options.Limits);
+            return Bound(new FileReport(input.File, [.. Validate(read, options)], read.FileFindings), options.Limits.MaxFindings);
+        }
 
-            return new PolicyReport(parsed.Document, findings);
+        // A stream of many documents is read and checked a document at a time, on every core,
+        // and each document's tree is dropped as soon as it is checked.
+        var parts = new (List<PolicyReport> Policies, ImmutableArray<FieldError> Findings)[chunks.Count];
+        Parallel.For(0, chunks.Count, i =>
+        {
+            var chunk = chunks[i];
+            var read = PolicyReader.Read(input.File, input.Text.Substring(chunk.Start, chunk.Length), SourceFormat.Yaml, options.Limits, chunk.FirstLine, noteEmpty: false);
+            parts[i] = (Validate(read, options), read.FileFindings);
         });
-        return Bound(new FileReport(input.File, [.. policies], read.FileFindings), options.Limits.MaxFindings);
+
+        // As in a sequential read, a syntax error ends the file: the documents after it are not read.
+        var policies = ImmutableArray.CreateBuilder<PolicyReport>();
+        var findings = ImmutableArray.CreateBuilder<FieldError>();
+        foreach (var (partPolicies, partFindings) in parts)
+        {
+            policies.AddRange(partPolicies);
+            findings.AddRange(partFindings);
+            if (partFindings.Any(f => f.Kind == FieldErrorKind.Syntax))
+            {
+                break;
+            }
+        }
+
+        if (policies.Count == 0 && findings.Count == 0)
+        {
+            findings.Add(new FieldError { Severity = Severity.Note, Kind = FieldErrorKind.Skipped, Path = "", Position = new SourcePosition(input.File, 0, 0), Detail = "the file holds no documents" });
+        }
+
+        return Bound(new FileReport(input.File, policies.ToImmutable(), findings.ToImmutable()), options.Limits.MaxFindings);
     }
+
+    // Below this size a file is read in one piece: splitting would cost more than it saves.
+    private const int SplitThreshold = 64 * 1024;
+
+    private static List<PolicyReport> Validate(PolicyReadResult read, ValidationOptions options) => [.. read.Policies.Select(parsed =>
+    {
+        var findings = parsed.Findings.AddRange(WithoutEchoes(parsed.Findings, PolicyValidator.Validate(parsed.Document)));
+        findings = findings.AddRange(CiliumCompatibility.Check(parsed, findings, options.CompatCilium));
+        if (options.Lint)
+        {
+            findings = findings.AddRange(PolicyLinter.Lint(parsed.Document));
+        }
+
+        return new PolicyReport(parsed.Document, findings);
+    })];
 
     /// <summary>
     /// A field the reader could not read (a list where one value belongs) is absent to validation,

@@ -9,7 +9,7 @@ namespace Membrane.Policy.Validation.Schema;
 /// Builds <see cref="CrdSchemaNode"/>s from a CustomResourceDefinition's
 /// <c>spec.versions[name].schema.openAPIV3Schema</c>, read with Membrane's own YAML reader.
 /// </summary>
-internal static class CrdSchemaLoader
+internal static partial class CrdSchemaLoader
 {
     /// <summary>The schema of <paramref name="version"/> in a CRD file's text, with the kind the CRD defines.</summary>
     public static (string Kind, CrdSchemaNode Schema) Load(string file, string text, string version)
@@ -76,15 +76,27 @@ internal static class CrdSchemaLoader
     }
 
     /// <summary>
-    /// Compiles a Go RE2 pattern for .NET. RE2 writes one-letter Unicode classes without braces
-    /// (<c>\PC</c>); .NET needs <c>\P{C}</c>. The non-backtracking engine matches in linear time,
-    /// as RE2 does, so no input can make a pattern take exponential time.
+    /// Compiles a Go RE2 pattern for .NET, on first use and once per distinct pattern (the CRDs
+    /// repeat a handful of patterns dozens of times). RE2 writes one-letter Unicode classes without
+    /// braces (<c>\PC</c>); .NET needs <c>\P{C}</c>. RE2 matches in linear time; .NET's backtracking
+    /// engine takes exponential time on a pattern with nested repetition such as
+    /// <c>^([-a-zA-Z0-9_]+[.]?)+$</c> and a hostile value, so such patterns get the non-backtracking
+    /// engine. It costs milliseconds to build, which the others, cheap to build and safe to
+    /// backtrack, do not pay. A timeout guards what the test misses.
     /// </summary>
-    private static Regex Compile(string pattern)
+    private static Lazy<Regex> Compile(string pattern) => Patterns.GetOrAdd(pattern, text => new Lazy<Regex>(() =>
     {
-        var dotnet = Regex.Replace(pattern, @"\\([pP])([A-Za-z])(?![A-Za-z{])", @"\$1{$2}");
-        return new Regex(dotnet, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
-    }
+        var dotnet = Regex.Replace(text, @"\\([pP])([A-Za-z])(?![A-Za-z{])", @"\$1{$2}");
+        return NestedRepetition().IsMatch(dotnet)
+            ? new Regex(dotnet, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant)
+            : new Regex(dotnet, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+    }));
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Regex>> Patterns = new(StringComparer.Ordinal);
+
+    /// <summary>A group holding a quantifier, itself repeated: <c>(x+)*</c>, <c>(a-?)+</c>, <c>(x*){2,}</c>.</summary>
+    [GeneratedRegex(@"\([^()]*[+*?}][^()]*\)[+*{]")]
+    private static partial Regex NestedRepetition();
 
     private static SourceMapping Mapping(SourceNode? node, string file, string what) =>
         node as SourceMapping ?? throw new InvalidDataException($"{file}: {what} is not an object");

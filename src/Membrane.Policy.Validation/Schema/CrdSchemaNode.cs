@@ -38,7 +38,7 @@ internal sealed class CrdSchemaNode
 
     public IReadOnlyList<string>? Enum { get; init; }
 
-    public Regex? Pattern { get; init; }
+    public Lazy<Regex>? Pattern { get; init; }
 
     /// <summary>The pattern as the CRD writes it, to recognise it; never shown to a user.</summary>
     public string? PatternText { get; init; }

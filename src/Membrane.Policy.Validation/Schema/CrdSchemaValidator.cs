@@ -189,7 +189,7 @@ internal sealed class CrdSchemaValidator
             Add(CrdViolationKind.Length, scalar.Position, minLength == 1 ? "must not be empty" : $"must be at least {minLength} characters", text);
         }
 
-        if (schema.Pattern is { } pattern && !pattern.IsMatch(text))
+        if (schema.Pattern is { } pattern && !Matches(pattern.Value, text))
         {
             Add(CrdViolationKind.Pattern, scalar.Position, CrdPatterns.Describe(schema.PatternText!), text);
         }
@@ -197,6 +197,19 @@ internal sealed class CrdSchemaValidator
         if (schema.Format == "cidr" && !IsGoCidr(text))
         {
             Add(CrdViolationKind.Format, scalar.Position, "must be a CIDR, an address and a prefix length such as 10.0.0.0/8 or 2001:db8::/32", text);
+        }
+    }
+
+    /// <summary>A value too costly to match is taken as not matching: fail closed.</summary>
+    private static bool Matches(System.Text.RegularExpressions.Regex pattern, string text)
+    {
+        try
+        {
+            return pattern.IsMatch(text);
+        }
+        catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
+        {
+            return false;
         }
     }
 

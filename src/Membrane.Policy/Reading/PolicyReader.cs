@@ -18,7 +18,15 @@ public static class PolicyReader
     private static readonly string[] PolicyKinds = ["CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "NetworkPolicy"];
 
     /// <summary>Reads a file's text. The format follows the extension, else the first character.</summary>
-    public static PolicyReadResult Read(string file, string text, SourceFormat? format = null, SourceLimits? limits = null)
+    public static PolicyReadResult Read(string file, string text, SourceFormat? format = null, SourceLimits? limits = null) =>
+        Read(file, text, format, limits, firstLine: 1, noteEmpty: true);
+
+    /// <summary>
+    /// Reads part of a YAML stream (one of <see cref="YamlStreamSplitter"/>'s chunks) that starts at
+    /// line <paramref name="firstLine"/>; an empty part gets no "holds no documents" note, since the
+    /// file as a whole may hold some.
+    /// </summary>
+    public static PolicyReadResult Read(string file, string text, SourceFormat? format, SourceLimits? limits, int firstLine, bool noteEmpty)
     {
         format ??= DetectFormat(file, text);
         var policies = ImmutableArray.CreateBuilder<ParsedPolicy>();
@@ -26,7 +34,7 @@ public static class PolicyReader
 
         // Documents before a syntax error are read and reported too, but the file as a whole is
         // invalid, so nothing from it will be applied.
-        var source = SourceReader.Read(file, text, format.Value, limits);
+        var source = SourceReader.Read(file, text, format.Value, limits, firstLine);
         fileFindings.Items.AddRange(source.Findings);
         foreach (var document in source.Documents)
         {
@@ -35,7 +43,7 @@ public static class PolicyReader
             AssignToPolicies(document.Findings, policies, first, fileFindings);
         }
 
-        if (policies.Count == 0 && fileFindings.Items.Count == 0)
+        if (noteEmpty && policies.Count == 0 && fileFindings.Items.Count == 0)
         {
             fileFindings.Note(FieldErrorKind.Skipped, "", new SourcePosition(file, 0, 0), "the file holds no documents");
         }

@@ -14,7 +14,11 @@ namespace Membrane.Policy.Source;
 public static partial class YamlSourceReader
 {
     public static SourceReadResult Read(string file, string text, SourceLimits? limits = null) =>
-        new Reader(file, limits ?? SourceLimits.Default).Read(text);
+        new Reader(file, limits ?? SourceLimits.Default, 0).Read(text);
+
+    /// <summary>Reads a part of a stream (<see cref="YamlStreamSplitter"/>) whose first line is <paramref name="firstLine"/> of the file.</summary>
+    public static SourceReadResult Read(string file, string text, SourceLimits? limits, int firstLine) =>
+        new Reader(file, limits ?? SourceLimits.Default, firstLine - 1).Read(text);
 
     /// <summary>
     /// Types a plain scalar as Kubernetes will see it. kubectl and the API server read YAML with
@@ -59,12 +63,12 @@ public static partial class YamlSourceReader
     [GeneratedRegex(@"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")]
     private static partial Regex NumberPattern();
 
-    private sealed class Reader(string file, SourceLimits limits)
+    private sealed class Reader(string file, SourceLimits limits, int lineOffset)
     {
         private readonly SourceFindings _findings = new();
         private readonly SourcePath _path = new();
         private readonly Dictionary<string, (SourceNode Node, long Size)> _anchors = new(StringComparer.Ordinal);
-        private SourcePosition _last = new(file, 1, 1);
+        private SourcePosition _last = new(file, 1 + lineOffset, 1);
         private long _written;
         private long _aliased;
 
@@ -74,7 +78,7 @@ public static partial class YamlSourceReader
             var streamFindings = new SourceFindings();
             if (SourceText.FirstNul(text) is var nul and >= 0)
             {
-                streamFindings.Syntax(SourceText.PositionOf(file, text, nul), "YAML syntax error: a NUL character; YAML text cannot contain one");
+                streamFindings.Syntax(SourceText.PositionOf(file, text, nul) with { Line = SourceText.PositionOf(file, text, nul).Line + lineOffset }, "YAML syntax error: a NUL character; YAML text cannot contain one");
                 return new SourceReadResult([], streamFindings.ToImmutable());
             }
 
@@ -109,7 +113,7 @@ public static partial class YamlSourceReader
             }
             catch (YamlException e)
             {
-                var position = e.Start.Line > 0 ? new SourcePosition(file, (int)e.Start.Line, (int)e.Start.Column) : _last;
+                var position = e.Start.Line > 0 ? new SourcePosition(file, (int)e.Start.Line + lineOffset, (int)e.Start.Column) : _last;
                 var detail = e.Message.Contains("invalid Unicode surrogates", StringComparison.Ordinal)
                     ? "an invalid Unicode escape (a lone surrogate) in this value"
                     : Clean(e.Message);
@@ -134,7 +138,7 @@ public static partial class YamlSourceReader
         private SourceNode ReadNode(IParser parser, int depth, out long size)
         {
             var start = parser.Current ?? throw new SourceSyntaxException(_last, "YAML syntax error: the document ends inside a node");
-            var position = new SourcePosition(file, (int)start.Start.Line, (int)start.Start.Column);
+            var position = new SourcePosition(file, (int)start.Start.Line + lineOffset, (int)start.Start.Column);
             _last = position;
             if (depth > limits.MaxDepth)
             {

@@ -1,0 +1,33 @@
+using System.Text;
+
+namespace Membrane.Policy.Validation.Tests;
+
+/// <summary>A large stream is read a document at a time in parallel; it must report exactly what one sequential read does.</summary>
+public sealed class SplitReadingTests
+{
+    [Fact]
+    public void A_split_read_reports_what_a_whole_read_reports()
+    {
+        var text = new StringBuilder();
+        for (var i = 0; i < 800; i++)
+        {
+            text.Append($"---\napiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {{name: p{i}}}\nspec:\n  endpointSelector: {{}}\n");
+            text.Append(i % 7 == 0 ? "  ingress: [{fromCIDR: [\"10.1/16\"]}]\n" : "  ingress: [{toPorts: [{ports: [{port: \"80\"}]}]}]\n");
+            text.Append(i % 11 == 0 ? "  egress: [{icmps: [{fields: [{type: Bogus}]}]}]\n" : "");
+        }
+
+        text.Append("---\nkind: [\n---\napiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: after}\nspec: {endpointSelector: {}}\n");
+        var input = new PolicyText("big.yaml", text.ToString());
+        Assert.True(input.Text.Length > 64 * 1024, "the stream must be large enough to be split");
+
+        var split = PolicyValidationService.ValidateFile(input, new ValidationOptions());
+        var read = Reading.PolicyReader.Read(input.File, input.Text);
+
+        Assert.Equal(800, split.Policies.Length);
+        Assert.Equal(read.Policies.Length, split.Policies.Length);
+        var whole = read.Policies.SelectMany(p => p.Findings.AddRange(PolicyValidator.Validate(p.Document))).Concat(read.FileFindings)
+            .Where(f => f.Kind != Diagnostics.FieldErrorKind.CrdRejects).Select(f => f.ToString()).Order(StringComparer.Ordinal);
+        var parts = split.AllFindings.Where(f => f.Kind != Diagnostics.FieldErrorKind.CrdRejects).Select(f => f.ToString()).Order(StringComparer.Ordinal);
+        Assert.Equal(whole, parts);
+    }
+}
