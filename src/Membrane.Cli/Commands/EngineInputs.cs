@@ -61,9 +61,10 @@ public sealed class EngineInputs
 
         if (identitiesFile is not null)
         {
+            string text;
             try
             {
-                IdentityFile.Load(identitiesFile, File.ReadAllText(identitiesFile), identities);
+                text = File.ReadAllText(identitiesFile);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -71,10 +72,19 @@ public sealed class EngineInputs
                 exitCode = MembraneCommand.UsageError;
                 return null;
             }
-            catch (FormatException e)
+
+            // Like invalid policies: every finding, then exit 1, and nothing runs on part of the file.
+            var findings = IdentityFile.Load(identitiesFile, text, identities);
+            if (findings.Any(f => f.Severity == Severity.Error))
             {
-                stderr.WriteLine($"membrane: error: {e.Message}");
-                exitCode = MembraneCommand.UsageError;
+                foreach (var finding in findings)
+                {
+                    stderr.WriteLine(finding);
+                }
+
+                var count = findings.Count(f => f.Severity == Severity.Error && f.Kind != FieldErrorKind.TooMany);
+                stderr.WriteLine($"membrane: the identities file is invalid ({count} error{(count == 1 ? "" : "s")}); nothing was traced or resolved");
+                exitCode = 1;
                 return null;
             }
         }
@@ -82,10 +92,24 @@ public sealed class EngineInputs
         return new EngineInputs(rules, identities);
     }
 
-    /// <summary>The endpoint with these labels: the known identity, or a new one.</summary>
-    public Identity Endpoint(string labels, System.Net.IPAddress? address = null)
+    /// <summary>
+    /// The labels of <c>--src</c>, <c>--dst</c> or <c>--endpoint</c>. An empty set (<c>""</c>,
+    /// <c>","</c>) would name an endpoint that only <c>{}</c> selects, never the one meant.
+    /// </summary>
+    public static LabelSet? ParseLabels(string? text, string option) =>
+        text is null ? null : LabelSet.TryParse(text, out var set, out var error) ? set : throw new FormatException($"{option}: {error}");
+
+    /// <summary>
+    /// The endpoint with these labels: the known identity, or a new one with the address. An address
+    /// that belongs to another identity is refused: the packet cannot come from both.
+    /// </summary>
+    public Identity Endpoint(LabelSet labels, System.Net.IPAddress? address, string option, string addressOption)
     {
-        var set = LabelSet.Parse(labels);
-        return Identities.Find(set) ?? Identities.AddEndpoint(set, addresses: address is null ? null : [address]);
+        if (address is not null && Identities.FindByAddress(address) is { } owner && !owner.Labels.Equals(Identities.Find(labels)?.Labels))
+        {
+            throw new FormatException($"{addressOption} {address} is the address of identity {owner.Id} ({owner.Labels}), not of the endpoint {option} names");
+        }
+
+        return Identities.Find(labels) ?? Identities.AddEndpoint(labels, addresses: address is null ? null : [address]);
     }
 }

@@ -27,9 +27,69 @@ public sealed class LabelSet : IEquatable<LabelSet>
 
     public ImmutableArray<Label> Labels => _labels;
 
-    /// <summary>Parses <c>k8s:app=web,k8s:io.kubernetes.pod.namespace=default</c>.</summary>
+    /// <summary>Parses <c>k8s:app=web,k8s:io.kubernetes.pod.namespace=default</c>; see <see cref="TryParse"/>.</summary>
     public static LabelSet Parse(string text) =>
-        new(text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Label.Parse));
+        TryParse(text, out var set, out var error) ? set : throw new FormatException(error);
+
+    /// <summary>
+    /// Parses comma-separated labels, or says why not. An identity is its labels, so what would
+    /// make a set mean something other than what was written is refused: no labels at all (which
+    /// <c>""</c> or <c>","</c> would otherwise give, an identity that every selector of <c>{}</c>
+    /// matches and no other), an empty label between commas, and one key with two values.
+    /// </summary>
+    public static bool TryParse(string text, out LabelSet set, out string error)
+    {
+        set = Empty;
+        var labels = new List<Label>();
+        foreach (var part in text.Split(','))
+        {
+            if (part.Trim().Length == 0 && text.Trim().Length > 0)
+            {
+                error = $"\"{text}\" has an empty label (two commas, or a comma at one end)";
+                return false;
+            }
+
+            if (part.Trim().Length > 0)
+            {
+                if (!Label.TryParse(part, out var label, out var labelError))
+                {
+                    error = $"\"{part.Trim()}\" is not a label: {labelError}";
+                    return false;
+                }
+
+                labels.Add(label);
+            }
+        }
+
+        return TryCreate(labels, out set, out error);
+    }
+
+    /// <summary>A set of these labels, unless it is empty or gives one key two values.</summary>
+    public static bool TryCreate(IReadOnlyCollection<Label> labels, out LabelSet set, out string error)
+    {
+        set = Empty;
+        if (labels.Count == 0)
+        {
+            error = "no labels; an endpoint needs at least one, like k8s:app=web";
+            return false;
+        }
+
+        var values = new Dictionary<(string Source, string Key), string>();
+        foreach (var label in labels)
+        {
+            if (values.TryGetValue((label.Source, label.Key), out var other) && other != label.Value)
+            {
+                error = $"the label {label.Source}:{label.Key} has two values, \"{other}\" and \"{label.Value}\"";
+                return false;
+            }
+
+            values[(label.Source, label.Key)] = label.Value;
+        }
+
+        set = new LabelSet(labels);
+        error = "";
+        return true;
+    }
 
     /// <summary>The value of the label with this key, from a source that <paramref name="source"/> accepts.</summary>
     public bool TryGetValue(string source, string key, out string value)
