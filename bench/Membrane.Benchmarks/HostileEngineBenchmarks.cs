@@ -63,7 +63,7 @@ public class HostileEngineBenchmarks
     }
 
     [Benchmark]
-    public bool TraceOnePacket() => PolicyTracer.Trace(_rules, _identities, _source, _destination, L4Spec.ParsePort("80/TCP")).Egress!.IsAllowed;
+    public bool TraceOnePacket() => PolicyTracer.Trace(_rules, _source, _destination, L4Spec.ParsePort("80/TCP")).Egress!.IsAllowed;
 
     [Benchmark]
     public int ResolveOneEndpoint() => new PolicyResolver(_rules, _identities, _destination).State.Entries.Count;

@@ -84,7 +84,7 @@ public static class PolicyTraceCommand
             return MembraneCommand.UsageError;
         }
 
-        var result = PolicyTracer.Trace(inputs.Rules, inputs.Identities, source, destination, l4) with
+        var result = PolicyTracer.Trace(inputs.Rules, source, destination, l4) with
         {
             SourceAddress = srcAddress,
             DestinationAddress = dstAddress,

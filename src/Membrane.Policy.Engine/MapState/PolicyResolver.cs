@@ -39,7 +39,7 @@ public sealed class PolicyResolver
         {
             if (rule.Peers.Any(p => !p.IsWildcard && p.Matches(identity)))
             {
-                AddEntries(entries, rule, identity.Id, identity);
+                AddEntries(entries, Endpoint, rule, identity.Id, identity);
             }
         }
 
@@ -68,12 +68,51 @@ public sealed class PolicyResolver
         return MapStateDelta.Between(before, State);
     }
 
+    /// <summary>
+    /// The part of an endpoint's map state that decides traffic in one direction with one peer:
+    /// the entries for that peer's identity and for any peer (identity 0), which are the only ones
+    /// <see cref="EndpointMapState.Decide"/> looks at. Its decisions for that peer are those of the
+    /// full state (deny precedence works within one identity's keys), at a cost proportional to the
+    /// rules, not to identities × rules: trace needs one decision per side, not 100,000 peers' keys.
+    /// </summary>
+    public static EndpointMapState ResolveFor(IEnumerable<SubjectRule> rules, Identity endpoint, TrafficDirection direction, Identity peer)
+    {
+        var selecting = rules.Where(r => r.Subject.Matches(endpoint.Labels)).ToList();
+        var entries = new Dictionary<PolicyKey, PolicyEntry>();
+        foreach (var rule in selecting.SelectMany(r => r.Rules).Where(r => r.Direction == direction))
+        {
+            var matchesPeer = false;
+            foreach (var selector in rule.Peers)
+            {
+                if (selector.IsWildcard)
+                {
+                    AddEntries(entries, endpoint, rule, PolicyKey.AnyIdentity, peer: null);
+                }
+                else
+                {
+                    matchesPeer |= selector.Matches(peer);
+                }
+            }
+
+            if (matchesPeer)
+            {
+                AddEntries(entries, endpoint, rule, peer.Id, peer);
+            }
+        }
+
+        ResolveDenyPrecedence(entries);
+        return new EndpointMapState(entries.ToImmutableDictionary(), DefaultDeny(selecting, ingress: true), DefaultDeny(selecting, ingress: false));
+    }
+
+    private static ImmutableArray<RuleOrigin> DefaultDeny(List<SubjectRule> selecting, bool ingress) =>
+        [.. selecting.Where(r => ingress ? r.DefaultDenyIngress : r.DefaultDenyEgress).Select(r => r.Origin)];
+
     private EndpointMapState Compute()
     {
         var selecting = _rules.Where(r => r.Subject.Matches(Endpoint.Labels)).ToList();
         _selecting = [.. selecting.SelectMany(r => r.Rules)];
-        var ingressDefaultDeny = selecting.Where(r => r.DefaultDenyIngress).Select(r => r.Origin).ToImmutableArray();
-        var egressDefaultDeny = selecting.Where(r => r.DefaultDenyEgress).Select(r => r.Origin).ToImmutableArray();
+        var ingressDefaultDeny = DefaultDeny(selecting, ingress: true);
+        var egressDefaultDeny = DefaultDeny(selecting, ingress: false);
 
         var index = new LabelIndex(_identities.All);
         var matchCache = new Dictionary<string, List<Identity>>();
@@ -86,7 +125,7 @@ public sealed class PolicyResolver
             {
                 if (peer.IsWildcard)
                 {
-                    AddEntries(entries, rule, PolicyKey.AnyIdentity, peer: null);
+                    AddEntries(entries, Endpoint, rule, PolicyKey.AnyIdentity, peer: null);
                     continue;
                 }
 
@@ -103,7 +142,7 @@ public sealed class PolicyResolver
 
             foreach (var identity in matched)
             {
-                AddEntries(entries, rule, identity.Id, identity);
+                AddEntries(entries, Endpoint, rule, identity.Id, identity);
             }
         }
 
@@ -113,7 +152,7 @@ public sealed class PolicyResolver
     }
 
     /// <summary>The keys one rule gives one peer (or every peer, with identity 0).</summary>
-    private void AddEntries(Dictionary<PolicyKey, PolicyEntry> entries, CompiledPeerRule rule, uint identity, Identity? peer)
+    private static void AddEntries(Dictionary<PolicyKey, PolicyEntry> entries, Identity endpoint, CompiledPeerRule rule, uint identity, Identity? peer)
     {
         foreach (var l4 in rule.L4)
         {
@@ -128,7 +167,7 @@ public sealed class PolicyResolver
                 case NamedPortMatch named:
                     // A named port belongs to the endpoint traffic goes to: this endpoint on
                     // ingress, the peer on egress. Unknown there, it allows nothing.
-                    var owner = rule.Direction == TrafficDirection.Ingress ? Endpoint : peer;
+                    var owner = rule.Direction == TrafficDirection.Ingress ? endpoint : peer;
                     if (owner?.NamedPorts.TryGetValue(named.Name, out var port) == true)
                     {
                         foreach (var protocol in IpProtocols.Of(port.Protocol).Where(named.Protocols.Contains))
