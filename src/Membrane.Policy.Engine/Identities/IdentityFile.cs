@@ -77,9 +77,15 @@ public static class IdentityFile
             return [];
         }
 
-        ReportUnknown(mapping, "", RootFields, findings);
+        var suggested = ReportUnknown(mapping, "", RootFields, findings);
         if (mapping["identities"] is not { } list)
         {
+            // A misspelt key has its did-you-mean already; "required" on top would be a second error for one mistake.
+            if (suggested.Contains("identities"))
+            {
+                return [];
+            }
+
             findings.Error(FieldErrorKind.Required, "identities", mapping.Position, "an identities file is an object with an identities list");
             return [];
         }
@@ -119,10 +125,10 @@ public static class IdentityFile
             return null;
         }
 
-        ReportUnknown(item, path, IdentityFields, findings);
+        var suggested = ReportUnknown(item, path, IdentityFields, findings);
         var labelsNode = item["labels"];
         var labels = labelsNode is null ? null : ReadLabels(labelsNode, FieldPath.Child(path, "labels"), findings);
-        if (labelsNode is null)
+        if (labelsNode is null && !suggested.Contains("labels"))
         {
             findings.Error(FieldErrorKind.Required, FieldPath.Child(path, "labels"), item.Position, "an identity needs labels, like [k8s:app=web]");
         }
@@ -445,17 +451,26 @@ public static class IdentityFile
         return [.. findings.Take(max), note];
     }
 
-    private static void ReportUnknown(SourceMapping mapping, string path, string[] known, DiagnosticBag findings)
+    /// <summary>Reports keys that are not fields; returns the fields suggested for them.</summary>
+    private static List<string> ReportUnknown(SourceMapping mapping, string path, string[] known, DiagnosticBag findings)
     {
+        var suggested = new List<string>();
         foreach (var (key, _) in mapping.Entries)
         {
             if (!known.Contains(key.Text))
             {
+                if (NameSuggester.Suggest(key.Text, known) is { } suggestion)
+                {
+                    suggested.Add(suggestion);
+                }
+
                 findings.Error(FieldErrorKind.UnknownField, FieldPath.Child(path, key.Text), key.Position,
                     $"not a field of {(path.Length == 0 ? "an identities file" : "an identity")}; {(path.Length == 0 ? "it has identities" : "an identity has labels, id, ips and namedPorts")}",
                     key.Text, NameSuggester.DidYouMean(key.Text, known));
             }
         }
+
+        return suggested;
     }
 
     private sealed record Entry(
