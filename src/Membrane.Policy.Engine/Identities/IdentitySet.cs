@@ -24,6 +24,8 @@ public sealed class IdentitySet
     // not scan every endpoint.
     private readonly Dictionary<IPAddress, Identity> _byAddress = [];
     private readonly List<Identity> _cidrs = [];
+    private const string NamespaceNameKey = Label.NamespaceLabelsPrefix + "kubernetes.io/metadata.name";
+
     private uint _nextEndpoint = Identity.FirstEndpoint;
     private uint _nextCidr = Identity.FirstCidr;
 
@@ -75,7 +77,15 @@ public sealed class IdentitySet
             throw new ArgumentException($"identity {taken} is already taken by {holder.Labels}");
         }
 
-        ImmutableArray<IPAddress> owned = [.. (addresses ?? []).Distinct()];
+        var owned = ImmutableArray.CreateBuilder<IPAddress>();
+        foreach (var address in addresses ?? [])
+        {
+            if (!owned.Contains(address))
+            {
+                owned.Add(address);
+            }
+        }
+
         foreach (var address in owned)
         {
             if (_byAddress.TryGetValue(address, out var owner))
@@ -92,8 +102,8 @@ public sealed class IdentitySet
 
         var identity = new Identity(number, WithNamespaceName(labels))
         {
-            Addresses = owned,
-            NamedPorts = namedPorts?.ToImmutableDictionary() ?? ImmutableDictionary<string, NamedPort>.Empty,
+            Addresses = owned.DrainToImmutable(),
+            NamedPorts = namedPorts is null or { Count: 0 } ? ImmutableDictionary<string, NamedPort>.Empty : namedPorts.ToImmutableDictionary(),
         };
         Put(identity, labels);
         return identity;
@@ -204,11 +214,11 @@ public sealed class IdentitySet
     /// </summary>
     internal static LabelSet WithNamespaceName(LabelSet labels)
     {
-        if (labels.Namespace is not { } ns || labels.TryGetValue(Label.SourceAny, Label.NamespaceLabelsPrefix + "kubernetes.io/metadata.name", out _))
+        if (labels.Namespace is not { } ns || labels.TryGetValue(Label.SourceAny, NamespaceNameKey, out _))
         {
             return labels;
         }
 
-        return new LabelSet(labels.Labels.Append(new Label(Label.SourceKubernetes, Label.NamespaceLabelsPrefix + "kubernetes.io/metadata.name", ns)));
+        return new LabelSet([.. labels.Labels, new Label(Label.SourceKubernetes, NamespaceNameKey, ns)]);
     }
 }

@@ -28,9 +28,15 @@ public readonly record struct Label(string Source, string Key, string Value)
     public static (string Source, string Key) SplitKey(string text)
     {
         var colon = text.IndexOf(':');
-        if (colon > 0 && KnownSources.Contains(text[..colon]))
+        if (colon > 0)
         {
-            return (text[..colon], text[(colon + 1)..]);
+            foreach (var known in KnownSources)
+            {
+                if (text.AsSpan(0, colon).SequenceEqual(known))
+                {
+                    return (known, text[(colon + 1)..]);
+                }
+            }
         }
 
         return (SourceAny, text);
@@ -66,7 +72,7 @@ public readonly record struct Label(string Source, string Key, string Value)
             return false;
         }
 
-        if (trimmed.Any(c => char.IsWhiteSpace(c) && c != ' ' || char.IsControl(c)) || key.Contains(' ') || value.Contains(' '))
+        if (HasSpaceOrControl(key) || HasSpaceOrControl(value))
         {
             error = "a label has no spaces or control characters";
             return false;
@@ -81,6 +87,19 @@ public readonly record struct Label(string Source, string Key, string Value)
         label = new Label(source == SourceAny ? SourceKubernetes : source, key, value);
         error = "";
         return true;
+    }
+
+    private static bool HasSpaceOrControl(string text)
+    {
+        foreach (var c in text)
+        {
+            if (char.IsWhiteSpace(c) || char.IsControl(c))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public override string ToString() => Value.Length == 0 ? $"{Source}:{Key}" : $"{Source}:{Key}={Value}";

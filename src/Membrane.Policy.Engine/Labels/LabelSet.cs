@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 
 namespace Membrane.Policy.Engine.Labels;
 
@@ -13,7 +14,19 @@ public sealed class LabelSet : IEquatable<LabelSet>
 
     public LabelSet(IEnumerable<Label> labels)
     {
-        _labels = [.. labels.Distinct().OrderBy(l => l.Source, StringComparer.Ordinal).ThenBy(l => l.Key, StringComparer.Ordinal).ThenBy(l => l.Value, StringComparer.Ordinal)];
+        // Sorted and deduplicated in one array: identity files and benchmarks build 100,000 sets.
+        var sorted = labels.ToArray();
+        Array.Sort(sorted, Compare);
+        var count = 0;
+        for (var i = 0; i < sorted.Length; i++)
+        {
+            if (count == 0 || sorted[i] != sorted[count - 1])
+            {
+                sorted[count++] = sorted[i];
+            }
+        }
+
+        _labels = count == sorted.Length ? ImmutableCollectionsMarshal.AsImmutableArray(sorted) : [.. sorted.AsSpan(0, count)];
         var hash = new HashCode();
         foreach (var label in _labels)
         {
@@ -24,6 +37,18 @@ public sealed class LabelSet : IEquatable<LabelSet>
     }
 
     public static LabelSet Empty { get; } = new([]);
+
+    private static int Compare(Label a, Label b)
+    {
+        var bySource = string.CompareOrdinal(a.Source, b.Source);
+        if (bySource != 0)
+        {
+            return bySource;
+        }
+
+        var byKey = string.CompareOrdinal(a.Key, b.Key);
+        return byKey != 0 ? byKey : string.CompareOrdinal(a.Value, b.Value);
+    }
 
     public ImmutableArray<Label> Labels => _labels;
 
@@ -74,19 +99,19 @@ public sealed class LabelSet : IEquatable<LabelSet>
             return false;
         }
 
-        var values = new Dictionary<(string Source, string Key), string>();
-        foreach (var label in labels)
+        // Sorted by source, then key: two values of one key are neighbours.
+        var candidate = new LabelSet(labels);
+        for (var i = 1; i < candidate._labels.Length; i++)
         {
-            if (values.TryGetValue((label.Source, label.Key), out var other) && other != label.Value)
+            var (before, label) = (candidate._labels[i - 1], candidate._labels[i]);
+            if (before.Source == label.Source && before.Key == label.Key)
             {
-                error = $"the label {label.Source}:{label.Key} has two values, \"{other}\" and \"{label.Value}\"";
+                error = $"the label {label.Source}:{label.Key} has two values, \"{before.Value}\" and \"{label.Value}\"";
                 return false;
             }
-
-            values[(label.Source, label.Key)] = label.Value;
         }
 
-        set = new LabelSet(labels);
+        set = candidate;
         error = "";
         return true;
     }
