@@ -171,6 +171,18 @@ public sealed class PolicyTraceCommandTests : IDisposable
             stderr.ReplaceLineEndings("\n").TrimEnd().Split('\n'));
     }
 
+    [Fact]
+    public void A_missing_identities_file_or_a_directory_is_a_usage_error_in_plain_words()
+    {
+        var file = Write("db.yaml", Policy);
+        var missing = Path.Combine(_cli.Directory, "nope.yaml");
+        var (missingCode, _, missingError) = Run("policy", "resolve", "-f", file, "--endpoint", Db, "--identities", missing);
+        var (directoryCode, _, directoryError) = Run("policy", "resolve", "-f", file, "--endpoint", Db, "--identities", _cli.Directory);
+
+        Assert.Equal((2, $"membrane: error: {missing}: no such file"), (missingCode, missingError.TrimEnd()));
+        Assert.Equal((2, $"membrane: error: {_cli.Directory}: is a directory; --identities takes one YAML file"), (directoryCode, directoryError.TrimEnd()));
+    }
+
     [Theory]
     [InlineData("--src", "", "membrane: --src: no labels; an endpoint needs at least one, like k8s:app=web")]
     [InlineData("--src", ",", "membrane: --src: \",\" has an empty label (two commas, or a comma at one end)")]

@@ -61,14 +61,8 @@ public sealed class EngineInputs
 
         if (identitiesFile is not null)
         {
-            string text;
-            try
+            if (ReadIdentitiesFile(identitiesFile, stderr) is not { } text)
             {
-                text = File.ReadAllText(identitiesFile);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                stderr.WriteLine($"membrane: error: {identitiesFile}: {e.Message}");
                 exitCode = MembraneCommand.UsageError;
                 return null;
             }
@@ -90,6 +84,38 @@ public sealed class EngineInputs
         }
 
         return new EngineInputs(rules, identities);
+    }
+
+    /// <summary>The identities file's text, or null after saying in Membrane's words why it cannot be read.</summary>
+    private static string? ReadIdentitiesFile(string path, TextWriter stderr)
+    {
+        string? problem;
+        try
+        {
+            if (Directory.Exists(path))
+            {
+                problem = "is a directory; --identities takes one YAML file";
+            }
+            else
+            {
+                return File.ReadAllText(path);
+            }
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            problem = "no such file";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            problem = "permission denied";
+        }
+        catch (IOException e)
+        {
+            problem = $"cannot be read: {e.Message}";
+        }
+
+        stderr.WriteLine($"membrane: error: {path}: {problem}");
+        return null;
     }
 
     /// <summary>
