@@ -34,15 +34,16 @@ public sealed class PolicyResolver
     /// <summary>Adds an identity to the set and returns the entries it brings.</summary>
     public MapStateDelta AddIdentity(Identity identity)
     {
-        var entries = new Dictionary<PolicyKey, PolicyEntry>();
+        var pending = new Dictionary<PolicyKey, Pending>();
         foreach (var rule in _selecting)
         {
             if (rule.Peers.Any(p => !p.IsWildcard && p.Matches(identity)))
             {
-                AddEntries(entries, Endpoint, rule, identity.Id, identity);
+                AddEntries(pending, Endpoint, rule, identity.Id, identity);
             }
         }
 
+        var entries = Freeze(pending);
         ResolveDenyPrecedence(entries);
         var added = entries.ToImmutableDictionary();
         _keysByIdentity[identity.Id] = [.. added.Keys];
@@ -78,7 +79,7 @@ public sealed class PolicyResolver
     public static EndpointMapState ResolveFor(IEnumerable<SubjectRule> rules, Identity endpoint, TrafficDirection direction, Identity peer)
     {
         var selecting = rules.Where(r => r.Subject.Matches(endpoint.Labels)).ToList();
-        var entries = new Dictionary<PolicyKey, PolicyEntry>();
+        var pending = new Dictionary<PolicyKey, Pending>();
         foreach (var rule in selecting.SelectMany(r => r.Rules).Where(r => r.Direction == direction))
         {
             var matchesPeer = false;
@@ -86,7 +87,7 @@ public sealed class PolicyResolver
             {
                 if (selector.IsWildcard)
                 {
-                    AddEntries(entries, endpoint, rule, PolicyKey.AnyIdentity, peer: null);
+                    AddEntries(pending, endpoint, rule, PolicyKey.AnyIdentity, peer: null);
                 }
                 else
                 {
@@ -96,10 +97,11 @@ public sealed class PolicyResolver
 
             if (matchesPeer)
             {
-                AddEntries(entries, endpoint, rule, peer.Id, peer);
+                AddEntries(pending, endpoint, rule, peer.Id, peer);
             }
         }
 
+        var entries = Freeze(pending);
         ResolveDenyPrecedence(entries);
         return new EndpointMapState(entries.ToImmutableDictionary(), DefaultDeny(selecting, ingress: true), DefaultDeny(selecting, ingress: false));
     }
@@ -116,7 +118,7 @@ public sealed class PolicyResolver
 
         var index = new LabelIndex(_identities.All);
         var matchCache = new Dictionary<string, List<Identity>>();
-        var entries = new Dictionary<PolicyKey, PolicyEntry>();
+        var pending = new Dictionary<PolicyKey, Pending>();
         foreach (var rule in _selecting)
         {
             // One identity may match several peers of a rule; its entries are added once.
@@ -125,7 +127,7 @@ public sealed class PolicyResolver
             {
                 if (peer.IsWildcard)
                 {
-                    AddEntries(entries, Endpoint, rule, PolicyKey.AnyIdentity, peer: null);
+                    AddEntries(pending, Endpoint, rule, PolicyKey.AnyIdentity, peer: null);
                     continue;
                 }
 
@@ -142,17 +144,18 @@ public sealed class PolicyResolver
 
             foreach (var identity in matched)
             {
-                AddEntries(entries, Endpoint, rule, identity.Id, identity);
+                AddEntries(pending, Endpoint, rule, identity.Id, identity);
             }
         }
 
+        var entries = Freeze(pending);
         ResolveDenyPrecedence(entries);
         _keysByIdentity = entries.Keys.GroupBy(k => k.Identity).ToDictionary(g => g.Key, g => g.ToList());
         return new EndpointMapState(entries.ToImmutableDictionary(), ingressDefaultDeny, egressDefaultDeny);
     }
 
     /// <summary>The keys one rule gives one peer (or every peer, with identity 0).</summary>
-    private static void AddEntries(Dictionary<PolicyKey, PolicyEntry> entries, Identity endpoint, CompiledPeerRule rule, uint identity, Identity? peer)
+    private static void AddEntries(Dictionary<PolicyKey, Pending> entries, Identity endpoint, CompiledPeerRule rule, uint identity, Identity? peer)
     {
         foreach (var l4 in rule.L4)
         {
@@ -196,7 +199,7 @@ public sealed class PolicyResolver
         }
     }
 
-    private static void AddRange(Dictionary<PolicyKey, PolicyEntry> entries, CompiledPeerRule rule, uint identity, byte protocol, int low, int high)
+    private static void AddRange(Dictionary<PolicyKey, Pending> entries, CompiledPeerRule rule, uint identity, byte protocol, int low, int high)
     {
         foreach (var (value, length) in PrefixRanges.Split(low, high))
         {
@@ -205,28 +208,48 @@ public sealed class PolicyResolver
     }
 
     /// <summary>Merges a rule into a key: deny beats allow; equal verdicts collect their origins.</summary>
-    private static void Add(Dictionary<PolicyKey, PolicyEntry> entries, PolicyKey key, CompiledPeerRule rule)
+    private static void Add(Dictionary<PolicyKey, Pending> entries, PolicyKey key, CompiledPeerRule rule)
     {
         if (!entries.TryGetValue(key, out var existing) || (rule.Verdict == Verdict.Deny && existing.Verdict == Verdict.Allow))
         {
-            entries[key] = new PolicyEntry(rule.Verdict, [rule.Origin]);
+            entries[key] = new Pending(rule.Verdict, rule.Origin);
         }
-        else if (existing.Verdict == rule.Verdict && !existing.Origins.Contains(rule.Origin))
+        else if (existing.Verdict == rule.Verdict)
         {
-            entries[key] = existing with { Origins = existing.Origins.Add(rule.Origin) };
+            existing.Add(rule.Origin);
         }
+    }
+
+    /// <summary>The entries collected, with their origins frozen in the order the rules came.</summary>
+    private static Dictionary<PolicyKey, PolicyEntry> Freeze(Dictionary<PolicyKey, Pending> pending)
+    {
+        var entries = new Dictionary<PolicyKey, PolicyEntry>(pending.Count);
+        foreach (var (key, value) in pending)
+        {
+            entries[key] = new PolicyEntry(value.Verdict, [.. value.Origins]);
+        }
+
+        return entries;
     }
 
     /// <summary>
     /// Deny wins whatever its specificity. A longest-prefix lookup would let an allow for port 80
     /// hide a deny for all ports of the same peer and protocol, so such an allow is stored as the
-    /// deny that contains it.
+    /// deny that contains it: the longest deny prefix that covers it, found by looking the allow's
+    /// value up at each shorter length (at most 17 lookups) rather than by scanning the denies,
+    /// which would be quadratic in rules that deny and allow many ports of one peer.
     /// </summary>
     private static void ResolveDenyPrecedence(Dictionary<PolicyKey, PolicyEntry> entries)
     {
-        var denies = entries.Where(e => e.Value.Verdict == Verdict.Deny)
-            .GroupBy(e => (e.Key.Direction, e.Key.Identity, e.Key.Protocol))
-            .ToDictionary(g => g.Key, g => g.ToList());
+        var denies = new Dictionary<(TrafficDirection, uint, byte, byte, int), PolicyEntry>();
+        foreach (var (key, entry) in entries)
+        {
+            if (entry.Verdict == Verdict.Deny)
+            {
+                denies[(key.Direction, key.Identity, key.Protocol, key.PrefixLength, Masked(key.Value, key.PrefixLength))] = entry;
+            }
+        }
+
         if (denies.Count == 0)
         {
             return;
@@ -234,10 +257,48 @@ public sealed class PolicyResolver
 
         foreach (var (key, entry) in entries.Where(e => e.Value.Verdict == Verdict.Allow).ToList())
         {
-            if (denies.TryGetValue((key.Direction, key.Identity, key.Protocol), out var group)
-                && group.Where(d => d.Key.Covers(key)).OrderByDescending(d => d.Key.PrefixLength).FirstOrDefault() is { Value: { } deny })
+            for (var length = (int)key.PrefixLength; length >= 0; length--)
             {
-                entries[key] = deny;
+                if (denies.TryGetValue((key.Direction, key.Identity, key.Protocol, (byte)length, Masked(key.Value, length)), out var deny))
+                {
+                    entries[key] = deny;
+                    break;
+                }
+            }
+        }
+    }
+
+    private static int Masked(ushort value, int prefixLength) => prefixLength == 0 ? 0 : value & (0xFFFF << (16 - prefixLength)) & 0xFFFF;
+
+    /// <summary>
+    /// A key's verdict and origins while rules are merged into it. Many rules can allow the same
+    /// key (one port from every peer); a list with a set beside it keeps that linear, where an
+    /// immutable array copied per rule would be quadratic.
+    /// </summary>
+    private sealed class Pending(Verdict verdict, RuleOrigin first)
+    {
+        private HashSet<RuleOrigin>? _seen;
+
+        public Verdict Verdict { get; } = verdict;
+
+        public List<RuleOrigin> Origins { get; } = [first];
+
+        public void Add(RuleOrigin origin)
+        {
+            if (_seen is null && Origins.Count < 8)
+            {
+                if (!Origins.Contains(origin))
+                {
+                    Origins.Add(origin);
+                }
+
+                return;
+            }
+
+            _seen ??= [.. Origins];
+            if (_seen.Add(origin))
+            {
+                Origins.Add(origin);
             }
         }
     }
