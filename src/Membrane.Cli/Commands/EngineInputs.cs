@@ -76,8 +76,10 @@ public sealed class EngineInputs
                     stderr.WriteLine(finding);
                 }
 
-                var count = findings.Count(f => f.Severity == Severity.Error && f.Kind != FieldErrorKind.TooMany);
-                stderr.WriteLine($"membrane: the identities file is invalid ({count} error{(count == 1 ? "" : "s")}); nothing was traced or resolved");
+                // Past the finding limit the last line counts the rest; the summary then says "more than".
+                var count = findings.Count(f => f.Severity == Severity.Error);
+                var howMany = findings.Any(f => f.Kind == FieldErrorKind.TooMany) ? $"more than {count} errors" : $"{count} error{(count == 1 ? "" : "s")}";
+                stderr.WriteLine($"membrane: the identities file is invalid ({howMany}); nothing was traced or resolved");
                 exitCode = 1;
                 return null;
             }
