@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using Membrane.Policy.Engine.Identities;
 using Membrane.Policy.Engine.Rules;
 using Membrane.Policy.Engine.Selection;
@@ -43,9 +44,8 @@ public sealed class PolicyResolver
             }
         }
 
-        var entries = Freeze(pending);
-        ResolveDenyPrecedence(entries);
-        var added = entries.ToImmutableDictionary();
+        ResolveDenyPrecedence(pending);
+        var added = Freeze(pending);
         _keysByIdentity[identity.Id] = [.. added.Keys];
         State = new EndpointMapState(State.Entries.SetItems(added), State.IngressDefaultDeny, State.EgressDefaultDeny);
         return new MapStateDelta(added, []);
@@ -101,9 +101,8 @@ public sealed class PolicyResolver
             }
         }
 
-        var entries = Freeze(pending);
-        ResolveDenyPrecedence(entries);
-        return new EndpointMapState(entries.ToImmutableDictionary(), DefaultDeny(selecting, ingress: true), DefaultDeny(selecting, ingress: false));
+        ResolveDenyPrecedence(pending);
+        return new EndpointMapState(Freeze(pending), DefaultDeny(selecting, ingress: true), DefaultDeny(selecting, ingress: false));
     }
 
     private static ImmutableArray<RuleOrigin> DefaultDeny(List<SubjectRule> selecting, bool ingress) =>
@@ -148,10 +147,9 @@ public sealed class PolicyResolver
             }
         }
 
-        var entries = Freeze(pending);
-        ResolveDenyPrecedence(entries);
-        _keysByIdentity = entries.Keys.GroupBy(k => k.Identity).ToDictionary(g => g.Key, g => g.ToList());
-        return new EndpointMapState(entries.ToImmutableDictionary(), ingressDefaultDeny, egressDefaultDeny);
+        ResolveDenyPrecedence(pending);
+        _keysByIdentity = pending.Keys.GroupBy(k => k.Identity).ToDictionary(g => g.Key, g => g.ToList());
+        return new EndpointMapState(Freeze(pending), ingressDefaultDeny, egressDefaultDeny);
     }
 
     /// <summary>The keys one rule gives one peer (or every peer, with identity 0).</summary>
@@ -210,9 +208,10 @@ public sealed class PolicyResolver
     /// <summary>Merges a rule into a key: deny beats allow; equal verdicts collect their origins.</summary>
     private static void Add(Dictionary<PolicyKey, Pending> entries, PolicyKey key, CompiledPeerRule rule)
     {
-        if (!entries.TryGetValue(key, out var existing) || (rule.Verdict == Verdict.Deny && existing.Verdict == Verdict.Allow))
+        ref var existing = ref CollectionsMarshal.GetValueRefOrAddDefault(entries, key, out var exists);
+        if (!exists || (rule.Verdict == Verdict.Deny && existing.Verdict == Verdict.Allow))
         {
-            entries[key] = new Pending(rule.Verdict, rule.Origin);
+            existing = new Pending(rule.Verdict, rule.Origin);
         }
         else if (existing.Verdict == rule.Verdict)
         {
@@ -221,15 +220,15 @@ public sealed class PolicyResolver
     }
 
     /// <summary>The entries collected, with their origins frozen in the order the rules came.</summary>
-    private static Dictionary<PolicyKey, PolicyEntry> Freeze(Dictionary<PolicyKey, Pending> pending)
+    private static ImmutableDictionary<PolicyKey, PolicyEntry> Freeze(Dictionary<PolicyKey, Pending> pending)
     {
-        var entries = new Dictionary<PolicyKey, PolicyEntry>(pending.Count);
+        var entries = ImmutableDictionary.CreateBuilder<PolicyKey, PolicyEntry>();
         foreach (var (key, value) in pending)
         {
-            entries[key] = new PolicyEntry(value.Verdict, [.. value.Origins]);
+            entries.Add(key, value.ToEntry());
         }
 
-        return entries;
+        return entries.ToImmutable();
     }
 
     /// <summary>
@@ -239,9 +238,9 @@ public sealed class PolicyResolver
     /// value up at each shorter length (at most 17 lookups) rather than by scanning the denies,
     /// which would be quadratic in rules that deny and allow many ports of one peer.
     /// </summary>
-    private static void ResolveDenyPrecedence(Dictionary<PolicyKey, PolicyEntry> entries)
+    private static void ResolveDenyPrecedence(Dictionary<PolicyKey, Pending> entries)
     {
-        var denies = new Dictionary<(TrafficDirection, uint, byte, byte, int), PolicyEntry>();
+        var denies = new Dictionary<(TrafficDirection, uint, byte, byte, int), Pending>();
         foreach (var (key, entry) in entries)
         {
             if (entry.Verdict == Verdict.Deny)
@@ -273,32 +272,40 @@ public sealed class PolicyResolver
     /// <summary>
     /// A key's verdict and origins while rules are merged into it. Many rules can allow the same
     /// key (one port from every peer); a list with a set beside it keeps that linear, where an
-    /// immutable array copied per rule would be quadratic.
+    /// immutable array copied per rule would be quadratic. Most keys have one origin and need
+    /// neither; a struct, so that 200,000 keys are not 200,000 more objects.
     /// </summary>
-    private sealed class Pending(Verdict verdict, RuleOrigin first)
+    private struct Pending(Verdict verdict, RuleOrigin first)
     {
+        private List<RuleOrigin>? _more;
         private HashSet<RuleOrigin>? _seen;
 
-        public Verdict Verdict { get; } = verdict;
+        public readonly Verdict Verdict => verdict;
 
-        public List<RuleOrigin> Origins { get; } = [first];
+        public readonly PolicyEntry ToEntry() => new(Verdict, _more is null ? [first] : [first, .. _more]);
 
         public void Add(RuleOrigin origin)
         {
-            if (_seen is null && Origins.Count < 8)
+            if (origin == first)
             {
-                if (!Origins.Contains(origin))
+                return;
+            }
+
+            _more ??= [];
+            if (_seen is null && _more.Count < 8)
+            {
+                if (!_more.Contains(origin))
                 {
-                    Origins.Add(origin);
+                    _more.Add(origin);
                 }
 
                 return;
             }
 
-            _seen ??= [.. Origins];
+            _seen ??= [first, .. _more];
             if (_seen.Add(origin))
             {
-                Origins.Add(origin);
+                _more.Add(origin);
             }
         }
     }
