@@ -119,14 +119,18 @@ public sealed class PolicyTraceCommandTests : IDisposable
     }
 
     [Fact]
-    public void A_broken_identities_file_names_its_line()
+    public void A_broken_identities_file_names_its_line_and_nothing_is_resolved()
     {
         var file = Write("db.yaml", Policy);
         var identities = Write("ids.yaml", "identities:\n- labels: [k8s:app=x]\n  ips: [not-an-ip]\n");
-        var (code, _, stderr) = Run("policy", "resolve", "-f", file, "--endpoint", Db, "--identities", identities);
+        var (code, stdout, stderr) = Run("policy", "resolve", "-f", file, "--endpoint", Db, "--identities", identities);
 
-        Assert.Equal(2, code);
-        Assert.Contains($"{identities}:3:9: identities[0].ips: is not an IP address", stderr);
+        Assert.Equal(1, code);
+        Assert.Equal("", stdout);
+        Assert.Equal(
+            $"{identities}:3:9: error: identities[0].ips[0]: invalid value \"not-an-ip\": not an IP address: an IPv4 address is four decimal numbers from 0 to 255, like 10.0.0.1\n"
+            + "membrane: the identities file is invalid (1 error); nothing was traced or resolved\n",
+            stderr.ReplaceLineEndings("\n"));
     }
 
     [Fact]
@@ -136,8 +140,167 @@ public sealed class PolicyTraceCommandTests : IDisposable
         var identities = Write("ids.yaml", "identities:\n- labels: [k8s:app=x]\n  ips: 10.0.0.1\n");
         var (code, _, stderr) = Run("policy", "resolve", "-f", file, "--endpoint", Db, "--identities", identities);
 
+        Assert.Equal(1, code);
+        Assert.StartsWith($"{identities}:3:8: error: identities[0].ips: must be a list of addresses, found a string; write one address as [10.0.0.1]\n", stderr.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public void Every_error_of_an_identities_file_is_reported_at_once_and_nothing_is_traced()
+    {
+        var file = Write("db.yaml", Policy);
+        var identities = Write("ids.yaml", """
+            identities:
+            - labels: [k8s:app=web]
+              id: 1000
+              ips: [10.0.0.1]
+            - labels: [k8s:app=web]
+              id: 1000
+              ips: [10.0.0.1]
+            """);
+        var (code, stdout, stderr) = Run("policy", "trace", "-f", file, "--src", Web, "--dst", Db, "--dport", "5432/TCP", "--identities", identities);
+
+        Assert.Equal(1, code);
+        Assert.Equal("", stdout);
+        Assert.Equal(
+            [
+                $"{identities}:5:11: error: identities[1].labels: duplicate value \"k8s:app=web\": the same labels as identities[0] (line 2)",
+                $"{identities}:6:7: error: identities[1].id: duplicate value \"1000\": the same number as identities[0] (line 3)",
+                $"{identities}:7:9: error: identities[1].ips[0]: duplicate value \"10.0.0.1\": it is already the address of identities[0].ips[0]; the IP cache maps an address to one identity",
+                "membrane: the identities file is invalid (3 errors); nothing was traced or resolved",
+            ],
+            stderr.ReplaceLineEndings("\n").TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public void A_missing_identities_file_or_a_directory_is_a_usage_error_in_plain_words()
+    {
+        var file = Write("db.yaml", Policy);
+        var missing = Path.Combine(_cli.Directory, "nope.yaml");
+        var (missingCode, _, missingError) = Run("policy", "resolve", "-f", file, "--endpoint", Db, "--identities", missing);
+        var (directoryCode, _, directoryError) = Run("policy", "resolve", "-f", file, "--endpoint", Db, "--identities", _cli.Directory);
+
+        Assert.Equal((2, $"membrane: error: {missing}: no such file or directory"), (missingCode, missingError.TrimEnd()));
+        Assert.Equal((2, $"membrane: error: {_cli.Directory}: is a directory; --identities takes a file"), (directoryCode, directoryError.TrimEnd()));
+    }
+
+    [Theory]
+    [InlineData("--src", "", "membrane: --src: no labels; an endpoint needs at least one, like k8s:app=web")]
+    [InlineData("--src", ",", "membrane: --src: \",\" has an empty label (two commas, or a comma at one end)")]
+    [InlineData("--dst", " ", "membrane: --dst: no labels; an endpoint needs at least one, like k8s:app=web")]
+    [InlineData("--dst", "k8s:=db", "membrane: --dst: \"k8s:=db\" is not a label: a label needs a key; write source:key=value, like k8s:app=web")]
+    [InlineData("--src", "k8s:app=a,k8s:app=b", "membrane: --src: the label k8s:app has two values, \"a\" and \"b\"")]
+    [InlineData("--src", "k8s:app=a=b", "membrane: --src: \"k8s:app=a=b\" is not a label: a label value has no '=' or ','")]
+    public void Empty_and_malformed_labels_are_usage_errors(string option, string labels, string message)
+    {
+        var file = Write("db.yaml", Policy);
+        string[] args = option == "--src"
+            ? ["policy", "trace", "-f", file, "--src", labels, "--dst", Db, "--dport", "5432/TCP"]
+            : ["policy", "trace", "-f", file, "--src", Web, "--dst", labels, "--dport", "5432/TCP"];
+        var (code, stdout, stderr) = Run(args);
+
+        Assert.Equal((2, "", message), (code, stdout, stderr.TrimEnd()));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(",")]
+    public void Resolve_refuses_an_empty_endpoint(string labels)
+    {
+        var file = Write("db.yaml", Policy);
+        var (code, stdout, stderr) = Run("policy", "resolve", "-f", file, "--endpoint", labels);
+
+        Assert.Equal((2, ""), (code, stdout));
+        Assert.StartsWith("membrane: --endpoint: ", stderr);
+    }
+
+    [Theory]
+    [InlineData("--src-ip", "10.1", "an IPv4 address has four numbers, like 10.0.0.1; shortened forms such as 10.1 mean different addresses to different readers")]
+    [InlineData("--src-ip", "010.0.0.1", "a number in an IPv4 address has a leading zero, which some readers take as octal; remove it")]
+    [InlineData("--dst-ip", "[2001:db8::1]", "write an IPv6 address without brackets, like 2001:db8::1")]
+    [InlineData("--dst-ip", "fe80::1%eth0", "an address with a zone (%) names an interface, which a policy cannot")]
+    [InlineData("--dst-ip", "167772161", "an IPv4 address has four numbers, like 10.0.0.1; shortened forms such as 10.1 mean different addresses to different readers")]
+    public void Loose_addresses_are_refused_with_the_option_and_the_reason(string option, string address, string reason)
+    {
+        var file = Write("db.yaml", Policy);
+        string[] args = option == "--src-ip"
+            ? ["policy", "trace", "-f", file, "--src-ip", address, "--dst", Db, "--dport", "5432/TCP"]
+            : ["policy", "trace", "-f", file, "--src", Web, "--dst-ip", address, "--dport", "5432/TCP"];
+        var (code, stdout, stderr) = Run(args);
+
+        Assert.Equal((2, "", $"membrane: {option}: \"{address}\" is not an IP address: {reason}"), (code, stdout, stderr.TrimEnd()));
+    }
+
+    [Fact]
+    public void Trace_prints_the_addresses_it_parsed()
+    {
+        var file = Write("db.yaml", Policy);
+        var identities = Write("ids.yaml", $"identities:\n- labels: [{Web.Replace(",", ", ")}]\n  id: 1000\n  ips: [2001:db8:0:0::5]\n");
+        var (code, stdout, _) = Run("policy", "trace", "-f", file, "--identities", identities, "--src-ip", "2001:db8::5", "--dst", Db, "--dst-ip", "10.0.0.2", "--dport", "5432");
+        var (_, json, _) = Run("policy", "trace", "-f", file, "--identities", identities, "--src-ip", "2001:db8::5", "--dst", Db, "--dst-ip", "10.0.0.2", "--dport", "5432", "-o", "json");
+
+        Assert.Equal(0, code);
+        var lines = stdout.ReplaceLineEndings("\n").Split('\n');
+        Assert.Equal(["  source address: 2001:db8::5 (identity 1000)", "  destination address: 10.0.0.2 (identity 256)"], lines[1..3]);
+        using var document = JsonDocument.Parse(json);
+        Assert.Equal("2001:db8::5", document.RootElement.GetProperty("source").GetProperty("address").GetString());
+        Assert.Equal("10.0.0.2", document.RootElement.GetProperty("destination").GetProperty("address").GetString());
+    }
+
+    [Fact]
+    public void An_address_of_another_identity_is_refused_for_a_named_endpoint()
+    {
+        var file = Write("db.yaml", Policy);
+        var identities = Write("ids.yaml", $"identities:\n- labels: [{Web.Replace(",", ", ")}]\n  id: 1000\n  ips: [10.0.0.5]\n");
+        var (code, _, stderr) = Run("policy", "trace", "-f", file, "--identities", identities, "--src", Web, "--dst", Db, "--dst-ip", "10.0.0.5", "--dport", "5432/TCP");
+
         Assert.Equal(2, code);
-        Assert.Contains($"{identities}:2:3: identities[0]: has the wrong shape", stderr);
+        Assert.Equal(
+            "membrane: --dst-ip 10.0.0.5 is the address of identity 1000 (k8s:app=web,k8s:io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name=shop,"
+            + "k8s:io.kubernetes.pod.namespace=shop), not of the endpoint --dst names",
+            stderr.TrimEnd());
+    }
+
+    [Theory]
+    [InlineData("5432/TCP", "5432/TCP")]
+    [InlineData("5432", "5432/TCP")]
+    [InlineData("53/UDP", "53/UDP")]
+    [InlineData("9/SCTP", "9/SCTP")]
+    [InlineData("0/TCP", "0/TCP")]
+    [InlineData("65535/UDP", "65535/UDP")]
+    public void Dport_accepts_the_listed_protocols(string dport, string packet)
+    {
+        var file = Write("db.yaml", Policy);
+        var (code, stdout, _) = Run("policy", "trace", "-f", file, "--src", Web, "--dst", Db, "--dport", dport);
+
+        Assert.Equal(0, code);
+        Assert.StartsWith($"Tracing {packet} from", stdout);
+    }
+
+    [Theory]
+    [InlineData("80/tcp", "\"tcp\" is not TCP, UDP or SCTP; write it as TCP")]
+    [InlineData("80/ANY", "\"ANY\" is not TCP, UDP or SCTP")]
+    [InlineData("80/VRRP", "\"VRRP\" is not TCP, UDP or SCTP")]
+    [InlineData("80/6", "\"6\" is not TCP, UDP or SCTP")]
+    [InlineData("8/ICMP", "\"ICMP\" is not TCP, UDP or SCTP; for ICMP use --icmp")]
+    [InlineData("80/", "\"\" is not TCP, UDP or SCTP")]
+    [InlineData("080/TCP", "\"080/TCP\" is not PORT/PROTOCOL, like 80/TCP: the port is a decimal number from 0 to 65535, without sign or leading zeros")]
+    [InlineData("+80/TCP", "\"+80/TCP\" is not PORT/PROTOCOL, like 80/TCP: the port is a decimal number from 0 to 65535, without sign or leading zeros")]
+    [InlineData("65536/TCP", "\"65536/TCP\" is not PORT/PROTOCOL, like 80/TCP: the port is a decimal number from 0 to 65535, without sign or leading zeros")]
+    [InlineData("http/TCP", "\"http/TCP\" is not PORT/PROTOCOL, like 80/TCP: the port is a decimal number from 0 to 65535, without sign or leading zeros")]
+    public void Dport_refuses_everything_else(string dport, string reason)
+    {
+        var file = Write("db.yaml", Policy);
+        var (code, stdout, stderr) = Run("policy", "trace", "-f", file, "--src", Web, "--dst", Db, "--dport", dport);
+
+        Assert.Equal((2, "", $"membrane: --dport: {reason}"), (code, stdout, stderr.TrimEnd()));
+    }
+
+    [Fact]
+    public void Dport_help_lists_the_protocols_it_accepts()
+    {
+        var (_, stdout, _) = Run("policy", "trace", "--help");
+
+        Assert.Contains("protocol TCP, UDP or SCTP (TCP if left out)", stdout);
     }
 
     private string Write(string name, string text) => _cli.Write(name, text);

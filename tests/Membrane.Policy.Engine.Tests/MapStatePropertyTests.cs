@@ -31,6 +31,32 @@ public sealed class MapStatePropertyTests
         }, iter: 400);
     }
 
+    /// <summary>
+    /// Trace resolves only one peer's keys and the any-peer keys of one direction. They must be
+    /// exactly the full state's keys for that peer and direction, with the same entries, so that
+    /// every decision is the full state's (a deny for "any peer" hiding under the peer's allow, or
+    /// a default, included).
+    /// </summary>
+    [Fact]
+    public void The_state_restricted_to_one_peer_decides_as_the_full_state()
+    {
+        Gen.Select(EngineGenerators.World, EngineGenerators.Flow.Array[20]).Sample((world, flows) =>
+        {
+            var (rules, identities, endpoint) = world;
+            var full = new PolicyResolver(rules, identities, endpoint).State;
+            foreach (var makeFlow in flows)
+            {
+                var flow = makeFlow(identities);
+                var restricted = PolicyResolver.ResolveFor(rules, endpoint, flow.Direction, flow.Peer);
+                var expected = full.Entries.Where(e => e.Key.Direction == flow.Direction && (e.Key.Identity == PolicyKey.AnyIdentity || e.Key.Identity == flow.Peer.Id));
+                Assert.Equal(expected.OrderBy(e => e.Key.ToString()), restricted.Entries.OrderBy(e => e.Key.ToString()));
+                var (want, got) = (full.Decide(flow.Direction, flow.Peer.Id, flow.Protocol, flow.L4Value), restricted.Decide(flow.Direction, flow.Peer.Id, flow.Protocol, flow.L4Value));
+                Assert.Equal((want.Verdict, want.Key, want.Entry), (got.Verdict, got.Key, got.Entry));
+                Assert.Equal(want.DefaultDenyOrigins, got.DefaultDenyOrigins);
+            }
+        }, iter: 400);
+    }
+
     [Fact]
     public void Adding_an_identity_gives_the_delta_to_the_state_resolved_from_scratch()
     {

@@ -1,3 +1,4 @@
+using Membrane.Cli.Output;
 using Membrane.Policy.Diagnostics;
 using Membrane.Policy.Engine.Identities;
 using Membrane.Policy.Engine.Labels;
@@ -44,7 +45,7 @@ public sealed class EngineInputs
         {
             foreach (var error in errors)
             {
-                stderr.WriteLine(error);
+                stderr.WriteLine(TerminalText.Escape(error.ToString()));
             }
 
             stderr.WriteLine($"membrane: the policies are invalid ({report.Summary}); nothing was traced");
@@ -61,14 +62,20 @@ public sealed class EngineInputs
 
         if (identitiesText is not null)
         {
-            try
+            // Like invalid policies: every finding, then exit 1, and nothing runs on part of the file.
+            var findings = IdentityFile.Load(identitiesText.File, identitiesText.Text, identities);
+            if (findings.Any(f => f.Severity == Severity.Error))
             {
-                IdentityFile.Load(identitiesText.File, identitiesText.Text, identities);
-            }
-            catch (FormatException e)
-            {
-                stderr.WriteLine($"membrane: error: {e.Message}");
-                exitCode = MembraneCommand.UsageError;
+                foreach (var finding in findings)
+                {
+                    stderr.WriteLine(TerminalText.Escape(finding.ToString()));
+                }
+
+                // Past the finding limit the last line counts the rest; the summary then says "more than".
+                var count = findings.Count(f => f.Severity == Severity.Error);
+                var howMany = findings.Any(f => f.Kind == FieldErrorKind.TooMany) ? $"more than {count} errors" : $"{count} error{(count == 1 ? "" : "s")}";
+                stderr.WriteLine($"membrane: the identities file is invalid ({howMany}); nothing was traced or resolved");
+                exitCode = 1;
                 return null;
             }
         }
@@ -76,10 +83,24 @@ public sealed class EngineInputs
         return new EngineInputs(rules, identities);
     }
 
-    /// <summary>The endpoint with these labels: the known identity, or a new one.</summary>
-    public Identity Endpoint(string labels, System.Net.IPAddress? address = null)
+    /// <summary>
+    /// The labels of <c>--src</c>, <c>--dst</c> or <c>--endpoint</c>. An empty set (<c>""</c>,
+    /// <c>","</c>) would name an endpoint that only <c>{}</c> selects, never the one meant.
+    /// </summary>
+    public static LabelSet? ParseLabels(string? text, string option) =>
+        text is null ? null : LabelSet.TryParse(text, out var set, out var error) ? set : throw new FormatException($"{option}: {error}");
+
+    /// <summary>
+    /// The endpoint with these labels: the known identity, or a new one with the address. An address
+    /// that belongs to another identity is refused: the packet cannot come from both.
+    /// </summary>
+    public Identity Endpoint(LabelSet labels, System.Net.IPAddress? address, string option, string addressOption)
     {
-        var set = LabelSet.Parse(labels);
-        return Identities.Find(set) ?? Identities.AddEndpoint(set, addresses: address is null ? null : [address]);
+        if (address is not null && Identities.FindByAddress(address) is { } owner && !owner.Labels.Equals(Identities.Find(labels)?.Labels))
+        {
+            throw new FormatException($"{addressOption} {address} is the address of identity {owner.Id} ({owner.Labels}), not of the endpoint {option} names");
+        }
+
+        return Identities.Find(labels) ?? Identities.AddEndpoint(labels, addresses: address is null ? null : [address]);
     }
 }

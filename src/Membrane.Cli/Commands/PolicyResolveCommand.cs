@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Membrane.Cli.Output;
+using Membrane.Policy.Engine.Labels;
 using Membrane.Policy.Inputs;
 using Membrane.Policy.Engine.MapState;
 
@@ -30,23 +31,24 @@ public static class PolicyResolveCommand
 
     public static int Execute(string[] files, string endpointLabels, string? identitiesFile, OutputFormat format, InputOptions inputOptions, TextWriter stdout, TextWriter stderr)
     {
+        LabelSet labels;
+        try
+        {
+            labels = EngineInputs.ParseLabels(endpointLabels, "--endpoint")!;
+        }
+        catch (FormatException e)
+        {
+            stderr.WriteLine($"membrane: {e.Message}");
+            return MembraneCommand.UsageError;
+        }
+
         var inputs = EngineInputs.Load(files, identitiesFile, inputOptions, stderr, out var exitCode);
         if (inputs is null)
         {
             return exitCode;
         }
 
-        Policy.Engine.Identities.Identity endpoint;
-        try
-        {
-            endpoint = inputs.Endpoint(endpointLabels);
-        }
-        catch (FormatException e)
-        {
-            stderr.WriteLine($"membrane: --endpoint: {e.Message}");
-            return MembraneCommand.UsageError;
-        }
-
+        var endpoint = inputs.Endpoint(labels, null, "--endpoint", "");
         var state = new PolicyResolver(inputs.Rules, inputs.Identities, endpoint).State;
         if (format == OutputFormat.Json)
         {

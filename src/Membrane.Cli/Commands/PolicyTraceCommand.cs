@@ -3,7 +3,9 @@ using System.Net;
 using Membrane.Cli.Output;
 using Membrane.Policy.Inputs;
 using Membrane.Policy.Engine.Identities;
+using Membrane.Policy.Engine.Labels;
 using Membrane.Policy.Engine.Tracing;
+using Membrane.Policy.Values;
 
 namespace Membrane.Cli.Commands;
 
@@ -18,9 +20,9 @@ public static class PolicyTraceCommand
         var files = new Option<string[]>("--file", "-f") { Description = "Policy files or directories (repeatable).", Required = true, AllowMultipleArgumentsPerToken = true };
         var src = new Option<string?>("--src") { Description = "Source endpoint labels, e.g. k8s:app=web,k8s:io.kubernetes.pod.namespace=default." };
         var dst = new Option<string?>("--dst") { Description = "Destination endpoint labels." };
-        var srcIp = new Option<string?>("--src-ip") { Description = "Source address; without --src, its identity comes from the IP cache (CIDR or world)." };
+        var srcIp = new Option<string?>("--src-ip") { Description = "Source address (IPv4 as four decimal numbers, or IPv6; no brackets or zones); without --src, its identity comes from the IP cache (CIDR or world)." };
         var dstIp = new Option<string?>("--dst-ip") { Description = "Destination address; without --dst, its identity comes from the IP cache." };
-        var dport = new Option<string?>("--dport") { Description = "Destination port and protocol, e.g. 80/TCP." };
+        var dport = new Option<string?>("--dport") { Description = "Destination PORT[/PROTOCOL]: a decimal port, protocol TCP, UDP or SCTP (TCP if left out), e.g. 80/TCP." };
         var icmp = new Option<string?>("--icmp") { Description = "ICMP message TYPE[/CODE][/FAMILY], e.g. EchoRequest/IPv6 or 3/4/IPv4." };
         var identities = new Option<string?>("--identities") { Description = "YAML file of the identities the node knows (labels, ips, namedPorts)." };
         var output = OutputOption.Create();
@@ -43,6 +45,7 @@ public static class PolicyTraceCommand
     {
         L4Spec l4;
         IPAddress? srcAddress, dstAddress;
+        LabelSet? srcLabels, dstLabels;
         try
         {
             if ((request.Port is null) == (request.Icmp is null))
@@ -50,10 +53,12 @@ public static class PolicyTraceCommand
                 throw new FormatException("give exactly one of --dport PORT/PROTOCOL and --icmp TYPE[/CODE][/FAMILY]");
             }
 
-            l4 = request.Port is not null ? L4Spec.ParsePort(request.Port) : L4Spec.ParseIcmp(request.Icmp!);
+            l4 = request.Port is not null ? ParseOption(request.Port, "--dport", L4Spec.ParsePort) : ParseOption(request.Icmp!, "--icmp", L4Spec.ParseIcmp);
+            srcLabels = EngineInputs.ParseLabels(request.Source, "--src");
+            dstLabels = EngineInputs.ParseLabels(request.Destination, "--dst");
             srcAddress = ParseAddress(request.SourceIp, "--src-ip");
             dstAddress = ParseAddress(request.DestinationIp, "--dst-ip");
-            if (request.Source is null && srcAddress is null || request.Destination is null && dstAddress is null)
+            if (srcLabels is null && srcAddress is null || dstLabels is null && dstAddress is null)
             {
                 throw new FormatException("name the source with --src or --src-ip, and the destination with --dst or --dst-ip");
             }
@@ -73,8 +78,8 @@ public static class PolicyTraceCommand
         Identity source, destination;
         try
         {
-            source = request.Source is { } s ? inputs.Endpoint(s, srcAddress) : inputs.Identities.Lookup(srcAddress!);
-            destination = request.Destination is { } d ? inputs.Endpoint(d, dstAddress) : inputs.Identities.Lookup(dstAddress!);
+            source = srcLabels is { } s ? inputs.Endpoint(s, srcAddress, "--src", "--src-ip") : inputs.Identities.Lookup(srcAddress!);
+            destination = dstLabels is { } d ? inputs.Endpoint(d, dstAddress, "--dst", "--dst-ip") : inputs.Identities.Lookup(dstAddress!);
         }
         catch (FormatException e)
         {
@@ -82,7 +87,11 @@ public static class PolicyTraceCommand
             return MembraneCommand.UsageError;
         }
 
-        var result = PolicyTracer.Trace(inputs.Rules, inputs.Identities, source, destination, l4);
+        var result = PolicyTracer.Trace(inputs.Rules, source, destination, l4) with
+        {
+            SourceAddress = srcAddress,
+            DestinationAddress = dstAddress,
+        };
         if (format == OutputFormat.Json)
         {
             TraceJsonWriter.Write(result, stdout);
@@ -95,6 +104,19 @@ public static class PolicyTraceCommand
         return 0;
     }
 
+    private static L4Spec ParseOption(string text, string option, Func<string, L4Spec> parse)
+    {
+        try
+        {
+            return parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw new FormatException($"{option}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>An address as Go's netip reads it, which Cilium uses: no 10.1, no 010.0.0.1, no brackets or zones.</summary>
     private static IPAddress? ParseAddress(string? text, string option) =>
-        text is null ? null : IPAddress.TryParse(text, out var address) ? address : throw new FormatException($"{option}: \"{text}\" is not an IP address");
+        text is null ? null : IpAddressText.TryParse(text, out var address, out var error) ? address : throw new FormatException($"{option}: \"{text}\" is not an IP address: {error}");
 }

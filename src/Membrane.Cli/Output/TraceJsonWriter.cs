@@ -16,8 +16,8 @@ public static class TraceJsonWriter
         {
             json.WriteStartObject();
             json.WriteString("packet", result.L4.ToString());
-            WriteIdentity(json, "source", result.Source);
-            WriteIdentity(json, "destination", result.Destination);
+            WriteIdentity(json, "source", result.Source, result.SourceAddress);
+            WriteIdentity(json, "destination", result.Destination, result.DestinationAddress);
             WriteDecision(json, "egress", result.Egress);
             WriteDecision(json, "ingress", result.Ingress);
             json.WriteString("final", result.Final == Verdict.Allow ? "allowed" : "denied");
@@ -27,9 +27,14 @@ public static class TraceJsonWriter
         output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
     }
 
-    internal static void WriteIdentity(Utf8JsonWriter json, string name, Identity identity)
+    internal static void WriteIdentity(Utf8JsonWriter json, string name, Identity identity, System.Net.IPAddress? address = null)
     {
         json.WriteStartObject(name);
+        if (address is not null)
+        {
+            json.WriteString("address", address.ToString());
+        }
+
         json.WriteNumber("id", identity.Id);
         json.WriteStartArray("labels");
         foreach (var label in identity.Labels.Labels)

@@ -11,10 +11,21 @@ public static class TraceTextWriter
     public static void Write(TraceResult result, TextWriter output)
     {
         output.WriteLine($"Tracing {result.L4} from {Describe(result.Source)} to {Describe(result.Destination)}");
+        WriteAddress(output, "source", result.SourceAddress, result.Source);
+        WriteAddress(output, "destination", result.DestinationAddress, result.Destination);
         output.WriteLine();
         WriteSide(output, "Egress from source", result.Source, result.Egress);
         WriteSide(output, "Ingress to destination", result.Destination, result.Ingress);
         output.WriteLine($"Final verdict: {(result.Final == Verdict.Allow ? "ALLOWED" : "DENIED")}");
+    }
+
+    /// <summary>The address as Membrane read it, so that a reader sees what was understood.</summary>
+    private static void WriteAddress(TextWriter output, string side, System.Net.IPAddress? address, Identity identity)
+    {
+        if (address is not null)
+        {
+            output.WriteLine($"  {side} address: {address} (identity {identity.Id})");
+        }
     }
 
     internal static string Describe(Identity identity) => $"identity {identity.Id} ({identity.Labels})";

@@ -15,6 +15,17 @@ public sealed class IdentitySet
 {
     private readonly Dictionary<uint, Identity> _byId = [];
     private readonly Dictionary<LabelSet, Identity> _byLabels = [];
+
+    // The label set each identity was added under (before the namespace-name label is added), so
+    // that removing an identity does not scan every label set.
+    private readonly Dictionary<uint, LabelSet> _keyById = [];
+
+    // The IP cache: endpoint addresses by address, and the CIDR identities, so that a lookup does
+    // not scan every endpoint.
+    private readonly Dictionary<IPAddress, Identity> _byAddress = [];
+    private readonly List<Identity> _cidrs = [];
+    private const string NamespaceNameKey = Label.NamespaceLabelsPrefix + "kubernetes.io/metadata.name";
+
     private uint _nextEndpoint = Identity.FirstEndpoint;
     private uint _nextCidr = Identity.FirstCidr;
 
@@ -34,7 +45,15 @@ public sealed class IdentitySet
 
     public Identity? Find(LabelSet labels) => _byLabels.GetValueOrDefault(labels);
 
-    /// <summary>Adds an endpoint identity, or returns the one with the same labels.</summary>
+    /// <summary>The endpoint identity that owns this address, if one does.</summary>
+    public Identity? FindByAddress(IPAddress address) => _byAddress.GetValueOrDefault(address);
+
+    /// <summary>
+    /// Adds an endpoint identity, or returns the one with the same labels. A number outside the
+    /// endpoint range, a number or an address already taken, and an empty label set are refused
+    /// with an <see cref="ArgumentException"/> whose message is fit to show a user; readers of
+    /// user input (<see cref="IdentityFile"/>) check all of these first, to report them with positions.
+    /// </summary>
     public Identity AddEndpoint(LabelSet labels, uint? id = null, IEnumerable<IPAddress>? addresses = null, IReadOnlyDictionary<string, NamedPort>? namedPorts = null)
     {
         if (_byLabels.TryGetValue(labels, out var existing))
@@ -42,25 +61,61 @@ public sealed class IdentitySet
             return existing;
         }
 
-        var number = id ?? NextFree(ref _nextEndpoint);
-        if (number < Identity.FirstEndpoint || number >= Identity.FirstCidr)
+        if (labels.Labels.IsEmpty)
         {
-            throw new ArgumentOutOfRangeException(nameof(id), $"endpoint identities are numbered {Identity.FirstEndpoint} to {Identity.FirstCidr - 1}");
+            // An empty set is matched by every {} selector and by nothing else: never what was meant.
+            throw new ArgumentException("an endpoint identity needs at least one label");
         }
 
-        if (_byId.ContainsKey(number))
+        if (id is { } wanted && !IsEndpointNumber(wanted))
         {
-            throw new ArgumentException($"identity {number} is already taken by {_byId[number].Labels}", nameof(id));
+            throw new ArgumentException(EndpointRange(wanted));
+        }
+
+        if (id is { } taken && _byId.TryGetValue(taken, out var holder))
+        {
+            throw new ArgumentException($"identity {taken} is already taken by {holder.Labels}");
+        }
+
+        var owned = ImmutableArray.CreateBuilder<IPAddress>();
+        foreach (var address in addresses ?? [])
+        {
+            if (!owned.Contains(address))
+            {
+                owned.Add(address);
+            }
+        }
+
+        foreach (var address in owned)
+        {
+            if (_byAddress.TryGetValue(address, out var owner))
+            {
+                throw new ArgumentException($"the address {address} already belongs to identity {owner.Id} ({owner.Labels})");
+            }
+        }
+
+        var number = id ?? NextFree(ref _nextEndpoint);
+        if (!IsEndpointNumber(number))
+        {
+            throw new ArgumentException($"no endpoint identity number is free ({Identity.FirstEndpoint} to {Identity.FirstCidr - 1})");
         }
 
         var identity = new Identity(number, WithNamespaceName(labels))
         {
-            Addresses = [.. addresses ?? []],
-            NamedPorts = namedPorts?.ToImmutableDictionary() ?? System.Collections.Immutable.ImmutableDictionary<string, NamedPort>.Empty,
+            Addresses = owned.DrainToImmutable(),
+            NamedPorts = namedPorts is null or { Count: 0 } ? ImmutableDictionary<string, NamedPort>.Empty : namedPorts.ToImmutableDictionary(),
         };
         Put(identity, labels);
         return identity;
     }
+
+    /// <summary>Whether a number is in the endpoint range (not reserved, not a CIDR identity).</summary>
+    public static bool IsEndpointNumber(uint id) => id is >= Identity.FirstEndpoint and < Identity.FirstCidr;
+
+    /// <summary>Why a number is not an endpoint identity, in the user's terms.</summary>
+    public static string EndpointRange(uint id) =>
+        $"endpoint identities are numbered {Identity.FirstEndpoint} to {Identity.FirstCidr - 1}; "
+        + (id < Identity.FirstEndpoint ? "1 to 255 are reserved identities, and 0 means any peer" : "16777216 and above are the node's CIDR identities");
 
     /// <summary>Adds the CIDR identity for a prefix, or returns the existing one.</summary>
     public Identity AddCidr(Cidr prefix)
@@ -83,9 +138,19 @@ public sealed class IdentitySet
             return false;
         }
 
-        foreach (var (labels, value) in _byLabels.Where(kv => kv.Value.Id == id).ToList())
+        if (_keyById.Remove(id, out var key))
         {
-            _byLabels.Remove(labels);
+            _byLabels.Remove(key);
+        }
+
+        foreach (var address in identity.Addresses)
+        {
+            _byAddress.Remove(address);
+        }
+
+        if (identity.IsCidr)
+        {
+            _cidrs.Remove(identity);
         }
 
         return true;
@@ -97,15 +162,16 @@ public sealed class IdentitySet
     /// </summary>
     public Identity Lookup(IPAddress address)
     {
+        if (_byAddress.TryGetValue(address, out var endpoint))
+        {
+            return endpoint;
+        }
+
+        // CIDR identities are one per prefix the policies name: a scan of those, not of endpoints.
         Identity? best = null;
         var bestLength = -1;
-        foreach (var identity in _byId.Values)
+        foreach (var identity in _cidrs)
         {
-            if (identity.IsEndpoint && identity.Addresses.Contains(address))
-            {
-                return identity;
-            }
-
             if (identity.Prefix is { } prefix && prefix.PrefixLength > bestLength && prefix.Contains(address))
             {
                 best = identity;
@@ -130,19 +196,29 @@ public sealed class IdentitySet
     {
         _byId[identity.Id] = identity;
         _byLabels[key ?? identity.Labels] = identity;
+        _keyById[identity.Id] = key ?? identity.Labels;
+        foreach (var address in identity.Addresses)
+        {
+            _byAddress[address] = identity;
+        }
+
+        if (identity.IsCidr)
+        {
+            _cidrs.Add(identity);
+        }
     }
 
     /// <summary>
     /// Kubernetes gives every namespace the label kubernetes.io/metadata.name; add it to a pod's
     /// namespace labels so that namespaceSelectors naming it work without listing it.
     /// </summary>
-    private static LabelSet WithNamespaceName(LabelSet labels)
+    internal static LabelSet WithNamespaceName(LabelSet labels)
     {
-        if (labels.Namespace is not { } ns || labels.TryGetValue(Label.SourceAny, Label.NamespaceLabelsPrefix + "kubernetes.io/metadata.name", out _))
+        if (labels.Namespace is not { } ns || labels.TryGetValue(Label.SourceAny, NamespaceNameKey, out _))
         {
             return labels;
         }
 
-        return new LabelSet(labels.Labels.Append(new Label(Label.SourceKubernetes, Label.NamespaceLabelsPrefix + "kubernetes.io/metadata.name", ns)));
+        return new LabelSet([.. labels.Labels, new Label(Label.SourceKubernetes, NamespaceNameKey, ns)]);
     }
 }

@@ -28,27 +28,78 @@ public readonly record struct Label(string Source, string Key, string Value)
     public static (string Source, string Key) SplitKey(string text)
     {
         var colon = text.IndexOf(':');
-        if (colon > 0 && KnownSources.Contains(text[..colon]))
+        if (colon > 0)
         {
-            return (text[..colon], text[(colon + 1)..]);
+            foreach (var known in KnownSources)
+            {
+                if (text.AsSpan(0, colon).SequenceEqual(known))
+                {
+                    return (known, text[(colon + 1)..]);
+                }
+            }
         }
 
         return (SourceAny, text);
     }
 
     /// <summary>Parses <c>source:key=value</c>; a missing source is <c>k8s</c>, as for pod labels.</summary>
-    public static Label Parse(string text)
+    public static Label Parse(string text) =>
+        TryParse(text, out var label, out var error) ? label : throw new FormatException($"\"{text}\" is not a label: {error}");
+
+    /// <summary>
+    /// Parses <c>source:key=value</c>, or says in <paramref name="error"/> why the text is not a
+    /// label. Refused: an empty key, and characters that would make the label mean something else
+    /// once printed or joined into a label set (white space and control characters anywhere; '=' and
+    /// ',' in a value, which <c>k8s:a=b,c</c> would split differently).
+    /// </summary>
+    public static bool TryParse(string text, out Label label, out string error)
     {
-        var equals = text.IndexOf('=');
-        var keyText = equals < 0 ? text : text[..equals];
-        var value = equals < 0 ? "" : text[(equals + 1)..];
-        var (source, key) = SplitKey(keyText.Trim());
-        if (key.Length == 0)
+        label = default;
+        var trimmed = text.Trim();
+        var equals = trimmed.IndexOf('=');
+        var keyText = equals < 0 ? trimmed : trimmed[..equals].TrimEnd();
+        var value = equals < 0 ? "" : trimmed[(equals + 1)..].TrimStart();
+        var (source, key) = SplitKey(keyText);
+        if (trimmed.Length == 0)
         {
-            throw new FormatException($"\"{text}\" is not a label: write source:key=value, like k8s:app=web");
+            error = "an empty label; write source:key=value, like k8s:app=web";
+            return false;
         }
 
-        return new Label(source == SourceAny ? SourceKubernetes : source, key, value.Trim());
+        if (key.Length == 0)
+        {
+            error = "a label needs a key; write source:key=value, like k8s:app=web";
+            return false;
+        }
+
+        if (HasSpaceOrControl(key) || HasSpaceOrControl(value))
+        {
+            error = "a label has no spaces or control characters";
+            return false;
+        }
+
+        if (value.Contains('=') || value.Contains(','))
+        {
+            error = "a label value has no '=' or ','";
+            return false;
+        }
+
+        label = new Label(source == SourceAny ? SourceKubernetes : source, key, value);
+        error = "";
+        return true;
+    }
+
+    private static bool HasSpaceOrControl(string text)
+    {
+        foreach (var c in text)
+        {
+            if (char.IsWhiteSpace(c) || char.IsControl(c))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public override string ToString() => Value.Length == 0 ? $"{Source}:{Key}" : $"{Source}:{Key}={Value}";

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using Membrane.Policy.Engine.Identities;
 using Membrane.Policy.Engine.Rules;
 using Membrane.Policy.Engine.Selection;
@@ -34,17 +35,17 @@ public sealed class PolicyResolver
     /// <summary>Adds an identity to the set and returns the entries it brings.</summary>
     public MapStateDelta AddIdentity(Identity identity)
     {
-        var entries = new Dictionary<PolicyKey, PolicyEntry>();
+        var pending = new Dictionary<PolicyKey, Pending>();
         foreach (var rule in _selecting)
         {
             if (rule.Peers.Any(p => !p.IsWildcard && p.Matches(identity)))
             {
-                AddEntries(entries, rule, identity.Id, identity);
+                AddEntries(pending, Endpoint, rule, identity.Id, identity);
             }
         }
 
-        ResolveDenyPrecedence(entries);
-        var added = entries.ToImmutableDictionary();
+        ResolveDenyPrecedence(pending);
+        var added = Freeze(pending);
         _keysByIdentity[identity.Id] = [.. added.Keys];
         State = new EndpointMapState(State.Entries.SetItems(added), State.IngressDefaultDeny, State.EgressDefaultDeny);
         return new MapStateDelta(added, []);
@@ -68,16 +69,55 @@ public sealed class PolicyResolver
         return MapStateDelta.Between(before, State);
     }
 
+    /// <summary>
+    /// The part of an endpoint's map state that decides traffic in one direction with one peer:
+    /// the entries for that peer's identity and for any peer (identity 0), which are the only ones
+    /// <see cref="EndpointMapState.Decide"/> looks at. Its decisions for that peer are those of the
+    /// full state (deny precedence works within one identity's keys), at a cost proportional to the
+    /// rules, not to identities × rules: trace needs one decision per side, not 100,000 peers' keys.
+    /// </summary>
+    public static EndpointMapState ResolveFor(IEnumerable<SubjectRule> rules, Identity endpoint, TrafficDirection direction, Identity peer)
+    {
+        var selecting = rules.Where(r => r.Subject.Matches(endpoint.Labels)).ToList();
+        var pending = new Dictionary<PolicyKey, Pending>();
+        foreach (var rule in selecting.SelectMany(r => r.Rules).Where(r => r.Direction == direction))
+        {
+            var matchesPeer = false;
+            foreach (var selector in rule.Peers)
+            {
+                if (selector.IsWildcard)
+                {
+                    AddEntries(pending, endpoint, rule, PolicyKey.AnyIdentity, peer: null);
+                }
+                else
+                {
+                    matchesPeer |= selector.Matches(peer);
+                }
+            }
+
+            if (matchesPeer)
+            {
+                AddEntries(pending, endpoint, rule, peer.Id, peer);
+            }
+        }
+
+        ResolveDenyPrecedence(pending);
+        return new EndpointMapState(Freeze(pending), DefaultDeny(selecting, ingress: true), DefaultDeny(selecting, ingress: false));
+    }
+
+    private static ImmutableArray<RuleOrigin> DefaultDeny(List<SubjectRule> selecting, bool ingress) =>
+        [.. selecting.Where(r => ingress ? r.DefaultDenyIngress : r.DefaultDenyEgress).Select(r => r.Origin)];
+
     private EndpointMapState Compute()
     {
         var selecting = _rules.Where(r => r.Subject.Matches(Endpoint.Labels)).ToList();
         _selecting = [.. selecting.SelectMany(r => r.Rules)];
-        var ingressDefaultDeny = selecting.Where(r => r.DefaultDenyIngress).Select(r => r.Origin).ToImmutableArray();
-        var egressDefaultDeny = selecting.Where(r => r.DefaultDenyEgress).Select(r => r.Origin).ToImmutableArray();
+        var ingressDefaultDeny = DefaultDeny(selecting, ingress: true);
+        var egressDefaultDeny = DefaultDeny(selecting, ingress: false);
 
         var index = new LabelIndex(_identities.All);
         var matchCache = new Dictionary<string, List<Identity>>();
-        var entries = new Dictionary<PolicyKey, PolicyEntry>();
+        var pending = new Dictionary<PolicyKey, Pending>();
         foreach (var rule in _selecting)
         {
             // One identity may match several peers of a rule; its entries are added once.
@@ -86,7 +126,7 @@ public sealed class PolicyResolver
             {
                 if (peer.IsWildcard)
                 {
-                    AddEntries(entries, rule, PolicyKey.AnyIdentity, peer: null);
+                    AddEntries(pending, Endpoint, rule, PolicyKey.AnyIdentity, peer: null);
                     continue;
                 }
 
@@ -103,17 +143,17 @@ public sealed class PolicyResolver
 
             foreach (var identity in matched)
             {
-                AddEntries(entries, rule, identity.Id, identity);
+                AddEntries(pending, Endpoint, rule, identity.Id, identity);
             }
         }
 
-        ResolveDenyPrecedence(entries);
-        _keysByIdentity = entries.Keys.GroupBy(k => k.Identity).ToDictionary(g => g.Key, g => g.ToList());
-        return new EndpointMapState(entries.ToImmutableDictionary(), ingressDefaultDeny, egressDefaultDeny);
+        ResolveDenyPrecedence(pending);
+        _keysByIdentity = pending.Keys.GroupBy(k => k.Identity).ToDictionary(g => g.Key, g => g.ToList());
+        return new EndpointMapState(Freeze(pending), ingressDefaultDeny, egressDefaultDeny);
     }
 
     /// <summary>The keys one rule gives one peer (or every peer, with identity 0).</summary>
-    private void AddEntries(Dictionary<PolicyKey, PolicyEntry> entries, CompiledPeerRule rule, uint identity, Identity? peer)
+    private static void AddEntries(Dictionary<PolicyKey, Pending> entries, Identity endpoint, CompiledPeerRule rule, uint identity, Identity? peer)
     {
         foreach (var l4 in rule.L4)
         {
@@ -128,7 +168,7 @@ public sealed class PolicyResolver
                 case NamedPortMatch named:
                     // A named port belongs to the endpoint traffic goes to: this endpoint on
                     // ingress, the peer on egress. Unknown there, it allows nothing.
-                    var owner = rule.Direction == TrafficDirection.Ingress ? Endpoint : peer;
+                    var owner = rule.Direction == TrafficDirection.Ingress ? endpoint : peer;
                     if (owner?.NamedPorts.TryGetValue(named.Name, out var port) == true)
                     {
                         foreach (var protocol in IpProtocols.Of(port.Protocol).Where(named.Protocols.Contains))
@@ -157,7 +197,7 @@ public sealed class PolicyResolver
         }
     }
 
-    private static void AddRange(Dictionary<PolicyKey, PolicyEntry> entries, CompiledPeerRule rule, uint identity, byte protocol, int low, int high)
+    private static void AddRange(Dictionary<PolicyKey, Pending> entries, CompiledPeerRule rule, uint identity, byte protocol, int low, int high)
     {
         foreach (var (value, length) in PrefixRanges.Split(low, high))
         {
@@ -166,28 +206,49 @@ public sealed class PolicyResolver
     }
 
     /// <summary>Merges a rule into a key: deny beats allow; equal verdicts collect their origins.</summary>
-    private static void Add(Dictionary<PolicyKey, PolicyEntry> entries, PolicyKey key, CompiledPeerRule rule)
+    private static void Add(Dictionary<PolicyKey, Pending> entries, PolicyKey key, CompiledPeerRule rule)
     {
-        if (!entries.TryGetValue(key, out var existing) || (rule.Verdict == Verdict.Deny && existing.Verdict == Verdict.Allow))
+        ref var existing = ref CollectionsMarshal.GetValueRefOrAddDefault(entries, key, out var exists);
+        if (!exists || (rule.Verdict == Verdict.Deny && existing.Verdict == Verdict.Allow))
         {
-            entries[key] = new PolicyEntry(rule.Verdict, [rule.Origin]);
+            existing = new Pending(rule.Verdict, rule.Origin);
         }
-        else if (existing.Verdict == rule.Verdict && !existing.Origins.Contains(rule.Origin))
+        else if (existing.Verdict == rule.Verdict)
         {
-            entries[key] = existing with { Origins = existing.Origins.Add(rule.Origin) };
+            existing.Add(rule.Origin);
         }
+    }
+
+    /// <summary>The entries collected, with their origins frozen in the order the rules came.</summary>
+    private static ImmutableDictionary<PolicyKey, PolicyEntry> Freeze(Dictionary<PolicyKey, Pending> pending)
+    {
+        var entries = ImmutableDictionary.CreateBuilder<PolicyKey, PolicyEntry>();
+        foreach (var (key, value) in pending)
+        {
+            entries.Add(key, value.ToEntry());
+        }
+
+        return entries.ToImmutable();
     }
 
     /// <summary>
     /// Deny wins whatever its specificity. A longest-prefix lookup would let an allow for port 80
     /// hide a deny for all ports of the same peer and protocol, so such an allow is stored as the
-    /// deny that contains it.
+    /// deny that contains it: the longest deny prefix that covers it, found by looking the allow's
+    /// value up at each shorter length (at most 17 lookups) rather than by scanning the denies,
+    /// which would be quadratic in rules that deny and allow many ports of one peer.
     /// </summary>
-    private static void ResolveDenyPrecedence(Dictionary<PolicyKey, PolicyEntry> entries)
+    private static void ResolveDenyPrecedence(Dictionary<PolicyKey, Pending> entries)
     {
-        var denies = entries.Where(e => e.Value.Verdict == Verdict.Deny)
-            .GroupBy(e => (e.Key.Direction, e.Key.Identity, e.Key.Protocol))
-            .ToDictionary(g => g.Key, g => g.ToList());
+        var denies = new Dictionary<(TrafficDirection, uint, byte, byte, int), Pending>();
+        foreach (var (key, entry) in entries)
+        {
+            if (entry.Verdict == Verdict.Deny)
+            {
+                denies[(key.Direction, key.Identity, key.Protocol, key.PrefixLength, Masked(key.Value, key.PrefixLength))] = entry;
+            }
+        }
+
         if (denies.Count == 0)
         {
             return;
@@ -195,10 +256,56 @@ public sealed class PolicyResolver
 
         foreach (var (key, entry) in entries.Where(e => e.Value.Verdict == Verdict.Allow).ToList())
         {
-            if (denies.TryGetValue((key.Direction, key.Identity, key.Protocol), out var group)
-                && group.Where(d => d.Key.Covers(key)).OrderByDescending(d => d.Key.PrefixLength).FirstOrDefault() is { Value: { } deny })
+            for (var length = (int)key.PrefixLength; length >= 0; length--)
             {
-                entries[key] = deny;
+                if (denies.TryGetValue((key.Direction, key.Identity, key.Protocol, (byte)length, Masked(key.Value, length)), out var deny))
+                {
+                    entries[key] = deny;
+                    break;
+                }
+            }
+        }
+    }
+
+    private static int Masked(ushort value, int prefixLength) => prefixLength == 0 ? 0 : value & (0xFFFF << (16 - prefixLength)) & 0xFFFF;
+
+    /// <summary>
+    /// A key's verdict and origins while rules are merged into it. Many rules can allow the same
+    /// key (one port from every peer); a list with a set beside it keeps that linear, where an
+    /// immutable array copied per rule would be quadratic. Most keys have one origin and need
+    /// neither; a struct, so that 200,000 keys are not 200,000 more objects.
+    /// </summary>
+    private struct Pending(Verdict verdict, RuleOrigin first)
+    {
+        private List<RuleOrigin>? _more;
+        private HashSet<RuleOrigin>? _seen;
+
+        public readonly Verdict Verdict => verdict;
+
+        public readonly PolicyEntry ToEntry() => new(Verdict, _more is null ? [first] : [first, .. _more]);
+
+        public void Add(RuleOrigin origin)
+        {
+            if (origin == first)
+            {
+                return;
+            }
+
+            _more ??= [];
+            if (_seen is null && _more.Count < 8)
+            {
+                if (!_more.Contains(origin))
+                {
+                    _more.Add(origin);
+                }
+
+                return;
+            }
+
+            _seen ??= [first, .. _more];
+            if (_seen.Add(origin))
+            {
+                _more.Add(origin);
             }
         }
     }

@@ -10,18 +10,38 @@ namespace Membrane.Policy.Engine.Tracing;
 /// </summary>
 public sealed record L4Spec(byte Protocol, ushort Port, byte IcmpType, byte IcmpCode)
 {
+    /// <summary>The protocols <see cref="ParsePort"/> accepts, as help and docs list them.</summary>
+    public static IReadOnlyList<string> PortProtocols { get; } = ["TCP", "UDP", "SCTP"];
+
+    /// <summary>
+    /// <c>PORT[/PROTOCOL]</c>: a decimal port from 0 to 65535 without sign or leading zero (Cilium
+    /// reads "080" as an error and "010" as octal 8, so neither is guessed at), and TCP, UDP or SCTP
+    /// exactly as listed, TCP when left out. ICMP has --icmp; ANY and protocols without ports are
+    /// not a packet.
+    /// </summary>
     public static L4Spec ParsePort(string text)
     {
-        var parts = text.Split('/');
-        if (parts.Length is < 1 or > 2 || !ushort.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var port))
+        var slash = text.IndexOf('/');
+        var number = slash < 0 ? text : text[..slash];
+        if (number.Length == 0 || number.Length > 5 || !number.All(char.IsAsciiDigit) || (number.Length > 1 && number[0] == '0')
+            || !ushort.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var port))
         {
-            throw new FormatException($"\"{text}\" is not PORT/PROTOCOL, like 80/TCP");
+            throw new FormatException($"\"{text}\" is not PORT/PROTOCOL, like 80/TCP: the port is a decimal number from 0 to 65535, without sign or leading zeros");
         }
 
-        var protocolName = parts.Length == 2 ? parts[1] : "TCP";
-        if (!IpProtocols.TryParse(protocolName, out var protocol) || IpProtocols.IsIcmp(protocol))
+        var protocolName = slash < 0 ? "TCP" : text[(slash + 1)..];
+        var protocol = protocolName switch
         {
-            throw new FormatException($"\"{protocolName}\" is not TCP, UDP or SCTP; for ICMP use --icmp");
+            "TCP" => IpProtocols.Tcp,
+            "UDP" => IpProtocols.Udp,
+            "SCTP" => IpProtocols.Sctp,
+            _ => IpProtocols.Any,
+        };
+        if (protocol == IpProtocols.Any)
+        {
+            var hint = PortProtocols.FirstOrDefault(p => p.Equals(protocolName, StringComparison.OrdinalIgnoreCase)) is { } upper ? $"; write it as {upper}"
+                : IpProtocols.TryParse(protocolName, out var other) && IpProtocols.IsIcmp(other) ? "; for ICMP use --icmp" : "";
+            throw new FormatException($"\"{protocolName}\" is not TCP, UDP or SCTP{hint}");
         }
 
         return new L4Spec(protocol, port, 0, 0);

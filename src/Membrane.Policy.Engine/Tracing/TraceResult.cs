@@ -1,3 +1,4 @@
+using System.Net;
 using Membrane.Policy.Engine.Identities;
 using Membrane.Policy.Engine.MapState;
 using Membrane.Policy.Engine.Rules;
@@ -11,6 +12,11 @@ namespace Membrane.Policy.Engine.Tracing;
 /// </summary>
 public sealed record TraceResult(Identity Source, Identity Destination, L4Spec L4, PolicyDecision? Egress, PolicyDecision? Ingress)
 {
+    /// <summary>The source address as parsed, when the packet was named by one (printed, so a reader sees what was understood).</summary>
+    public IPAddress? SourceAddress { get; init; }
+
+    public IPAddress? DestinationAddress { get; init; }
+
     public Verdict Final => (Egress?.Verdict ?? Verdict.Allow) == Verdict.Allow && (Ingress?.Verdict ?? Verdict.Allow) == Verdict.Allow
         ? Verdict.Allow
         : Verdict.Deny;
