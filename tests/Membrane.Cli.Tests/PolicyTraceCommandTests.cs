@@ -306,4 +306,16 @@ public sealed class PolicyTraceCommandTests : IDisposable
     private string Write(string name, string text) => _cli.Write(name, text);
 
     private static (int Code, string Stdout, string Stderr) Run(params string[] args) => CliHarness.Run(args);
+
+    [Theory]
+    [InlineData("EchoRequest/IPv9", "membrane: --icmp: \"IPv9\" is not a family; the family is IPv4 or IPv6")]
+    [InlineData("3/4/ip6", "membrane: --icmp: \"ip6\" is not a family; the family is IPv4 or IPv6")]
+    [InlineData("3/IPv4/4", "membrane: --icmp: \"3/IPv4/4\": the family comes last, as in TYPE[/CODE][/FAMILY]")]
+    public void A_bad_family_is_named_as_the_family(string icmp, string message)
+    {
+        var file = Write("db.yaml", Policy);
+        var (code, _, stderr) = Run("policy", "trace", "-f", file, "--src", Web, "--dst", Db, "--icmp", icmp);
+
+        Assert.Equal((2, message), (code, stderr.TrimEnd()));
+    }
 }

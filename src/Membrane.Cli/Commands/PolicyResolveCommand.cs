@@ -56,7 +56,7 @@ public static class PolicyResolveCommand
         }
         else
         {
-            MapStateTextWriter.Write(endpoint, state, inputs.Identities, stdout);
+            MapStateTextWriter.Write(endpoint, state, inputs.Identities, new TerminalSafeWriter(stdout));
         }
 
         return 0;

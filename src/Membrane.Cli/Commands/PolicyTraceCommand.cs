@@ -98,7 +98,7 @@ public static class PolicyTraceCommand
         }
         else
         {
-            TraceTextWriter.Write(result, stdout);
+            TraceTextWriter.Write(result, new TerminalSafeWriter(stdout));
         }
 
         return 0;

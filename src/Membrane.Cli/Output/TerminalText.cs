@@ -11,11 +11,14 @@ namespace Membrane.Cli.Output;
 /// </summary>
 public static class TerminalText
 {
-    public static string Escape(string text)
+    public static string Escape(string text) => Escape(text, keepNewlines: false);
+
+    /// <summary>Escapes as <see cref="Escape(string)"/> does, but keeps line breaks: for whole blocks of output.</summary>
+    public static string Escape(string text, bool keepNewlines)
     {
         var span = text.AsSpan();
         var i = 0;
-        while (i < span.Length && !NeedsEscape(span[i]))
+        while (i < span.Length && !NeedsEscape(span[i], keepNewlines))
         {
             i++;
         }
@@ -30,7 +33,7 @@ public static class TerminalText
         for (; i < span.Length; i++)
         {
             var c = span[i];
-            if (!NeedsEscape(c))
+            if (!NeedsEscape(c, keepNewlines))
             {
                 builder.Append(c);
             }
@@ -60,6 +63,6 @@ public static class TerminalText
     }
 
     /// <summary>C0 and C1 controls, DEL, and the bidirectional formatting characters (Trojan Source, CVE-2021-42574).</summary>
-    private static bool NeedsEscape(char c) =>
-        c < 0x20 || c is >= '\u007f' and <= '\u009f' || c is >= '\u202a' and <= '\u202e' || c is >= '\u2066' and <= '\u2069' || c is '\u200e' or '\u200f' or '\u061c';
+    private static bool NeedsEscape(char c, bool keepNewlines) =>
+        (c < 0x20 && !(keepNewlines && c == '\n')) || c is >= '\u007f' and <= '\u009f' || c is >= '\u202a' and <= '\u202e' || c is >= '\u2066' and <= '\u2069' || c is '\u200e' or '\u200f' or '\u061c';
 }

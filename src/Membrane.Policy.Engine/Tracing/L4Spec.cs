@@ -57,6 +57,18 @@ public sealed record L4Spec(byte Protocol, ushort Port, byte IcmpType, byte Icmp
             parts.RemoveAt(parts.Count - 1);
         }
 
+        // A part that reads as a family attempt is judged as a family, so "EchoRequest/IPv9" says the
+        // family is wrong rather than that IPv9 is no code of EchoRequest.
+        for (var i = 1; i < parts.Count; i++)
+        {
+            if (LooksLikeFamily(parts[i]))
+            {
+                throw new FormatException(i == parts.Count - 1
+                    ? $"\"{parts[i]}\" is not a family; the family is IPv4 or IPv6"
+                    : $"\"{text}\": the family comes last, as in TYPE[/CODE][/FAMILY]");
+            }
+        }
+
         if (parts.Count is < 1 or > 2)
         {
             throw new FormatException($"\"{text}\" is not TYPE[/CODE][/FAMILY], like EchoRequest/IPv6 or 3/4/IPv4");
@@ -83,6 +95,10 @@ public sealed record L4Spec(byte Protocol, ushort Port, byte IcmpType, byte Icmp
 
         return new L4Spec(IpProtocols.ForIcmp(family), 0, type, code);
     }
+
+    private static bool LooksLikeFamily(string part) =>
+        part.StartsWith("ip", StringComparison.OrdinalIgnoreCase) || part.Equals("v4", StringComparison.OrdinalIgnoreCase) || part.Equals("v6", StringComparison.OrdinalIgnoreCase)
+        || part.StartsWith("inet", StringComparison.OrdinalIgnoreCase);
 
     public override string ToString() => IpProtocols.IsIcmp(Protocol)
         ? $"{IpProtocols.Name(Protocol)} {IcmpTypes.Describe(Protocol == IpProtocols.IcmpV6 ? IcmpFamily.IPv6 : IcmpFamily.IPv4, IcmpType)} code {IcmpCode}"

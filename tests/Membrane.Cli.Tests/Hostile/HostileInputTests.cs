@@ -61,6 +61,10 @@ public sealed class HostileInputTests
         new HostileInputCase("wrong-type scalar: a quoted endPort", dir => Validate(dir, "end.yaml", Policy + "  egress: [{toPorts: [{ports: [{port: \"80\", endPort: \"90\"}]}]}]\n"), 1,
             "{dir}/end.yaml:6:54: error: spec.egress[0].toPorts[0].ports[0].endPort: invalid value \"90\": must be a number, found a string; the API server refuses a quoted number here; write endPort: 90 without quotes",
             4 * MiB, 2),
+        new HostileInputCase("identities duplicates: labels, id and address", dir => Identities(dir,
+                "identities:\n- labels: [k8s:app=a]\n  id: 300\n  ips: [10.0.0.1]\n- labels: [k8s:app=a]\n  id: 300\n  ips: [10.0.0.1]\n"), 1,
+            "{dir}/ids.yaml:7:9: error: identities[1].ips[0]: duplicate value \"10.0.0.1\": it is already the address of identities[0].ips[0]; the IP cache maps an address to one identity",
+            4 * MiB, 2),
         new HostileInputCase("NUL as the first byte", dir => Validate(dir, "nul.yaml", "\0" + Policy), 1,
             "{dir}/nul.yaml:1:1: error: YAML syntax error: a NUL character; YAML text cannot contain one", 4 * MiB, 2),
     ];
@@ -95,6 +99,13 @@ public sealed class HostileInputTests
     {
         File.WriteAllText(Path.Combine(dir, name), text);
         return ["policy", "validate", Path.Combine(dir, name)];
+    }
+
+    private static string[] Identities(string dir, string text)
+    {
+        File.WriteAllText(Path.Combine(dir, "p.yaml"), Policy + "  ingress: [{}]\n");
+        File.WriteAllText(Path.Combine(dir, "ids.yaml"), text);
+        return ["policy", "trace", "-f", Path.Combine(dir, "p.yaml"), "--identities", Path.Combine(dir, "ids.yaml"), "--src", "k8s:app=a", "--dst", "k8s:app=b", "--dport", "80/TCP"];
     }
 
     private static string[] Tree(string dir, string name, Action<string> build)

@@ -31,4 +31,20 @@ public sealed class TerminalTextTests
         Assert.DoesNotContain('\u0007', stdout);
         Assert.Contains("evil\\x1b[2J.yaml:3:18: error: metadata.name: invalid value \"x\\x1b]0;pwned\\x07\"", stdout);
     }
+
+    [Fact]
+    public void Trace_and_resolve_escape_a_hostile_file_name_in_the_rules_they_print()
+    {
+        using var harness = new CliHarness();
+        var file = harness.Write("evil\u001b]0;x\u0007.yaml",
+            "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: p, namespace: default}\nspec:\n  endpointSelector: {}\n  ingress: [{}]\n");
+
+        var (traceCode, trace, _) = CliHarness.Run("policy", "trace", "-f", file, "--src", "k8s:app=a", "--dst", "k8s:app=b,k8s:io.kubernetes.pod.namespace=default", "--dport", "80/TCP");
+        var (resolveCode, resolve, _) = CliHarness.Run("policy", "resolve", "-f", file, "--endpoint", "k8s:app=b,k8s:io.kubernetes.pod.namespace=default");
+
+        Assert.Equal((0, 0), (traceCode, resolveCode));
+        Assert.Contains("evil\\x1b]0;x\\x07.yaml", trace);
+        Assert.Contains("evil\\x1b]0;x\\x07.yaml", resolve);
+        Assert.DoesNotContain('\u001b', trace + resolve);
+    }
 }
