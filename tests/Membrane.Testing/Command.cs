@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Text.Json;
 
-namespace Membrane.Netlink.Tests.Support;
+namespace Membrane.Testing;
 
-/// <summary>Runs a tool (ip, ping) as a child process, bounded in time, to check the library against iproute2.</summary>
-internal static class Command
+/// <summary>Runs a tool (ip, tc, ping) as a child process, bounded in time, to drive and check the kernel from tests.</summary>
+public static class Command
 {
     public static (int ExitCode, string Output) Run(string file, params string[] arguments)
     {
