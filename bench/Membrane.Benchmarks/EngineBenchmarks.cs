@@ -4,6 +4,7 @@ using Membrane.Policy.Engine.Labels;
 using Membrane.Policy.Engine.MapState;
 using Membrane.Policy.Engine.Rules;
 using Membrane.Policy.Reading;
+using Membrane.Policy.Values;
 
 namespace Membrane.Benchmarks;
 

@@ -5,6 +5,7 @@ using Membrane.Policy.Engine.Labels;
 using Membrane.Policy.Engine.Reference;
 using Membrane.Policy.Engine.Rules;
 using Membrane.Policy.Model;
+using Membrane.Policy.Values;
 
 namespace Membrane.Policy.Engine.Tests;
 

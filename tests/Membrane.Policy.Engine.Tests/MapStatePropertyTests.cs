@@ -3,6 +3,7 @@ using Membrane.Policy.Engine.Identities;
 using Membrane.Policy.Engine.Labels;
 using Membrane.Policy.Engine.MapState;
 using Membrane.Policy.Engine.Reference;
+using Membrane.Policy.Values;
 
 namespace Membrane.Policy.Engine.Tests;
 
@@ -133,8 +134,8 @@ public sealed class MapStatePropertyTests
     [Fact]
     public void Icmp_type_zero_and_any_icmp_are_different_keys()
     {
-        var echoReply = new PolicyKey(Rules.TrafficDirection.Ingress, 0, Rules.IpProtocols.Icmp, 0, 8);
-        var anyIcmp = new PolicyKey(Rules.TrafficDirection.Ingress, 0, Rules.IpProtocols.Icmp, 0, 0);
+        var echoReply = new PolicyKey(Rules.TrafficDirection.Ingress, 0, Membrane.Policy.Values.IpProtocols.Icmp, 0, 8);
+        var anyIcmp = new PolicyKey(Rules.TrafficDirection.Ingress, 0, Membrane.Policy.Values.IpProtocols.Icmp, 0, 0);
         Assert.NotEqual(echoReply, anyIcmp);
         Assert.True(echoReply.Matches(0x0000));
         Assert.False(echoReply.Matches(0x0800));

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Membrane.Policy.Engine.Identities;
 using Membrane.Policy.Engine.MapState;
 using Membrane.Policy.Engine.Rules;
+using Membrane.Policy.Values;
 
 namespace Membrane.Cli.Output;
 

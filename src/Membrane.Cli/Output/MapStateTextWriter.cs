@@ -2,6 +2,7 @@ using Membrane.Policy.Engine.Identities;
 using Membrane.Policy.Engine.MapState;
 using Membrane.Policy.Engine.Rules;
 using Membrane.Policy.Icmp;
+using Membrane.Policy.Values;
 
 namespace Membrane.Cli.Output;
 
@@ -51,7 +52,7 @@ public static class MapStateTextWriter
         }
 
         var family = key.Protocol == IpProtocols.IcmpV6 ? IcmpFamily.IPv6 : IcmpFamily.IPv4;
-        var type = IcmpTypes.Describe(family, (byte)(key.Value >> 8));
+        var type = IcmpTypes.Describe(family, IcmpKeyValue.TypeOf(key.Value));
         return key.PrefixLength == 8 ? type : $"{type} {key.DescribeL4()[(key.DescribeL4().IndexOf("code", StringComparison.Ordinal))..]}";
     }
 }

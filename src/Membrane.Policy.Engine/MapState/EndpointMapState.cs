@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Collections.Immutable;
 using Membrane.Policy.Engine.Rules;
+using Membrane.Policy.Values;
 
 namespace Membrane.Policy.Engine.MapState;
 

@@ -1,11 +1,13 @@
 using Membrane.Policy.Engine.Rules;
+using Membrane.Policy.Icmp;
+using Membrane.Policy.Values;
 
 namespace Membrane.Policy.Engine.MapState;
 
 /// <summary>
 /// A map state key: direction, peer identity (0 = any peer), IP protocol (0 = every protocol),
 /// and a prefix of the 16-bit L4 value. For TCP, UDP and SCTP the value is the destination port;
-/// for ICMP it is <c>type &lt;&lt; 8 | code</c>, so a type without codes is an 8-bit prefix and
+/// for ICMP it is <c>type &lt;&lt; 8 | code</c> (<see cref="IcmpKeyValue"/>), so a type without codes is an 8-bit prefix and
 /// ICMP type 0 (EchoReply) is the value 0 with prefix 8, never "any" (prefix 0). Identity 0 and
 /// protocol 0 never occur in traffic, which is what lets them stand for "any".
 /// A packet is decided by four longest-prefix lookups: (peer, protocol), (peer, any protocol),
@@ -32,10 +34,10 @@ public readonly record struct PolicyKey(TrafficDirection Direction, uint Identit
             return PrefixLength switch
             {
                 0 => "any type",
-                < 8 => $"types {Value >> 8}-{(Value >> 8) + (1 << (8 - PrefixLength)) - 1}",
-                8 => $"type {Value >> 8}",
-                16 => $"type {Value >> 8} code {Value & 0xFF}",
-                _ => $"type {Value >> 8} codes {Value & 0xFF}-{(Value & 0xFF) + (1 << (16 - PrefixLength)) - 1}",
+                < IcmpKeyValue.TypePrefixLength => $"types {IcmpKeyValue.TypeOf(Value)}-{IcmpKeyValue.TypeOf(Value) + (1 << (8 - PrefixLength)) - 1}",
+                IcmpKeyValue.TypePrefixLength => $"type {IcmpKeyValue.TypeOf(Value)}",
+                16 => $"type {IcmpKeyValue.TypeOf(Value)} code {IcmpKeyValue.CodeOf(Value)}",
+                _ => $"type {IcmpKeyValue.TypeOf(Value)} codes {IcmpKeyValue.CodeOf(Value)}-{IcmpKeyValue.CodeOf(Value) + (1 << (16 - PrefixLength)) - 1}",
             };
         }
 

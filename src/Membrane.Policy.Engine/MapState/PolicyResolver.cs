@@ -1,8 +1,10 @@
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using Membrane.Policy.Engine.Identities;
+using Membrane.Policy.Icmp;
 using Membrane.Policy.Engine.Rules;
 using Membrane.Policy.Engine.Selection;
+using Membrane.Policy.Values;
 
 namespace Membrane.Policy.Engine.MapState;
 
@@ -179,16 +181,16 @@ public sealed class PolicyResolver
 
                     break;
                 case IcmpL4Match icmp:
-                    var type = icmp.Icmp.Type << 8;
+                    var type = icmp.Icmp.Type;
                     if (icmp.Icmp.AllCodes)
                     {
-                        Add(entries, new PolicyKey(rule.Direction, identity, icmp.Protocol, (ushort)type, 8), rule);
+                        Add(entries, new PolicyKey(rule.Direction, identity, icmp.Protocol, IcmpKeyValue.OfType(type), IcmpKeyValue.TypePrefixLength), rule);
                     }
                     else
                     {
                         foreach (var codes in icmp.Icmp.Codes)
                         {
-                            AddRange(entries, rule, identity, icmp.Protocol, type | codes.Low, type | codes.High);
+                            AddRange(entries, rule, identity, icmp.Protocol, IcmpKeyValue.Of(type, codes.Low), IcmpKeyValue.Of(type, codes.High));
                         }
                     }
 

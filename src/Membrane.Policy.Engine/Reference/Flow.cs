@@ -1,5 +1,7 @@
+using Membrane.Policy.Icmp;
 using Membrane.Policy.Engine.Identities;
 using Membrane.Policy.Engine.Rules;
+using Membrane.Policy.Values;
 
 namespace Membrane.Policy.Engine.Reference;
 
@@ -10,7 +12,7 @@ namespace Membrane.Policy.Engine.Reference;
 public sealed record Flow(TrafficDirection Direction, Identity Peer, byte Protocol, ushort Port = 0, byte IcmpType = 0, byte IcmpCode = 0)
 {
     /// <summary>The 16-bit value a map key matches: the port, or <c>type &lt;&lt; 8 | code</c> for ICMP.</summary>
-    public ushort L4Value => IpProtocols.IsIcmp(Protocol) ? (ushort)(IcmpType << 8 | IcmpCode) : Port;
+    public ushort L4Value => IpProtocols.IsIcmp(Protocol) ? IcmpKeyValue.Of(IcmpType, IcmpCode) : Port;
 
     public override string ToString() => IpProtocols.IsIcmp(Protocol)
         ? $"{Direction} peer {Peer.Id} {IpProtocols.Name(Protocol)} type {IcmpType} code {IcmpCode}"

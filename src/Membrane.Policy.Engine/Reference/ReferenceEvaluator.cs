@@ -1,5 +1,6 @@
 using Membrane.Policy.Engine.Identities;
 using Membrane.Policy.Engine.Rules;
+using Membrane.Policy.Values;
 
 namespace Membrane.Policy.Engine.Reference;
 

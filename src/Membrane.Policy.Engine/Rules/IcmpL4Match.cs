@@ -1,4 +1,5 @@
 using Membrane.Policy.Icmp;
+using Membrane.Policy.Values;
 
 namespace Membrane.Policy.Engine.Rules;
 

@@ -1,4 +1,5 @@
 namespace Membrane.Policy.Engine.Rules;
+using Membrane.Policy.Values;
 
 /// <summary>A port range of one protocol; 0-65535 is every port.</summary>
 public sealed record PortRange(byte Protocol, ushort Low, ushort High) : L4Match

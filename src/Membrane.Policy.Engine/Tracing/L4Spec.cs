@@ -1,6 +1,7 @@
 using System.Globalization;
 using Membrane.Policy.Engine.Rules;
 using Membrane.Policy.Icmp;
+using Membrane.Policy.Values;
 
 namespace Membrane.Policy.Engine.Tracing;
 

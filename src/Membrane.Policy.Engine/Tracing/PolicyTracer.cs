@@ -1,6 +1,8 @@
+using Membrane.Policy.Icmp;
 using Membrane.Policy.Engine.Identities;
 using Membrane.Policy.Engine.MapState;
 using Membrane.Policy.Engine.Rules;
+using Membrane.Policy.Values;
 
 namespace Membrane.Policy.Engine.Tracing;
 
@@ -13,7 +15,7 @@ public static class PolicyTracer
 {
     public static TraceResult Trace(IReadOnlyList<SubjectRule> rules, Identity source, Identity destination, L4Spec l4)
     {
-        var value = IpProtocols.IsIcmp(l4.Protocol) ? (ushort)(l4.IcmpType << 8 | l4.IcmpCode) : l4.Port;
+        var value = IpProtocols.IsIcmp(l4.Protocol) ? IcmpKeyValue.Of(l4.IcmpType, l4.IcmpCode) : l4.Port;
         var egress = source.IsEndpoint
             ? PolicyResolver.ResolveFor(rules, source, TrafficDirection.Egress, destination).Decide(TrafficDirection.Egress, destination.Id, l4.Protocol, value)
             : null;

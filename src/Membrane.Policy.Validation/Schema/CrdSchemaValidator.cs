@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Membrane.Policy.Diagnostics;
 using Membrane.Policy.Reading;
 using Membrane.Policy.Source;
@@ -17,7 +16,10 @@ namespace Membrane.Policy.Validation.Schema;
 internal sealed class CrdSchemaValidator
 {
     private readonly List<CrdViolation> _violations = [];
-    private readonly List<string> _path = [];
+    // Keys and indexes kept apart: a key may be empty, or look like an index.
+    private readonly List<(string? Key, int Index)> _path = [];
+
+    private string _prefix = "";
 
     private CrdSchemaValidator()
     {
@@ -26,10 +28,7 @@ internal sealed class CrdSchemaValidator
     public static List<CrdViolation> Validate(SourceNode document, CrdSchemaNode schema, string pathPrefix)
     {
         var validator = new CrdSchemaValidator();
-        if (pathPrefix.Length > 0)
-        {
-            validator._path.Add(pathPrefix);
-        }
+        validator._prefix = pathPrefix;
 
         validator.Check(document, schema);
         return validator._violations;
@@ -74,7 +73,7 @@ internal sealed class CrdSchemaValidator
             }
 
             var property = Property(schema, key.Text);
-            _path.Add(key.Text);
+            _path.Add((key.Text, -1));
             if (property is not null)
             {
                 Check(value, property);
@@ -91,7 +90,7 @@ internal sealed class CrdSchemaValidator
         {
             if (!Present(mapping, required))
             {
-                _path.Add(required);
+                _path.Add((required, -1));
                 Add(CrdViolationKind.Required, mapping.Position, "required value");
                 _path.RemoveAt(_path.Count - 1);
             }
@@ -119,7 +118,7 @@ internal sealed class CrdSchemaValidator
         for (var i = 0; i < sequence.Items.Count; i++)
         {
             var item = sequence.Items[i];
-            _path.Add($"[{i}]");
+            _path.Add((null, i));
             if (seen is not null && item is SourceScalar scalar && !seen.Add(scalar.Text))
             {
                 Add(CrdViolationKind.Duplicate, item.Position, "the list is a set: an item appears twice", scalar.Text);
@@ -264,18 +263,13 @@ internal sealed class CrdSchemaValidator
 
     private string PathText()
     {
-        var builder = new StringBuilder();
-        foreach (var segment in _path)
+        var path = _prefix;
+        foreach (var (key, index) in _path)
         {
-            if (builder.Length > 0 && segment[0] != '[')
-            {
-                builder.Append('.');
-            }
-
-            builder.Append(segment);
+            path = key is not null ? FieldPath.Child(path, key) : FieldPath.Index(path, index);
         }
 
-        return builder.ToString();
+        return path;
     }
 
     private static string TypeName(SchemaType type) => type switch
