@@ -8,7 +8,6 @@ namespace Membrane.Policy.Validation;
 /// <summary>Kubernetes NetworkPolicy: the API server's own checks (ValidateNetworkPolicy).</summary>
 public sealed partial class PolicyValidator
 {
-    private static readonly string[] KubernetesProtocols = ["TCP", "UDP", "SCTP"];
     private static readonly string[] PolicyTypes = ["Ingress", "Egress"];
 
     private void ValidateNetworkPolicy(NetworkPolicy policy)
@@ -105,63 +104,19 @@ public sealed partial class PolicyValidator
             {
                 Error(FieldErrorKind.Required, FieldPath.Child(blockPath, "cidr"), ipBlock.Position, "an ipBlock needs a cidr");
             }
-            else if (!Cidr.TryParse(cidrText.Text, allowBareAddress: false, out var cidr, out var error))
-            {
-                Error(FieldErrorKind.Invalid, FieldPath.Child(blockPath, "cidr"), cidrText.Position, error, cidrText.Text);
-            }
             else
             {
-                ValidateExcept(ipBlock.Except, cidr, FieldPath.Child(blockPath, "except"), strict: true);
+                var findings = new List<FieldError>();
+                CidrResolver.ResolveSet(cidrText, ipBlock.Except, FieldPath.Child(blockPath, "cidr"), FieldPath.Child(blockPath, "except"), strict: true, findings);
+                _findings.Items.AddRange(findings);
             }
         }
     }
 
     private void ValidateNetworkPolicyPort(NetworkPolicyPort port, string path)
     {
-        if (port.Protocol is { } protocol && !KubernetesProtocols.Contains(protocol.Text))
-        {
-            var icmp = protocol.Text.StartsWith("ICMP", StringComparison.OrdinalIgnoreCase);
-            Error(FieldErrorKind.NotSupported, FieldPath.Child(path, "protocol"), protocol.Position,
-                icmp ? "Kubernetes NetworkPolicy has no ICMP; the API server rejects it" : "protocol must be TCP, UDP or SCTP", protocol.Text,
-                icmp ? "allow ICMP with a CiliumNetworkPolicy rule: icmps: [{fields: [{type: EchoRequest, family: IPv4}]}]" : NameSuggester.DidYouMean(protocol.Text, KubernetesProtocols));
-        }
-
-        int? number = null;
-        if (port.Port is { } portValue)
-        {
-            if (portValue.Kind == Source.ScalarKind.Number)
-            {
-                if (!PortValues.TryParseNumber(portValue.Text, out var n) || n == 0)
-                {
-                    Error(FieldErrorKind.Invalid, FieldPath.Child(path, "port"), portValue.Position, "a port number is from 1 to 65535", portValue.Text);
-                }
-                else
-                {
-                    number = n;
-                }
-            }
-            else if (!PortValues.IsServiceName(portValue.Text) || portValue.Text.Any(char.IsAsciiLetterUpper))
-            {
-                Error(FieldErrorKind.Invalid, FieldPath.Child(path, "port"), portValue.Position,
-                    "a port name is 1-15 lower-case letters, digits and '-', with at least one letter (write numbers without quotes)", portValue.Text);
-            }
-        }
-
-        if (port.EndPort is { } endPort)
-        {
-            var endPath = FieldPath.Child(path, "endPort");
-            if (port.Port is null)
-            {
-                Error(FieldErrorKind.Required, FieldPath.Child(path, "port"), port.Position, "endPort needs a port to start the range");
-            }
-            else if (number is null)
-            {
-                Error(FieldErrorKind.Invalid, endPath, endPort.Position, "endPort cannot be used with a named port", endPort.Text);
-            }
-            else if (!PortValues.TryParseNumber(endPort.Text, out var end) || end < number)
-            {
-                Error(FieldErrorKind.Invalid, endPath, endPort.Position, $"endPort must be a number from port ({number}) to 65535", endPort.Text);
-            }
-        }
+        var findings = new List<FieldError>();
+        NetworkPolicyPortResolver.Resolve(port, path, findings);
+        _findings.Items.AddRange(findings);
     }
 }

@@ -78,11 +78,9 @@ public sealed partial class PolicyValidator
 
         for (var i = 0; i < rule.Cidrs.Count; i++)
         {
-            var cidr = rule.Cidrs[i];
-            if (!Cidr.TryParse(cidr.Text, allowBareAddress: true, out _, out var error))
-            {
-                Error(FieldErrorKind.Invalid, FieldPath.Index(FieldPath.Child(path, p + "CIDR"), i), cidr.Position, error, cidr.Text);
-            }
+            var findings = new List<FieldError>();
+            CidrResolver.Resolve(rule.Cidrs[i], FieldPath.Index(FieldPath.Child(path, p + "CIDR"), i), allowBareAddress: true, findings);
+            _findings.Items.AddRange(findings);
         }
 
         for (var i = 0; i < rule.CidrSets.Count; i++)
@@ -194,32 +192,9 @@ public sealed partial class PolicyValidator
             return;
         }
 
-        if (!Cidr.TryParse(cidrText.Text, allowBareAddress: false, out var cidr, out var error))
-        {
-            Error(FieldErrorKind.Invalid, FieldPath.Child(path, "cidr"), cidrText.Position, error, cidrText.Text);
-            return;
-        }
-
-        ValidateExcept(rule.Except, cidr, FieldPath.Child(path, "except"), strict: false);
-    }
-
-    /// <summary>Every exception must be a prefix inside the allowed one (and of its family).</summary>
-    private void ValidateExcept(PolicyList<Scalar> except, Cidr cidr, string path, bool strict)
-    {
-        for (var i = 0; i < except.Count; i++)
-        {
-            var text = except[i];
-            var itemPath = FieldPath.Index(path, i);
-            if (!Cidr.TryParse(text.Text, allowBareAddress: false, out var exception, out var error))
-            {
-                Error(FieldErrorKind.Invalid, itemPath, text.Position, error, text.Text);
-            }
-            else if (!cidr.Contains(exception) || (strict && exception.PrefixLength == cidr.PrefixLength))
-            {
-                Error(FieldErrorKind.Invalid, itemPath, text.Position,
-                    strict ? $"must be a strict subset of cidr {cidr}" : $"the exception does not lie inside cidr {cidr}", text.Text);
-            }
-        }
+        var findings = new List<FieldError>();
+        CidrResolver.ResolveSet(cidrText, rule.Except, FieldPath.Child(path, "cidr"), FieldPath.Child(path, "except"), strict: false, findings);
+        _findings.Items.AddRange(findings);
     }
 
     private void ValidateFqdn(FqdnSelector selector, string path)

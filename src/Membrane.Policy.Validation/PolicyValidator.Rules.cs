@@ -317,89 +317,10 @@ public sealed partial class PolicyValidator
     /// <summary>Checks one port entry; returns whether it is port 0 (every port).</summary>
     private bool ValidatePortProtocol(PortProtocol port, string path, bool hasDns)
     {
-        var protocol = L4Protocol.Any;
-        if (port.Protocol is { } protocolValue && !L4Protocols.TryParse(protocolValue.Text, out protocol))
-        {
-            if (protocolValue.Text.StartsWith("ICMP", StringComparison.OrdinalIgnoreCase))
-            {
-                Error(FieldErrorKind.NotSupported, FieldPath.Child(path, "protocol"), protocolValue.Position, "toPorts takes TCP, UDP, SCTP, ANY, VRRP or IGMP", protocolValue.Text,
-                    "ICMP is written with icmps, in a rule of its own: icmps: [{fields: [{type: EchoRequest, family: IPv4}]}]");
-            }
-            else
-            {
-                Error(FieldErrorKind.NotSupported, FieldPath.Child(path, "protocol"), protocolValue.Position, "protocol must be TCP, UDP, SCTP, ANY, VRRP or IGMP", protocolValue.Text,
-                    NameSuggester.DidYouMean(protocolValue.Text, L4Protocols.Names));
-            }
-        }
-
-        if (!L4Protocols.HasPorts(protocol))
-        {
-            if (port.Port is { } portless && portless.Text is not ("" or "0"))
-            {
-                Error(FieldErrorKind.Invalid, FieldPath.Child(path, "port"), portless.Position, $"{L4Protocols.Name(protocol)} has no ports; leave port out", portless.Text);
-            }
-
-            return false;
-        }
-
-        if (port.Port is not { Text.Length: > 0 } portValue)
-        {
-            Error(FieldErrorKind.Required, FieldPath.Child(path, "port"), port.Position, "a port must be specified: a number from 0 to 65535 or a port name", hint: "port \"0\" means every port");
-            return false;
-        }
-
-        var isZero = false;
-        if (PortValues.IsServiceName(portValue.Text))
-        {
-            if (port.EndPort is { } end)
-            {
-                Error(FieldErrorKind.Invalid, FieldPath.Child(path, "endPort"), end.Position, "endPort cannot be used with a named port", end.Text);
-            }
-        }
-        else if (!PortValues.TryParseNumber(portValue.Text, out var number))
-        {
-            var octal = portValue.Text.Length > 1 && portValue.Text[0] == '0' && portValue.Text.All(c => char.IsAsciiDigit(c) || c == '_');
-            Error(FieldErrorKind.Invalid, FieldPath.Child(path, "port"), portValue.Position, octal
-                ? "Cilium reads a port with a leading 0 as an octal number, and this is no octal number (digits 0-7 only)"
-                : "a port is a number from 0 to 65535 or a port name (up to 15 letters, digits and '-', with at least one letter)", portValue.Text,
-                octal ? "remove the leading 0 to mean the decimal port" : null);
-        }
-        else
-        {
-            isZero = number == 0;
-            if (!PortValues.IsPlainDecimal(portValue.Text) && portValue.Kind == Source.ScalarKind.String)
-            {
-                // Membrane reads it as Cilium does (PortValues.TryParseNumber), but the author may
-                // have meant the decimal digits.
-                Warning(FieldErrorKind.NonStandard, FieldPath.Child(path, "port"), portValue.Position,
-                    $"Cilium reads this port as Go reads an integer literal{(portValue.Text.Length > 1 && portValue.Text[0] == '0' ? ", a leading 0 making it octal" : "")}: it is port {number}",
-                    portValue.Text, $"write \"{number}\"");
-            }
-
-            if (port.EndPort is { } end)
-            {
-                if (!int.TryParse(end.Text, out var endNumber) || endNumber < 0 || endNumber > 65535)
-                {
-                    Error(FieldErrorKind.Invalid, FieldPath.Child(path, "endPort"), end.Position, "endPort is a number from 0 to 65535", end.Text);
-                }
-                else if (endNumber != 0 && endNumber < number)
-                {
-                    Error(FieldErrorKind.Invalid, FieldPath.Child(path, "endPort"), end.Position, $"endPort must not be less than port ({number})", end.Text);
-                }
-                else if (hasDns && endNumber > number)
-                {
-                    Error(FieldErrorKind.Invalid, FieldPath.Child(path, "endPort"), end.Position, "DNS rules do not support port ranges", end.Text);
-                }
-            }
-
-            if (hasDns && number != 53)
-            {
-                Error(FieldErrorKind.Invalid, FieldPath.Child(path, "port"), portValue.Position,
-                    "DNS rules apply to port 53 only: Cilium's DNS proxy is restricted to the standard DNS port", portValue.Text);
-            }
-        }
-
-        return isZero;
+        var findings = new List<FieldError>();
+        var resolved = PortProtocolResolver.Resolve(port, path, hasDns, findings);
+        _findings.Items.AddRange(findings);
+        return resolved is { IsAllPorts: true } && L4Protocols.HasPorts(resolved.Protocol) && port.Port is not null;
     }
 
     private static string DescribePorts(PortRule portRule) =>

@@ -1,3 +1,4 @@
+using Membrane.Policy.Diagnostics;
 using System.Collections.Immutable;
 using Membrane.Policy.Engine.Labels;
 using Membrane.Policy.Engine.Selection;
@@ -76,24 +77,25 @@ public static class RuleCompiler
             peers.Add(new EndpointPeer(requires.Aggregate(selector, (s, r) => s.And(r))));
         }
 
+        // Values are read by the resolvers validation uses; a value that does not read selects no
+        // peer (fail closed), and validation has refused the policy before it gets here.
+        var ignored = new List<FieldError>();
         foreach (var cidr in rule.Cidrs)
         {
-            if (Cidr.TryParse(cidr.Text, allowBareAddress: true, out var prefix, out _))
-            {
-                peers.Add(new CidrPeer(prefix, []));
-            }
+            peers.Add(CidrResolver.Resolve(cidr, "", allowBareAddress: true, ignored) is { } prefix ? new CidrPeer(prefix, []) : new NoPeer("an unreadable CIDR"));
         }
 
         foreach (var set in rule.CidrSets)
         {
-            if (set.Cidr is { } cidrText && Cidr.TryParse(cidrText.Text, allowBareAddress: false, out var prefix, out _))
+            if (set.Cidr is not { } cidrText)
             {
-                var except = set.Except.Select(e => Cidr.TryParse(e.Text, false, out var x, out _) ? x : (Cidr?)null).OfType<Cidr>();
-                peers.Add(new CidrPeer(prefix, [.. except]));
+                peers.Add(new NoPeer("CIDR group"));
             }
             else
             {
-                peers.Add(new NoPeer("CIDR group"));
+                peers.Add(CidrResolver.ResolveSet(cidrText, set.Except, "", "", strict: false, ignored) is { } resolved
+                    ? new CidrPeer(resolved.Prefix, resolved.Except)
+                    : new NoPeer("an unreadable CIDR set"));
             }
         }
 
@@ -144,24 +146,13 @@ public static class RuleCompiler
                 continue;
             }
 
+            var hasDns = portRule.Rules is { } l7 && l7.Dns.IsPresent;
             foreach (var port in portRule.Ports)
             {
-                L4Protocols.TryParse(port.Protocol?.Text, out var protocol);
-                var protocols = IpProtocols.Of(protocol).ToImmutableArray();
-                var text = port.Port?.Text ?? "0";
-                if (!L4Protocols.HasPorts(protocol))
+                // An entry that does not read allows nothing (fail closed); validation refused it.
+                if (PortProtocolResolver.Resolve(port, "", hasDns, new List<FieldError>()) is { } resolved)
                 {
-                    matches.AddRange(protocols.Select(p => new PortRange(p, 0, ushort.MaxValue)));
-                }
-                else if (PortValues.IsServiceName(text))
-                {
-                    matches.Add(new NamedPortMatch(text.ToLowerInvariant(), protocols));
-                }
-                else if (PortValues.TryParseNumber(text, out var low))
-                {
-                    var high = port.EndPort is { } end && int.TryParse(end.Text, out var e) && e > low ? e : low;
-                    var range = low == 0 ? (0, ushort.MaxValue) : (low, high);
-                    matches.AddRange(protocols.Select(p => new PortRange(p, (ushort)range.Item1, (ushort)range.Item2)));
+                    AddPort(matches, resolved);
                 }
             }
         }
@@ -178,6 +169,19 @@ public static class RuleCompiler
         }
 
         return matches.ToImmutable();
+    }
+
+    /// <summary>The matches of one resolved port entry: a named port, or a range for each protocol it stands for.</summary>
+    private static void AddPort(ImmutableArray<L4Match>.Builder matches, ResolvedPort port)
+    {
+        var protocols = IpProtocols.Of(port.Protocol).ToImmutableArray();
+        if (port.Name is { } name)
+        {
+            matches.Add(new NamedPortMatch(name, protocols));
+            return;
+        }
+
+        matches.AddRange(protocols.Select(p => new PortRange(p, (ushort)port.Low, (ushort)port.High)));
     }
 
     private static IEnumerable<SubjectRule> CompileNetworkPolicy(NetworkPolicy policy)
@@ -217,10 +221,11 @@ public static class RuleCompiler
             var peers = ImmutableArray.CreateBuilder<PeerSelector>();
             foreach (var peer in rule.Peers)
             {
-                if (peer.IpBlock is { Cidr: { } cidrText } block && Cidr.TryParse(cidrText.Text, false, out var prefix, out _))
+                if (peer.IpBlock is { Cidr: { } cidrText } block)
                 {
-                    var except = block.Except.Select(e => Cidr.TryParse(e.Text, false, out var x, out _) ? x : (Cidr?)null).OfType<Cidr>();
-                    peers.Add(new CidrPeer(prefix, [.. except]));
+                    peers.Add(CidrResolver.ResolveSet(cidrText, block.Except, "", "", strict: true, new List<FieldError>()) is { } resolved
+                        ? new CidrPeer(resolved.Prefix, resolved.Except)
+                        : new NoPeer("an unreadable ipBlock"));
                     continue;
                 }
 
@@ -249,19 +254,9 @@ public static class RuleCompiler
             var l4 = ImmutableArray.CreateBuilder<L4Match>();
             foreach (var port in rule.Ports)
             {
-                var protocol = port.Protocol?.Text switch { "UDP" => IpProtocols.Udp, "SCTP" => IpProtocols.Sctp, _ => IpProtocols.Tcp };
-                if (port.Port is null)
+                if (NetworkPolicyPortResolver.Resolve(port, "", new List<FieldError>()) is { } resolved)
                 {
-                    l4.Add(new PortRange(protocol, 0, ushort.MaxValue));
-                }
-                else if (PortValues.TryParseNumber(port.Port.Value.Text, out var low))
-                {
-                    var high = port.EndPort is { } end && int.TryParse(end.Text, out var e) ? e : low;
-                    l4.Add(new PortRange(protocol, (ushort)low, (ushort)high));
-                }
-                else
-                {
-                    l4.Add(new NamedPortMatch(port.Port.Value.Text, [protocol]));
+                    AddPort(l4, resolved);
                 }
             }
 

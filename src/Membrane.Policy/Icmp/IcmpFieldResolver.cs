@@ -159,5 +159,5 @@ public static class IcmpFieldResolver
     private static bool IsNumeric(string text) => text.TrimStart('-', '+') is { Length: > 0 } digits && digits.All(char.IsAsciiDigit);
 
     private static FieldError Error(FieldErrorKind kind, string path, Source.SourcePosition position, string detail, string? bad = null, string? hint = null) =>
-        new() { Severity = Severity.Error, Kind = kind, Path = path, Position = position, Detail = detail, BadValue = bad, Hint = hint };
+        Findings.Error(kind, path, position, detail, bad, hint);
 }
