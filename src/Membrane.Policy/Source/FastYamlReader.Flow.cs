@@ -120,73 +120,16 @@ internal sealed partial class FastYamlReader
         }
 
         size = 1;
-        string text;
-        ScalarKind kind;
-        if (Peek() is '"' or '\'')
-        {
-            text = ReadQuoted(indent, out _);
-            kind = ScalarKind.String;
-        }
-        else
-        {
-            text = ReadFlowPlain(indent, out var colon);
-            if (colon)
-            {
-                throw NotHandled();
-            }
-
-            kind = YamlSourceReader.PlainKindOf(text);
-        }
-
-        SkipSpacesOnLine();
-        if (Peek() == ':')
-        {
-            throw NotHandled();
-        }
-
+        var (text, kind) = ReadScalarValue(indent, flow: true);
         return new SourceScalar(position, text, kind);
     }
 
-    /// <summary>A flow mapping key: a one-line scalar followed by ": " on its line. Leaves the reader at the ':'.</summary>
+    /// <summary>A flow mapping key (§7.4.1), counted as a node. Leaves the reader at the ':'.</summary>
     private SourceScalar ReadFlowKey(int indent, int depth)
     {
         var position = Here;
-        var start = _pos;
         Count(depth);
-        SourceScalar key;
-        if (Peek() is '"' or '\'')
-        {
-            var text = ReadQuoted(indent, out var multiline);
-            if (multiline)
-            {
-                throw NotHandled();
-            }
-
-            key = new SourceScalar(position, text, ScalarKind.String);
-        }
-        else
-        {
-            var text = ReadFlowPlain(indent, out _);
-            key = new SourceScalar(position, text, YamlSourceReader.PlainKindOf(text));
-        }
-
-        SkipSpacesOnLine();
-        CheckKeyEnd(start);
-        return key;
-    }
-
-    /// <summary>
-    /// A plain scalar in flow context. YamlDotNet fails (InvalidOperationException) on one that
-    /// starts left of the enclosing block's indentation, so that is left to it.
-    /// </summary>
-    private string ReadFlowPlain(int indent, out bool colon)
-    {
-        CheckPlainStart(flow: true);
-        if (Column < indent + 1)
-        {
-            throw NotHandled();
-        }
-
-        return ReadPlain(indent, flow: true, out _, out colon);
+        var (text, kind) = ReadKey(indent, flow: true);
+        return new SourceScalar(position, text, kind);
     }
 }

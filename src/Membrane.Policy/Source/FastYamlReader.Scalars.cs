@@ -27,6 +27,22 @@ internal sealed partial class FastYamlReader
     }
 
     /// <summary>
+    /// A plain scalar that is not a block mapping's first key. In flow context YamlDotNet fails
+    /// (InvalidOperationException) on one that starts left of the enclosing block's indentation, so
+    /// that is left to it.
+    /// </summary>
+    private string ReadPlainScalar(int indent, bool flow, out bool multiline)
+    {
+        CheckPlainStart(flow);
+        if (flow && Column < indent + 1)
+        {
+            throw NotHandled();
+        }
+
+        return ReadPlain(indent, flow, out multiline, out _);
+    }
+
+    /// <summary>
     /// A plain scalar (§7.3.3), folded over lines as §6.5 says: one line break becomes a space, n
     /// breaks become n-1 newlines. It ends at ": " (then <paramref name="colon"/>), at " #", at a line
     /// indented no deeper than <paramref name="indent"/> (block context), or at a flow indicator

@@ -184,12 +184,19 @@ internal sealed partial class FastYamlReader
         var documents = ImmutableArray.CreateBuilder<SourceDocument>();
         var started = false;
         var needsStart = false;
+        var directive = false;
         var mayEnd = false;
         while (true)
         {
             SkipSpace();
             if (AtEnd)
             {
+                // A directive with no document after it is an error (§9.2).
+                if (directive)
+                {
+                    throw NotHandled();
+                }
+
                 break;
             }
 
@@ -203,6 +210,7 @@ internal sealed partial class FastYamlReader
 
                 ReadVersionDirective();
                 needsStart = true;
+                directive = true;
                 continue;
             }
 
@@ -245,6 +253,7 @@ internal sealed partial class FastYamlReader
 
             started = true;
             needsStart = false;
+            directive = false;
             mayEnd = true;
             var findings = _findings.Take();
             if (root is not null)
@@ -445,32 +454,8 @@ internal sealed partial class FastYamlReader
         }
         else
         {
-            string text;
-            ScalarKind kind;
-            if (Peek() is '"' or '\'')
-            {
-                text = ReadQuoted(indent, out _);
-                kind = ScalarKind.String;
-            }
-            else
-            {
-                CheckPlainStart(flow: false);
-                text = ReadPlain(indent, flow: false, out _, out var colon);
-                if (colon)
-                {
-                    throw NotHandled();
-                }
-
-                kind = YamlSourceReader.PlainKindOf(text);
-            }
-
-            SkipSpacesOnLine();
-            if (Peek() == ':')
-            {
-                // "&a key: value" anchors the key, not a mapping; left to YamlDotNet.
-                throw NotHandled();
-            }
-
+            // "&a key: value" anchors the key, not a mapping; ReadScalarValue leaves it to YamlDotNet.
+            var (text, kind) = ReadScalarValue(indent, flow: false);
             RestOfLineBlank();
             size = 1;
             node = new SourceScalar(position, text, kind);
@@ -478,6 +463,35 @@ internal sealed partial class FastYamlReader
 
         _anchors[name] = (node, size);
         return node;
+    }
+
+    /// <summary>
+    /// A quoted or plain scalar that must not be a key: one followed by ':' is an implicit key where
+    /// none may start (after an anchor, or in a flow sequence, §7.4.1), which is left to YamlDotNet.
+    /// </summary>
+    private (string Text, ScalarKind Kind) ReadScalarValue(int indent, bool flow)
+    {
+        string text;
+        ScalarKind kind;
+        if (Peek() is '"' or '\'')
+        {
+            text = ReadQuoted(indent, out _);
+            kind = ScalarKind.String;
+        }
+        else
+        {
+            text = ReadPlainScalar(indent, flow, out _);
+
+            kind = YamlSourceReader.PlainKindOf(text);
+        }
+
+        SkipSpacesOnLine();
+        if (Peek() == ':')
+        {
+            throw NotHandled();
+        }
+
+        return (text, kind);
     }
 
     private SourceNode ReadAlias(out long size)
@@ -566,42 +580,33 @@ internal sealed partial class FastYamlReader
         return new SourceMapping(position, entries);
     }
 
-    /// <summary>A simple key (§7.4.2): a one-line plain or quoted scalar followed by ': '. Leaves the reader at the ':'.</summary>
-    private (string Text, ScalarKind Kind) ReadKey(int indent)
+    /// <summary>
+    /// A simple key (§7.4.2): a one-line plain or quoted scalar followed by ': ', in block or flow
+    /// context. Leaves the reader at the ':'.
+    /// </summary>
+    private (string Text, ScalarKind Kind) ReadKey(int indent, bool flow = false)
     {
         var start = _pos;
+        var quoted = Peek() is '"' or '\'';
+        bool multiline;
         string text;
-        ScalarKind kind;
-        if (Peek() is '"' or '\'')
+        if (quoted)
         {
-            text = ReadQuoted(indent, out var multiline);
-            if (multiline)
-            {
-                throw NotHandled();
-            }
-
-            kind = ScalarKind.String;
+            text = ReadQuoted(indent, out multiline);
         }
         else
         {
-            if (Peek() is '*' or '&' or '[' or '{' or '|' or '>')
-            {
-                throw NotHandled();
-            }
-
-            CheckPlainStart(flow: false);
-            text = ReadPlain(indent, flow: false, out var multiline, out var colon);
-            if (multiline || !colon)
-            {
-                throw NotHandled();
-            }
-
-            kind = YamlSourceReader.PlainKindOf(text);
+            text = ReadPlainScalar(indent, flow, out multiline);
         }
 
         SkipSpacesOnLine();
+        if (multiline)
+        {
+            throw NotHandled();
+        }
+
         CheckKeyEnd(start);
-        return (text, kind);
+        return (text, quoted ? ScalarKind.String : YamlSourceReader.PlainKindOf(text));
     }
 
     /// <summary>

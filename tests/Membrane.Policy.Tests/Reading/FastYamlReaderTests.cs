@@ -60,7 +60,8 @@ public sealed class FastYamlReaderTests(ITestOutputHelper output)
     [Fact]
     public void Mutated_files_read_the_same_or_go_to_YamlDotNet()
     {
-        var seeds = Inputs.Value.Select(i => i.Text).ToList();
+        // The corpus, and small files of the constructs the subset reads, so mutations reach each.
+        var seeds = Inputs.Value.Select(i => i.Text).Concat(Features).ToList();
         var iterations = int.TryParse(Environment.GetEnvironmentVariable("MEMBRANE_FUZZ_ITERATIONS"), out var n) ? n : 3_000;
         var handled = 0;
         var limits = new SourceLimits { MinAliasBudget = 50 };
@@ -148,6 +149,7 @@ public sealed class FastYamlReaderTests(ITestOutputHelper output)
     [InlineData("a: {b}\n")]
     [InlineData("a: [b: c]\n")]
     [InlineData("a: {\"b\":1}\n")]
+    [InlineData("%YAML 1.2\n")]
     public void Anything_outside_the_subset_goes_to_YamlDotNet(string yaml)
     {
         Assert.Null(FastYamlReader.TryRead("t.yaml", yaml, SourceLimits.Default, 0));
@@ -163,6 +165,16 @@ public sealed class FastYamlReaderTests(ITestOutputHelper output)
         Assert.Null(FastYamlReader.TryRead("t.yaml", bomb, new SourceLimits { MinAliasBudget = 3 }, 0));
         Assert.NotNull(FastYamlReader.TryRead("t.yaml", "a: &a [1, 2]\nb: *a\n", SourceLimits.Default, 0));
     }
+
+    private static readonly string[] Features =
+    [
+        "a: \"x\\ty \\u00e9\n  z\\\n  w\"\nb: 'q''r\n\n  s'\n",
+        "a: |\n  one\n   two\n\n  three\nb: >-\n  four\n  five\n\n   six\nc: |+2\n    x\n\n",
+        "a: plain\n  folded\n\n  more\nb: c # d\n",
+        "- a: 1\n  b: [x, {y: z}]\n-\n- - p\n  - q\n- &n {k: v}\n- *n\n",
+        "k:\n- 1\n- two\nl: &m\n  x: 1\nm: *m\n",
+        "%YAML 1.2\n---\na: {b: 1,\n  c: [2, 3],\n  }\n...\n---\n- x\n",
+    ];
 
     private static SourceReadResult AssertSame(string yaml)
     {
