@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using Membrane.Policy.Diagnostics;
 
 namespace Membrane.Policy.Source;
@@ -38,16 +39,19 @@ internal sealed class SourceFindings
     /// Reports the keys of a mapping that repeat an earlier one. Small mappings, which are nearly
     /// all of them, are compared pairwise; large ones through a set.
     /// </summary>
-    public void CheckDuplicateKeys(SourcePath path, List<SourceEntry> entries)
+    public void CheckDuplicateKeys(SourcePath path, List<SourceEntry> entries) => CheckDuplicateKeys(path, CollectionsMarshal.AsSpan(entries));
+
+    /// <inheritdoc cref="CheckDuplicateKeys(SourcePath, List{SourceEntry})"/>
+    public void CheckDuplicateKeys(SourcePath path, ReadOnlySpan<SourceEntry> entries)
     {
-        if (entries.Count < 2)
+        if (entries.Length < 2)
         {
             return;
         }
 
-        if (entries.Count <= 16)
+        if (entries.Length <= 16)
         {
-            for (var i = 1; i < entries.Count; i++)
+            for (var i = 1; i < entries.Length; i++)
             {
                 var key = entries[i].Key;
                 for (var j = 0; j < i; j++)
@@ -63,7 +67,7 @@ internal sealed class SourceFindings
             return;
         }
 
-        var seen = new Dictionary<string, SourceScalar>(entries.Count, StringComparer.Ordinal);
+        var seen = new Dictionary<string, SourceScalar>(entries.Length, StringComparer.Ordinal);
         foreach (var (key, _) in entries)
         {
             if (!seen.TryAdd(SourceText.CanonicalKey(key), key))

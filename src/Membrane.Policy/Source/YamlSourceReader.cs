@@ -13,11 +13,22 @@ namespace Membrane.Policy.Source;
 /// </summary>
 public static partial class YamlSourceReader
 {
-    public static SourceReadResult Read(string file, string text, SourceLimits? limits = null) =>
-        new Reader(file, limits ?? SourceLimits.Default, 0).Read(text);
+    public static SourceReadResult Read(string file, string text, SourceLimits? limits = null) => Read(file, text, limits, 1);
 
-    /// <summary>Reads a part of a stream (<see cref="YamlStreamSplitter"/>) whose first line is <paramref name="firstLine"/> of the file.</summary>
-    public static SourceReadResult Read(string file, string text, SourceLimits? limits, int firstLine) =>
+    /// <summary>
+    /// Reads a part of a stream (<see cref="YamlStreamSplitter"/>) whose first line is <paramref name="firstLine"/> of the file.
+    /// The text goes to <see cref="FastYamlReader"/> first, which reads the subset of YAML that
+    /// policies are written in; anything outside it, and every error, is read again here through
+    /// YamlDotNet, so the result is always the one YamlDotNet's reading gives.
+    /// </summary>
+    public static SourceReadResult Read(string file, string text, SourceLimits? limits, int firstLine)
+    {
+        var bounds = limits ?? SourceLimits.Default;
+        return FastYamlReader.TryRead(file, text, bounds, firstLine - 1) ?? ReadWithYamlDotNet(file, text, bounds, firstLine);
+    }
+
+    /// <summary>The reference reading, through YamlDotNet's event parser: the fallback, and what tests hold the fast reader to.</summary>
+    internal static SourceReadResult ReadWithYamlDotNet(string file, string text, SourceLimits? limits = null, int firstLine = 1) =>
         new Reader(file, limits ?? SourceLimits.Default, firstLine - 1).Read(text);
 
     /// <summary>
@@ -34,7 +45,12 @@ public static partial class YamlSourceReader
             return ScalarKind.String;
         }
 
-        var text = scalar.Value;
+        return PlainKindOf(scalar.Value);
+    }
+
+    /// <summary>The type of an untagged plain scalar's text (<see cref="KindOf(Scalar)"/>).</summary>
+    internal static ScalarKind PlainKindOf(string text)
+    {
         if (text is "" or "~" or "null" or "Null" or "NULL")
         {
             return ScalarKind.Null;
