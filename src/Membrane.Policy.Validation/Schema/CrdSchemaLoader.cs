@@ -81,21 +81,26 @@ internal static partial class CrdSchemaLoader
     /// braces (<c>\PC</c>); .NET needs <c>\P{C}</c>. RE2 matches in linear time; .NET's backtracking
     /// engine takes exponential time on a pattern with nested repetition such as
     /// <c>^([-a-zA-Z0-9_]+[.]?)+$</c> and a hostile value, so such patterns get the non-backtracking
-    /// engine. It costs milliseconds to build, which the others, cheap to build and safe to
-    /// backtrack, do not pay. A timeout guards what the test misses.
+    /// engine. It costs milliseconds to build, which the others, cheap to build and at worst
+    /// quadratic, do not pay; the validator bounds the length of what they match
+    /// (<see cref="CrdSchemaValidator"/>). No timeout: a verdict that depends on how busy the
+    /// machine is would make the same file pass one run and fail the next.
     /// </summary>
     private static Lazy<Regex> Compile(string pattern) => Patterns.GetOrAdd(pattern, text => new Lazy<Regex>(() =>
     {
         var dotnet = Regex.Replace(text, @"\\([pP])([A-Za-z])(?![A-Za-z{])", @"\$1{$2}");
         return NestedRepetition().IsMatch(dotnet)
             ? new Regex(dotnet, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant)
-            : new Regex(dotnet, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+            : new Regex(dotnet, RegexOptions.CultureInvariant);
     }));
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Regex>> Patterns = new(StringComparer.Ordinal);
 
-    /// <summary>A group holding a quantifier, itself repeated: <c>(x+)*</c>, <c>(a-?)+</c>, <c>(x*){2,}</c>.</summary>
-    [GeneratedRegex(@"\([^()]*[+*?}][^()]*\)[+*{]")]
+    /// <summary>
+    /// A repeated group: <c>(...)+</c>, <c>(...)*</c>, <c>(...){n,}</c>. Only a repeated group can
+    /// make backtracking exponential; without one it is at worst polynomial in the (bounded) input.
+    /// </summary>
+    [GeneratedRegex(@"\)[+*{]")]
     private static partial Regex NestedRepetition();
 
     private static SourceMapping Mapping(SourceNode? node, string file, string what) =>

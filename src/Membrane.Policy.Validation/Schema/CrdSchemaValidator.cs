@@ -19,6 +19,9 @@ internal sealed class CrdSchemaValidator
     // Keys and indexes kept apart: a key may be empty, or look like an index.
     private readonly List<(string? Key, int Index)> _path = [];
 
+    /// <summary>The longest value matched against a pattern: CRD fields hold names and numbers, and a backtracking match stays fast below this.</summary>
+    private const int MaxPatternInput = 4096;
+
     private string _prefix = "";
 
     private CrdSchemaValidator()
@@ -188,27 +191,23 @@ internal sealed class CrdSchemaValidator
             Add(CrdViolationKind.Length, scalar.Position, minLength == 1 ? "must not be empty" : $"must be at least {minLength} characters", text);
         }
 
-        if (schema.Pattern is { } pattern && !Matches(pattern.Value, text))
+        // A value past the field's length limit is refused for that already; past MaxPatternInput
+        // it is not matched at all (see CrdSchemaLoader.Compile), and is refused: fail closed.
+        if (schema.Pattern is { } pattern && !(schema.MaxLength is { } limit && length > limit))
         {
-            Add(CrdViolationKind.Pattern, scalar.Position, CrdPatterns.Describe(schema.PatternText!), text);
+            if (length > MaxPatternInput)
+            {
+                Add(CrdViolationKind.Length, scalar.Position, $"must be at most {MaxPatternInput} characters to be checked against the form this field requires, found {length}", text);
+            }
+            else if (!pattern.Value.IsMatch(text))
+            {
+                Add(CrdViolationKind.Pattern, scalar.Position, CrdPatterns.Describe(schema.PatternText!), text);
+            }
         }
 
         if (schema.Format == "cidr" && !IsGoCidr(text))
         {
             Add(CrdViolationKind.Format, scalar.Position, "must be a CIDR, an address and a prefix length such as 10.0.0.0/8 or 2001:db8::/32", text);
-        }
-    }
-
-    /// <summary>A value too costly to match is taken as not matching: fail closed.</summary>
-    private static bool Matches(System.Text.RegularExpressions.Regex pattern, string text)
-    {
-        try
-        {
-            return pattern.IsMatch(text);
-        }
-        catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
-        {
-            return false;
         }
     }
 
