@@ -80,8 +80,16 @@ public static class PolicyValidationService
             findings = findings.AddRange(PolicyLinter.Lint(parsed.Document));
         }
 
-        return new PolicyReport(parsed.Document, findings);
+        return new PolicyReport(options.KeepDocuments ? parsed.Document : Identifying(parsed.Document), findings);
     })];
+
+    /// <summary>A policy without its rules: what a report needs to name it.</summary>
+    private static PolicyDocument Identifying(PolicyDocument document) => document switch
+    {
+        CiliumPolicy cilium => cilium with { Spec = null, Specs = default },
+        NetworkPolicy network => network with { Spec = null },
+        _ => document,
+    };
 
     /// <summary>
     /// A field the reader could not read (a list where one value belongs) is absent to validation,

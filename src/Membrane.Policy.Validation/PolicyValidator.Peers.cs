@@ -10,6 +10,14 @@ public sealed partial class PolicyValidator
     /// <summary>Cilium allows one kind of L3 peer per rule (its <c>l3Members</c> check).</summary>
     private void ValidatePeerCombination(PeerRule rule, string path, PolicySection section)
     {
+        // Nearly every rule names one kind of peer or none; only build the list when there are two.
+        var kinds = (rule.Endpoints.Count > 0 ? 1 : 0) + (rule.Cidrs.Count + rule.CidrSets.Count > 0 ? 1 : 0) + (rule.Entities.Count > 0 ? 1 : 0)
+            + (rule.Nodes.Count > 0 ? 1 : 0) + (rule.Groups.Count > 0 ? 1 : 0) + (rule.Services.Count > 0 ? 1 : 0) + (rule.Fqdns.Count > 0 ? 1 : 0);
+        if (kinds < 2)
+        {
+            return;
+        }
+
         var p = section.PeerPrefix();
         var members = new (string Name, int Count, Source.SourcePosition Position)[]
         {

@@ -31,7 +31,7 @@ public static class PolicyValidateCommand
         command.Options.Add(compat);
         command.SetAction(parse => Execute(
             parse.GetValue(paths)!, OutputOption.Parse(parse.GetValue(output)!),
-            new ValidationOptions { Lint = parse.GetValue(lint), CompatCilium = parse.GetValue(compat) == CompatOption.Cilium },
+            new ValidationOptions { Lint = parse.GetValue(lint), CompatCilium = parse.GetValue(compat) == CompatOption.Cilium, KeepDocuments = false },
             PolicyInputs.Options(parse.GetValue(maxInputSize), stdin), stdout, stderr));
         return command;
     }

@@ -68,8 +68,10 @@ internal sealed class CrdSchemaValidator
 
     private void CheckObject(SourceMapping mapping, CrdSchemaNode schema)
     {
-        foreach (var (key, value) in mapping.Entries)
+        var entries = mapping.Entries;
+        for (var e = 0; e < entries.Count; e++)
         {
+            var (key, value) = entries[e];
             if (value is SourceScalar { IsNull: true } && !(Property(schema, key.Text)?.Nullable ?? false))
             {
                 continue;
@@ -89,8 +91,9 @@ internal sealed class CrdSchemaValidator
             _path.RemoveAt(_path.Count - 1);
         }
 
-        foreach (var required in schema.Required)
+        for (var r = 0; r < schema.Required.Count; r++)
         {
+            var required = schema.Required[r];
             if (!Present(mapping, required))
             {
                 _path.Add((required, -1));
@@ -180,7 +183,7 @@ internal sealed class CrdSchemaValidator
             return;
         }
 
-        var length = text.EnumerateRunes().Count();
+        var length = RuneCount(text);
         if (schema.MaxLength is { } maxLength && length > maxLength)
         {
             Add(CrdViolationKind.Length, scalar.Position, $"must be at most {maxLength} characters, found {length}", text);
@@ -216,7 +219,12 @@ internal sealed class CrdSchemaValidator
     {
         if (schema.OneOf is { } oneOf)
         {
-            var holding = oneOf.Count(b => Holds(node, b));
+            var holding = 0;
+            for (var i = 0; i < oneOf.Count; i++)
+            {
+                holding += Holds(node, oneOf[i]) ? 1 : 0;
+            }
+
             if (holding != 1)
             {
                 var names = BranchNames(oneOf);
@@ -226,12 +234,41 @@ internal sealed class CrdSchemaValidator
             }
         }
 
-        if (schema.AnyOf is { } anyOf && !anyOf.Any(b => Holds(node, b)))
+        if (schema.AnyOf is { } anyOf && !AnyHolds(node, anyOf))
         {
             Add(CrdViolationKind.AnyOf, node.Position, anyOf.All(b => b.Required.Count > 0)
                 ? $"must have at least one of {BranchNames(anyOf)}"
                 : $"must be {string.Join(" or ", anyOf.Select(b => TypeName(b.Type)))}", node is SourceScalar s ? s.Text : null, members: [.. anyOf.SelectMany(b => b.Required)]);
         }
+    }
+
+    private bool AnyHolds(SourceNode node, IReadOnlyList<CrdSchemaNode> branches)
+    {
+        for (var i = 0; i < branches.Count; i++)
+        {
+            if (Holds(node, branches[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Characters as the API server counts them (Unicode code points), without allocating.</summary>
+    private static int RuneCount(string text)
+    {
+        var count = text.Length;
+        for (var i = 0; i + 1 < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && char.IsLowSurrogate(text[i + 1]))
+            {
+                count--;
+                i++;
+            }
+        }
+
+        return count;
     }
 
     /// <summary>Whether a branch holds, without reporting what it found.</summary>

@@ -14,11 +14,13 @@ public sealed class SourceMapping(SourcePosition position, IReadOnlyList<SourceE
     {
         get
         {
-            foreach (var entry in Entries)
+            // An index loop: a foreach over the interface would allocate an enumerator per lookup.
+            var entries = Entries;
+            for (var i = 0; i < entries.Count; i++)
             {
-                if (entry.Key.Text == key)
+                if (entries[i].Key.Text == key)
                 {
-                    return entry.Value;
+                    return entries[i].Value;
                 }
             }
 
