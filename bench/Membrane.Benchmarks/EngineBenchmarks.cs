@@ -86,8 +86,9 @@ public class EngineBenchmarks
     public int AddAndRemoveIdentity()
     {
         var identity = _identities.AddEndpoint(LabelSet.Parse($"k8s:app=svc-7,k8s:pod=new{_next++},k8s:io.kubernetes.pod.namespace=shop"));
-        var added = _resolver.AddIdentity(identity).Added.Count;
-        _resolver.RemoveIdentity(identity.Id);
+        var added = _resolver.Apply(IdentityChange.Add(identity)).Added.Count;
+        _identities.Remove(identity.Id);
+        _resolver.Apply(IdentityChange.Remove(identity));
         return added;
     }
 

@@ -71,8 +71,10 @@ public sealed class MapStatePropertyTests
                 return;
             }
 
+            var changes = new List<IdentityChange>();
+            identities.Changed += changes.Add;
             var added = identities.AddEndpoint(extra);
-            var delta = resolver.AddIdentity(added);
+            var delta = resolver.Apply(Assert.Single(changes));
 
             var fresh = new PolicyResolver(rules, identities, endpoint).State;
             Assert.Equal(fresh.Entries.OrderBy(e => e.Key.ToString()), resolver.State.Entries.OrderBy(e => e.Key.ToString()));
@@ -94,7 +96,10 @@ public sealed class MapStatePropertyTests
                 return;
             }
 
-            var delta = resolver.RemoveIdentity(victim.Id);
+            var changes = new List<IdentityChange>();
+            identities.Changed += changes.Add;
+            Assert.True(identities.Remove(victim.Id));
+            var delta = resolver.Apply(Assert.Single(changes));
             var fresh = new PolicyResolver(rules, identities, endpoint).State;
             Assert.Equal(fresh.Entries.OrderBy(e => e.Key.ToString()), resolver.State.Entries.OrderBy(e => e.Key.ToString()));
             Assert.All(delta.Removed, k => Assert.Equal(victim.Id, k.Identity));

@@ -39,6 +39,12 @@ public sealed class IdentitySet
 
     public IEnumerable<Identity> All => _byId.Values;
 
+    /// <summary>
+    /// Every identity added or removed after the set was made, published to whoever keeps state
+    /// derived from the set (each endpoint's resolver), in the order the changes happen.
+    /// </summary>
+    public event Action<IdentityChange>? Changed;
+
     public int Count => _byId.Count;
 
     public Identity? this[uint id] => _byId.GetValueOrDefault(id);
@@ -106,6 +112,7 @@ public sealed class IdentitySet
             NamedPorts = namedPorts is null or { Count: 0 } ? ImmutableDictionary<string, NamedPort>.Empty : namedPorts.ToImmutableDictionary(),
         };
         Put(identity, labels);
+        Changed?.Invoke(IdentityChange.Add(identity));
         return identity;
     }
 
@@ -128,16 +135,19 @@ public sealed class IdentitySet
 
         var identity = new Identity(NextFree(ref _nextCidr), labels) { Prefix = prefix };
         Put(identity);
+        Changed?.Invoke(IdentityChange.Add(identity));
         return identity;
     }
 
+    /// <summary>Removes an endpoint or CIDR identity; reserved identities stay.</summary>
     public bool Remove(uint id)
     {
-        if (!_byId.Remove(id, out var identity) || identity.IsReserved)
+        if (!_byId.TryGetValue(id, out var identity) || identity.IsReserved)
         {
             return false;
         }
 
+        _byId.Remove(id);
         if (_keyById.Remove(id, out var key))
         {
             _byLabels.Remove(key);
@@ -153,6 +163,7 @@ public sealed class IdentitySet
             _cidrs.Remove(identity);
         }
 
+        Changed?.Invoke(IdentityChange.Remove(identity));
         return true;
     }
 

@@ -34,8 +34,14 @@ public sealed class PolicyResolver
 
     public EndpointMapState State { get; private set; }
 
-    /// <summary>Adds an identity to the set and returns the entries it brings.</summary>
-    public MapStateDelta AddIdentity(Identity identity)
+    /// <summary>
+    /// Applies a change the identity set published: the entries an added identity brings, or the
+    /// keys a removed one takes away. Only that identity's keys change. The resolver reads the set;
+    /// it never changes it.
+    /// </summary>
+    public MapStateDelta Apply(IdentityChange change) => change.Added ? Added(change.Identity) : Removed(change.Identity.Id);
+
+    private MapStateDelta Added(Identity identity)
     {
         var pending = new Dictionary<PolicyKey, Pending>();
         foreach (var rule in _selecting)
@@ -53,10 +59,8 @@ public sealed class PolicyResolver
         return new MapStateDelta(added, []);
     }
 
-    /// <summary>Removes an identity and returns the keys that go with it.</summary>
-    public MapStateDelta RemoveIdentity(uint id)
+    private MapStateDelta Removed(uint id)
     {
-        _identities.Remove(id);
         var removed = _keysByIdentity.Remove(id, out var keys) ? [.. keys] : ImmutableArray<PolicyKey>.Empty;
         State = new EndpointMapState(State.Entries.RemoveRange(removed), State.IngressDefaultDeny, State.EgressDefaultDeny);
         return new MapStateDelta(ImmutableDictionary<PolicyKey, PolicyEntry>.Empty, removed);

@@ -62,5 +62,32 @@ public sealed class IdentitySetTests
         Assert.Same(ReservedIdentities.WorldIPv6, set.Lookup(IPAddress.Parse("fd00::1")));
     }
 
+    [Fact]
+    public void The_set_publishes_each_change_in_order_and_a_repeat_is_no_change()
+    {
+        var set = new IdentitySet();
+        var changes = new List<IdentityChange>();
+        set.Changed += changes.Add;
+
+        var web = set.AddEndpoint(Web);
+        set.AddEndpoint(Web);
+        var cidr = set.AddCidr(Prefix("10.0.0.0/8"));
+        set.Remove(web.Id);
+
+        Assert.Equal([IdentityChange.Add(web), IdentityChange.Add(cidr), IdentityChange.Remove(web)], changes);
+    }
+
+    [Fact]
+    public void A_reserved_identity_cannot_be_removed_and_stays()
+    {
+        var set = new IdentitySet();
+        var changes = new List<IdentityChange>();
+        set.Changed += changes.Add;
+
+        Assert.False(set.Remove(ReservedIdentities.WorldIPv4.Id));
+        Assert.Same(ReservedIdentities.WorldIPv4, set[ReservedIdentities.WorldIPv4.Id]);
+        Assert.Empty(changes);
+    }
+
     private static Cidr Prefix(string text) => Cidr.TryParse(text, allowBareAddress: false, out var cidr, out var error) ? cidr : throw new FormatException(error);
 }
