@@ -246,18 +246,35 @@ public sealed class PolicyTraceCommandTests : IDisposable
         Assert.Equal("10.0.0.2", document.RootElement.GetProperty("destination").GetProperty("address").GetString());
     }
 
+    [Theory]
+    [InlineData("k8s:app=other,k8s:io.kubernetes.pod.namespace=shop", "10.0.0.5", 1000, "Final verdict: ALLOWED")]
+    [InlineData(Web, "10.0.0.9", 1001, "Final verdict: DENIED")]
+    public void Labels_name_the_endpoint_and_the_address_what_the_destination_sees(string src, string srcIp, int seen, string verdict)
+    {
+        var file = Write("db.yaml", Policy);
+        var identities = Write("ids.yaml",
+            $"identities:\n- labels: [{Web.Replace(",", ", ")}]\n  id: 1000\n  ips: [10.0.0.5]\n- labels: [k8s:app=other, k8s:io.kubernetes.pod.namespace=shop]\n  id: 1001\n  ips: [10.0.0.9]\n");
+        var (code, stdout, _) = Run("policy", "trace", "-f", file, "--identities", identities, "--src", src, "--src-ip", srcIp, "--dst", Db, "--dport", "5432/TCP");
+
+        Assert.Equal(0, code);
+        var lines = stdout.Split('\n');
+        Assert.Contains($"  source address: {srcIp} (identity {seen})", lines);
+        Assert.Contains(lines, l => l.StartsWith($"  note: --src-ip {srcIp} is identity {seen} (", StringComparison.Ordinal)
+            && l.EndsWith($"the --src endpoint's own policy is traced, and the destination's ingress sees identity {seen}", StringComparison.Ordinal));
+        Assert.Contains(verdict, lines);
+    }
+
     [Fact]
-    public void An_address_of_another_identity_is_refused_for_a_named_endpoint()
+    public void Labels_and_an_address_of_the_same_endpoint_need_no_note()
     {
         var file = Write("db.yaml", Policy);
         var identities = Write("ids.yaml", $"identities:\n- labels: [{Web.Replace(",", ", ")}]\n  id: 1000\n  ips: [10.0.0.5]\n");
-        var (code, _, stderr) = Run("policy", "trace", "-f", file, "--identities", identities, "--src", Web, "--dst", Db, "--dst-ip", "10.0.0.5", "--dport", "5432/TCP");
+        var (code, stdout, _) = Run("policy", "trace", "-f", file, "--identities", identities, "--src", Web, "--src-ip", "10.0.0.5", "--dst", Db, "--dport", "5432/TCP", "-o", "json");
 
-        Assert.Equal(2, code);
-        Assert.Equal(
-            "membrane: --dst-ip 10.0.0.5 is the address of identity 1000 (k8s:app=web,k8s:io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name=shop,"
-            + "k8s:io.kubernetes.pod.namespace=shop), not of the endpoint --dst names",
-            stderr.TrimEnd());
+        Assert.Equal(0, code);
+        using var json = System.Text.Json.JsonDocument.Parse(stdout);
+        Assert.Equal(0, json.RootElement.GetProperty("notes").GetArrayLength());
+        Assert.Equal("allowed", json.RootElement.GetProperty("final").GetString());
     }
 
     [Theory]

@@ -91,16 +91,33 @@ public sealed class EngineInputs
         text is null ? null : LabelSet.TryParse(text, out var set, out var error) ? set : throw new FormatException($"{option}: {error}");
 
     /// <summary>
-    /// The endpoint with these labels: the known identity, or a new one with the address. An address
-    /// that belongs to another identity is refused: the packet cannot come from both.
+    /// One side of a traced packet: the endpoint whose policy applies (from the labels, else the
+    /// identity the address maps to) and the identity the other side's datapath sees (the IP
+    /// cache's identity of the address, else the endpoint). A new endpoint named by labels takes
+    /// the address when no identity holds it yet.
     /// </summary>
-    public Identity Endpoint(LabelSet labels, System.Net.IPAddress? address, string option, string addressOption)
+    public (Identity Endpoint, Identity Seen) Side(LabelSet? labels, System.Net.IPAddress? address, string option, string addressOption, string viewer, List<string> notes)
     {
-        if (address is not null && Identities.FindByAddress(address) is { } owner && !owner.Labels.Equals(Identities.Find(labels)?.Labels))
+        if (labels is null)
         {
-            throw new FormatException($"{addressOption} {address} is the address of identity {owner.Id} ({owner.Labels}), not of the endpoint {option} names");
+            var byAddress = Identities.Lookup(address!);
+            return (byAddress, byAddress);
         }
 
-        return Identities.Find(labels) ?? Identities.AddEndpoint(labels, addresses: address is null ? null : [address]);
+        var endpoint = Identities.Find(labels)
+            ?? Identities.AddEndpoint(labels, addresses: address is not null && Identities.FindByAddress(address) is null ? [address] : null);
+        if (address is null)
+        {
+            return (endpoint, endpoint);
+        }
+
+        var seen = Identities.Lookup(address);
+        if (seen.Id != endpoint.Id)
+        {
+            notes.Add($"{addressOption} {address} is identity {seen.Id} ({seen.Labels}) in the IP cache, not the {option} endpoint (identity {endpoint.Id}): "
+                + $"the {option} endpoint's own policy is traced, and {viewer} sees identity {seen.Id}");
+        }
+
+        return (endpoint, seen);
     }
 }

@@ -48,7 +48,7 @@ public static class PolicyResolveCommand
             return exitCode;
         }
 
-        var endpoint = inputs.Endpoint(labels, null, "--endpoint", "");
+        var endpoint = inputs.Side(labels, null, "--endpoint", "", "", []).Endpoint;
         var state = new PolicyResolver(inputs.Rules, inputs.Identities, endpoint).State;
         if (format == OutputFormat.Json)
         {

@@ -75,22 +75,17 @@ public static class PolicyTraceCommand
             return exitCode;
         }
 
-        Identity source, destination;
-        try
-        {
-            source = srcLabels is { } s ? inputs.Endpoint(s, srcAddress, "--src", "--src-ip") : inputs.Identities.Lookup(srcAddress!);
-            destination = dstLabels is { } d ? inputs.Endpoint(d, dstAddress, "--dst", "--dst-ip") : inputs.Identities.Lookup(dstAddress!);
-        }
-        catch (FormatException e)
-        {
-            stderr.WriteLine($"membrane: {e.Message}");
-            return MembraneCommand.UsageError;
-        }
-
-        var result = PolicyTracer.Trace(inputs.Rules, source, destination, l4) with
+        // Labels name the endpoint whose policy applies; an address is what the other side's
+        // datapath looks up in the IP cache. Both given and naming different identities, each is
+        // used for its own purpose, and a note says so.
+        var notes = new List<string>();
+        var (source, sourceSeen) = inputs.Side(srcLabels, srcAddress, "--src", "--src-ip", "the destination's ingress", notes);
+        var (destination, destinationSeen) = inputs.Side(dstLabels, dstAddress, "--dst", "--dst-ip", "the source's egress", notes);
+        var result = PolicyTracer.Trace(inputs.Rules, source, destination, l4, sourceSeen, destinationSeen) with
         {
             SourceAddress = srcAddress,
             DestinationAddress = dstAddress,
+            Notes = notes,
         };
         if (format == OutputFormat.Json)
         {

@@ -18,6 +18,13 @@ public static class TraceJsonWriter
             json.WriteString("packet", result.L4.ToString());
             WriteIdentity(json, "source", result.Source, result.SourceAddress);
             WriteIdentity(json, "destination", result.Destination, result.DestinationAddress);
+            json.WriteStartArray("notes");
+            foreach (var note in result.Notes)
+            {
+                json.WriteStringValue(note);
+            }
+
+            json.WriteEndArray();
             WriteDecision(json, "egress", result.Egress);
             WriteDecision(json, "ingress", result.Ingress);
             json.WriteString("final", result.Final == Verdict.Allow ? "allowed" : "denied");

@@ -11,8 +11,13 @@ public static class TraceTextWriter
     public static void Write(TraceResult result, TextWriter output)
     {
         output.WriteLine($"Tracing {result.L4} from {Describe(result.Source)} to {Describe(result.Destination)}");
-        WriteAddress(output, "source", result.SourceAddress, result.Source);
-        WriteAddress(output, "destination", result.DestinationAddress, result.Destination);
+        WriteAddress(output, "source", result.SourceAddress, result.SourceSeen ?? result.Source);
+        WriteAddress(output, "destination", result.DestinationAddress, result.DestinationSeen ?? result.Destination);
+        foreach (var note in result.Notes)
+        {
+            output.WriteLine($"  note: {note}");
+        }
+
         output.WriteLine();
         WriteSide(output, "Egress from source", result.Source, result.Egress);
         WriteSide(output, "Ingress to destination", result.Destination, result.Ingress);

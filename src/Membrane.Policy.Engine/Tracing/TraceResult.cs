@@ -17,6 +17,15 @@ public sealed record TraceResult(Identity Source, Identity Destination, L4Spec L
 
     public IPAddress? DestinationAddress { get; init; }
 
+    /// <summary>The source as the destination's ingress policy saw it: the IP cache's identity of the source address, or the source itself.</summary>
+    public Identity? SourceSeen { get; init; }
+
+    /// <summary>The destination as the source's egress policy saw it.</summary>
+    public Identity? DestinationSeen { get; init; }
+
+    /// <summary>Where an endpoint's labels and its address name different identities, what each side used.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
     public Verdict Final => (Egress?.Verdict ?? Verdict.Allow) == Verdict.Allow && (Ingress?.Verdict ?? Verdict.Allow) == Verdict.Allow
         ? Verdict.Allow
         : Verdict.Deny;
