@@ -2,7 +2,7 @@ using Membrane.Cli.Output;
 using Membrane.Policy.Diagnostics;
 using Membrane.Policy.Engine.Identities;
 using Membrane.Policy.Engine.Labels;
-using Membrane.Policy.Engine.Rules;
+using Membrane.Policy.Engine.Service;
 using Membrane.Policy.Inputs;
 using Membrane.Policy.Validation;
 
@@ -14,15 +14,12 @@ namespace Membrane.Cli.Commands;
 /// </summary>
 public sealed class EngineInputs
 {
-    private EngineInputs(List<SubjectRule> rules, IdentitySet identities)
-    {
-        Rules = rules;
-        Identities = identities;
-    }
+    private EngineInputs(PolicyService service) => Service = service;
 
-    public List<SubjectRule> Rules { get; }
+    /// <summary>The node's policies and identities, as trace and resolve see them.</summary>
+    public PolicyService Service { get; }
 
-    public IdentitySet Identities { get; }
+    public IdentitySet Identities => Service.Identities;
 
     /// <summary>Loads policies and identities; on failure writes why to <paramref name="stderr"/> and returns the exit code.</summary>
     public static EngineInputs? Load(string[] files, string? identitiesFile, InputOptions inputOptions, TextWriter stderr, out int exitCode)
@@ -39,27 +36,21 @@ public sealed class EngineInputs
         }
 
         exitCode = 0;
-        var report = PolicyValidationService.Validate(texts, new ValidationOptions());
-        var errors = report.Files.SelectMany(f => f.AllFindings).Where(f => f.Severity == Severity.Error).ToList();
-        if (errors.Count > 0)
+        var service = new PolicyService();
+        var change = service.Load(texts);
+        if (!change.Applied)
         {
-            foreach (var error in errors)
+            foreach (var error in change.Report.Files.SelectMany(f => f.AllFindings).Where(f => f.Severity == Severity.Error))
             {
                 stderr.WriteLine(TerminalText.Escape(error.ToString()));
             }
 
-            stderr.WriteLine($"membrane: the policies are invalid ({report.Summary}); nothing was traced");
+            stderr.WriteLine($"membrane: the policies are invalid ({change.Report.Summary}); nothing was traced");
             exitCode = 1;
             return null;
         }
 
-        var rules = report.Files.SelectMany(f => f.Policies).SelectMany(p => RuleCompiler.Compile(p.Document)).ToList();
-        var identities = new IdentitySet();
-        foreach (var prefix in RuleCompiler.Prefixes(rules))
-        {
-            identities.AddCidr(prefix);
-        }
-
+        var identities = service.Identities;
         if (identitiesText is not null)
         {
             // Like invalid policies: every finding, then exit 1, and nothing runs on part of the file.
@@ -80,7 +71,7 @@ public sealed class EngineInputs
             }
         }
 
-        return new EngineInputs(rules, identities);
+        return new EngineInputs(service);
     }
 
     /// <summary>

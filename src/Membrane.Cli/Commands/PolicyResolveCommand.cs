@@ -49,7 +49,7 @@ public static class PolicyResolveCommand
         }
 
         var endpoint = inputs.Side(labels, null, "--endpoint", "", "", []).Endpoint;
-        var state = new PolicyResolver(inputs.Rules, inputs.Identities, endpoint).State;
+        var state = inputs.Service.Resolve(endpoint);
         if (format == OutputFormat.Json)
         {
             MapStateJsonWriter.Write(endpoint, state, inputs.Identities, stdout);

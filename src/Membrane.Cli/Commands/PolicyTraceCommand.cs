@@ -81,7 +81,7 @@ public static class PolicyTraceCommand
         var notes = new List<string>();
         var (source, sourceSeen) = inputs.Side(srcLabels, srcAddress, "--src", "--src-ip", "the destination's ingress", notes);
         var (destination, destinationSeen) = inputs.Side(dstLabels, dstAddress, "--dst", "--dst-ip", "the source's egress", notes);
-        var result = PolicyTracer.Trace(inputs.Rules, source, destination, l4, sourceSeen, destinationSeen) with
+        var result = inputs.Service.Trace(source, destination, l4, sourceSeen, destinationSeen) with
         {
             SourceAddress = srcAddress,
             DestinationAddress = dstAddress,

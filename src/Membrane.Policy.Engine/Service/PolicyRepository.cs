@@ -1,0 +1,40 @@
+using System.Collections.Immutable;
+using Membrane.Policy.Engine.Rules;
+
+namespace Membrane.Policy.Engine.Service;
+
+/// <summary>
+/// The policies a node holds, by resource, with a revision that counts every change. Each change
+/// makes a new snapshot, replacing the old one whole, so a reader of <see cref="Rules"/> never sees
+/// half a change.
+/// </summary>
+public sealed class PolicyRepository
+{
+    private ImmutableSortedDictionary<ResourceKey, PolicyResource> _resources =
+        ImmutableSortedDictionary.Create<ResourceKey, PolicyResource>(Comparer<ResourceKey>.Create(static (a, b) => string.CompareOrdinal(a.ToString(), b.ToString())));
+
+    /// <summary>0 before the first change; each change that alters the set of policies adds 1.</summary>
+    public long Revision { get; private set; }
+
+    public IReadOnlyCollection<PolicyResource> Resources => _resources.Values.ToList();
+
+    /// <summary>Every compiled rule, in resource order.</summary>
+    public ImmutableArray<SubjectRule> Rules { get; private set; } = [];
+
+    public PolicyResource? this[ResourceKey key] => _resources.GetValueOrDefault(key);
+
+    /// <summary>Puts and removes resources in one change; returns whether anything changed.</summary>
+    public bool Apply(IEnumerable<PolicyResource> put, IEnumerable<ResourceKey> remove)
+    {
+        var next = _resources.SetItems(put.Select(r => KeyValuePair.Create(r.Key, r))).RemoveRange(remove);
+        if (next.Count == _resources.Count && next.All(kv => _resources.TryGetValue(kv.Key, out var old) && ReferenceEquals(old, kv.Value)))
+        {
+            return false;
+        }
+
+        _resources = next;
+        Rules = [.. _resources.Values.SelectMany(r => r.Rules)];
+        Revision++;
+        return true;
+    }
+}

@@ -1,0 +1,144 @@
+using System.Collections.Immutable;
+using Membrane.Policy.Engine.Identities;
+using Membrane.Policy.Engine.MapState;
+using Membrane.Policy.Engine.Rules;
+using Membrane.Policy.Engine.Tracing;
+using Membrane.Policy.Validation;
+
+namespace Membrane.Policy.Engine.Service;
+
+/// <summary>
+/// One node's policies and their effect: documents are validated, compiled and held by resource
+/// in a <see cref="PolicyRepository"/>; the node's <see cref="IdentitySet"/> is shared by every
+/// endpoint; each endpoint's <see cref="PolicyResolver"/> keeps its map state current through the
+/// set's published changes and the repository's rule changes. <c>policy validate</c>, <c>trace</c>,
+/// <c>resolve</c>, the tests and the agent all go through it.
+/// </summary>
+public sealed class PolicyService
+{
+    private readonly Dictionary<uint, PolicyResolver> _endpoints = [];
+
+    public PolicyService(IdentitySet? identities = null, ValidationOptions? validation = null)
+    {
+        Identities = identities ?? new IdentitySet();
+        Validation = validation ?? new ValidationOptions();
+        Identities.Changed += OnIdentityChanged;
+    }
+
+    public IdentitySet Identities { get; }
+
+    public ValidationOptions Validation { get; }
+
+    public PolicyRepository Repository { get; } = new();
+
+    public long Revision => Repository.Revision;
+
+    public ImmutableArray<SubjectRule> Rules => Repository.Rules;
+
+    /// <summary>The deltas identity changes have brought since the last <see cref="TakeIdentityDeltas"/>, by endpoint.</summary>
+    private readonly Dictionary<uint, List<MapStateDelta>> _identityDeltas = [];
+
+    /// <summary>
+    /// Validates documents and, when none has an error, puts them into the repository in one
+    /// change (a document replaces the one of the same kind, namespace and name). When any has an
+    /// error, nothing is applied.
+    /// </summary>
+    public PolicyChange Load(IReadOnlyList<PolicyText> texts)
+    {
+        var report = PolicyValidationService.Validate(texts, Validation with { KeepDocuments = true });
+        if (!report.IsValid)
+        {
+            return new PolicyChange(report, Applied: false, Revision, ImmutableDictionary<uint, MapStateDelta>.Empty);
+        }
+
+        var resources = report.Files.SelectMany(file => file.Policies.Select(p =>
+            new PolicyResource(ResourceKey.Of(p.Document, file.File), p.Document, RuleCompiler.Compile(p.Document)))).ToList();
+        return Change(report, resources, []);
+    }
+
+    /// <summary>Removes resources in one change.</summary>
+    public PolicyChange Delete(IEnumerable<ResourceKey> keys) => Change(new ValidationReport([]), [], [.. keys]);
+
+    /// <summary>The resolver of an endpoint, made on first use and kept current from then on.</summary>
+    public PolicyResolver Endpoint(Identity endpoint)
+    {
+        if (!_endpoints.TryGetValue(endpoint.Id, out var resolver))
+        {
+            resolver = new PolicyResolver(Rules, Identities, endpoint);
+            _endpoints[endpoint.Id] = resolver;
+        }
+
+        return resolver;
+    }
+
+    /// <summary>The map state of an endpoint under the current policies and identities.</summary>
+    public EndpointMapState Resolve(Identity endpoint) => Endpoint(endpoint).State;
+
+    /// <summary>Traces a packet; each side sees the other as <paramref name="sourceSeen"/> and <paramref name="destinationSeen"/>.</summary>
+    public TraceResult Trace(Identity source, Identity destination, L4Spec l4, Identity? sourceSeen = null, Identity? destinationSeen = null) =>
+        PolicyTracer.Trace(Rules, source, destination, l4, sourceSeen ?? source, destinationSeen ?? destination);
+
+    /// <summary>The deltas the identity changes since the last call brought to each endpoint, and forgets them.</summary>
+    public ImmutableDictionary<uint, ImmutableArray<MapStateDelta>> TakeIdentityDeltas()
+    {
+        var taken = _identityDeltas.ToImmutableDictionary(kv => kv.Key, kv => kv.Value.ToImmutableArray());
+        _identityDeltas.Clear();
+        return taken;
+    }
+
+    private PolicyChange Change(ValidationReport report, List<PolicyResource> put, List<ResourceKey> remove)
+    {
+        var before = _endpoints.ToDictionary(kv => kv.Key, kv => kv.Value.State);
+        if (!Repository.Apply(put, remove))
+        {
+            return new PolicyChange(report, Applied: true, Revision, ImmutableDictionary<uint, MapStateDelta>.Empty);
+        }
+
+        _changing = true;
+        try
+        {
+            foreach (var resolver in _endpoints.Values)
+            {
+                resolver.SetRules(Rules);
+            }
+
+            // A prefix a policy names is an identity of the node (its CIDR identity); each
+            // resolver takes it as an identity change, under the new rules.
+            foreach (var prefix in RuleCompiler.Prefixes(Rules))
+            {
+                Identities.AddCidr(prefix);
+            }
+        }
+        finally
+        {
+            _changing = false;
+        }
+
+        var changed = ImmutableDictionary.CreateBuilder<uint, MapStateDelta>();
+        foreach (var (id, resolver) in _endpoints)
+        {
+            var delta = MapStateDelta.Between(before[id], resolver.State);
+            if (!delta.IsEmpty)
+            {
+                changed[id] = delta;
+            }
+        }
+
+        return new PolicyChange(report, Applied: true, Revision, changed.ToImmutable());
+    }
+
+    // While a change is applied, identity deltas are part of the change's own delta.
+    private bool _changing;
+
+    private void OnIdentityChanged(IdentityChange change)
+    {
+        foreach (var (id, resolver) in _endpoints)
+        {
+            var delta = resolver.Apply(change);
+            if (!delta.IsEmpty && !_changing)
+            {
+                (_identityDeltas.TryGetValue(id, out var list) ? list : _identityDeltas[id] = []).Add(delta);
+            }
+        }
+    }
+}
