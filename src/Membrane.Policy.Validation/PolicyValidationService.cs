@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Membrane.Policy.Diagnostics;
+using Membrane.Policy.Inputs;
 using Membrane.Policy.Model;
 using Membrane.Policy.Reading;
 using Membrane.Policy.Source;
@@ -25,6 +26,57 @@ public static class PolicyValidationService
         });
 
         return new ValidationReport([.. AddDuplicateNameWarnings(reports)]);
+    }
+
+    /// <summary>
+    /// Reads and validates the inputs of <paramref name="plan"/> in parallel, each read where it is validated and its
+    /// text dropped once checked, so only the texts in flight are in memory. <paramref name="inputs"/> receives what
+    /// the reads found, as <see cref="InputCollector.Collect"/> would give it (without the texts). When some input
+    /// cannot be read the report is null: the set is refused whole, and every input is still read so that every
+    /// unreadable one is named, but no more are validated. The report keeps the plan's order.
+    /// </summary>
+    public static ValidationReport? Validate(InputPlan plan, ValidationOptions? options, IProgress<int>? progress, out InputSet inputs)
+    {
+        options ??= new ValidationOptions();
+        var reads = new InputSet[plan.Count];
+        var reports = new FileReport?[plan.Count];
+        var failed = plan.HasErrors;
+        var done = 0;
+        void Step(int i)
+        {
+            var read = plan.Read(i);
+            if (read.HasErrors)
+            {
+                Volatile.Write(ref failed, true);
+            }
+            else if (read.Texts is [var text] && !Volatile.Read(ref failed))
+            {
+                reports[i] = ValidateFile(new PolicyText(text.Name, text.Text), options);
+            }
+
+            reads[i] = read.Texts.IsEmpty ? read : read with { Texts = [] };
+            progress?.Report(Interlocked.Increment(ref done));
+        }
+
+        Parallel.For(0, plan.Count, i =>
+        {
+            if (!plan.IsRepeat(i))
+            {
+                Step(i);
+            }
+        });
+
+        // A repeat is read or noted as already read depending on how the earlier reads went, so after them.
+        for (var i = 0; i < plan.Count; i++)
+        {
+            if (plan.IsRepeat(i))
+            {
+                Step(i);
+            }
+        }
+
+        inputs = plan.Merge(reads);
+        return inputs.HasErrors ? null : new ValidationReport([.. AddDuplicateNameWarnings([.. reports.OfType<FileReport>()])]);
     }
 
     public static FileReport ValidateFile(PolicyText input, ValidationOptions options)

@@ -115,6 +115,40 @@ public sealed class PolicyValidateCommandTests : IDisposable
         Assert.Contains($"{missing}: no such file or directory", stderr);
     }
 
+    [Fact]
+    public void An_unreadable_file_in_a_directory_exits_2_with_its_error_and_no_report()
+    {
+        for (var i = 0; i < 40; i++)
+        {
+            Write($"d/{i:D2}.yaml", i % 2 == 0 ? Valid : Invalid);
+        }
+
+        // Run as root, a file without read permission is still read: past the size limit is an input error too.
+        var big = Write("d/20-big.yaml", Valid + new string('#', 4096));
+        var (code, stdout, stderr) = Run("policy", "validate", "--max-input-size", "1KiB", Path.Combine(_cli.Directory, "d"));
+
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.Equal($"membrane: error: {big}: input is larger than the limit of 1 KiB (--max-input-size)", stderr.Trim());
+    }
+
+    [Fact]
+    public void Results_keep_the_ordinal_order_of_paths()
+    {
+        string[] names = ["b.yaml", "B.yaml", "a/z.yaml", "a.yaml", "a/b/c.yaml", "_.yaml", "z.yaml", "A.yml"];
+        for (var i = 0; i < 60; i++)
+        {
+            Write($"d/{names[i % names.Length].Replace(".y", $"{i}.y", StringComparison.Ordinal)}", Invalid);
+        }
+
+        var (code, stdout, _) = Run("policy", "validate", Path.Combine(_cli.Directory, "d"));
+
+        Assert.Equal(1, code);
+        var files = stdout.Trim().Split('\n').SkipLast(1).Select(line => line[..line.IndexOf(':', StringComparison.Ordinal)]).ToList();
+        Assert.Equal(60, files.Distinct().Count());
+        Assert.Equal(files.Order(StringComparer.Ordinal), files);
+    }
+
     private string Write(string name, string text) => _cli.Write(name, text);
 
     private static (int Code, string Stdout, string Stderr) Run(params string[] args) => CliHarness.Run(args);

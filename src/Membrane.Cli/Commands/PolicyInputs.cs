@@ -30,7 +30,7 @@ public static class PolicyInputs
     }
 
     /// <summary>Notes print as findings do; errors as the CLI's other exit-2 errors do. True when nothing failed.</summary>
-    private static bool Report(InputSet set, TextWriter stderr)
+    public static bool Report(InputSet set, TextWriter stderr)
     {
         foreach (var finding in set.Findings)
         {

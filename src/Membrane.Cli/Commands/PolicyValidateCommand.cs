@@ -38,18 +38,21 @@ public static class PolicyValidateCommand
 
     public static int Execute(string[] paths, OutputFormat format, ValidationOptions options, InputOptions inputs, TextWriter stdout, TextWriter stderr)
     {
-        if (PolicyInputs.Collect(new InputCollector(inputs), paths, stderr) is not { } texts)
-        {
-            return MembraneCommand.UsageError;
-        }
-
-        var progress = texts.Count >= ProgressThreshold && !Console.IsErrorRedirected
-            ? new Progress<int>(done => stderr.Write($"\rvalidating: {done}/{texts.Count} files"))
+        // Each file is read inside the parallel validation, and its text dropped once checked (issue 8).
+        var plan = new InputCollector(inputs).Plan(paths);
+        var progress = plan.Count >= ProgressThreshold && !Console.IsErrorRedirected
+            ? new Progress<int>(done => stderr.Write($"\rvalidating: {done}/{plan.Count} files"))
             : null;
-        var report = PolicyValidationService.Validate(texts, options, progress);
+        var report = PolicyValidationService.Validate(plan, options, progress, out var read);
         if (progress is not null)
         {
             stderr.Write("\r\u001b[K");
+        }
+
+        // An input that cannot be read refuses the whole set: its errors, and no report of the others.
+        if (!PolicyInputs.Report(read, stderr) || report is null)
+        {
+            return MembraneCommand.UsageError;
         }
 
         if (format == OutputFormat.Json)

@@ -16,8 +16,8 @@ public sealed partial class InputCollector
     private readonly Dictionary<(ulong Device, ulong Inode), string> _visitedDirectories = [];
 
     /// <summary>
-    /// Walks <paramref name="root"/> without recursion (a deep tree cannot overflow the stack), then reads the
-    /// policy files found in ordinal order of their paths. Directories are known by device and inode, as find(1)
+    /// Walks <paramref name="root"/> without recursion (a deep tree cannot overflow the stack), then plans the
+    /// policy files found, in ordinal order of their paths. Directories are known by device and inode, as find(1)
     /// knows them, so each is listed once, whichever path reaches it: a symbolic link to one already visited is
     /// a note, and a link loop ends there. The real tree is walked before any link to a directory is followed, so
     /// a directory is named by its own path rather than by a link's. Only regular files are read; a FIFO would
@@ -67,7 +67,7 @@ public sealed partial class InputCollector
         files.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
         foreach (var (path, fileStatus) in files)
         {
-            ReadPath(path, fileStatus, inDirectory: true, once: true, run);
+            run.Plan(path, fileStatus, inDirectory: true);
         }
     }
 

@@ -28,6 +28,22 @@ public sealed partial class InputCollector
     /// <summary>Reads every path: policy files, directories of them, or <c>-</c>.</summary>
     public InputSet Collect(IEnumerable<string> paths)
     {
+        var plan = Plan(paths);
+        var reads = new InputSet[plan.Count];
+        for (var i = 0; i < reads.Length; i++)
+        {
+            reads[i] = plan.Read(i);
+        }
+
+        return plan.Merge(reads);
+    }
+
+    /// <summary>
+    /// Walks every path as <see cref="Collect"/> does, with the same notes and errors, but leaves the regular files
+    /// unread: the plan reads each when asked. Standard input and a pipe or device given by name are read now.
+    /// </summary>
+    public InputPlan Plan(IEnumerable<string> paths)
+    {
         var run = new Findings();
         foreach (var path in paths)
         {
@@ -43,13 +59,17 @@ public sealed partial class InputCollector
             {
                 Walk(path, status, run);
             }
+            else if (status.Type == FileType.Regular)
+            {
+                run.Plan(path, status, inDirectory: false);
+            }
             else
             {
                 ReadPath(path, status, inDirectory: false, once: true, run);
             }
         }
 
-        return run.ToSet();
+        return new InputPlan(this, run.Inputs, run.List);
     }
 
     /// <summary>
@@ -116,6 +136,14 @@ public sealed partial class InputCollector
         }
     }
 
+    /// <summary>Reads one file of a plan; see <see cref="InputPlan.Read"/>.</summary>
+    internal InputSet Read(string path, FileStatus status, bool inDirectory)
+    {
+        var run = new Findings();
+        ReadPath(path, status, inDirectory, once: true, run);
+        return run.ToSet();
+    }
+
     /// <summary>
     /// Opens and reads one path. Inside a directory the open is non-blocking, so a file replaced by a FIFO after
     /// the walk saw it cannot hang the read (open(2) of a FIFO waits for a writer unless O_NONBLOCK, fifo(7)), and
@@ -124,7 +152,7 @@ public sealed partial class InputCollector
     /// </summary>
     private void ReadPath(string path, FileStatus status, bool inDirectory, bool once, Findings run)
     {
-        if (once && status.Type == FileType.Regular && _readFiles.TryGetValue(status.Identity, out var first))
+        if (once && status.Type == FileType.Regular && FirstRead(status.Identity) is { } first)
         {
             run.Note(path, $"skipped: the same file as {first}, already read");
             return;
@@ -161,7 +189,19 @@ public sealed partial class InputCollector
         using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
         if (ReadStream(path, stream, status.Type == FileType.Regular ? (long)Math.Min(status.Size, long.MaxValue) : 0, run) && status.Type == FileType.Regular)
         {
-            _readFiles.TryAdd(status.Identity, path);
+            // Plans read files on several threads at once.
+            lock (_readFiles)
+            {
+                _readFiles.TryAdd(status.Identity, path);
+            }
+        }
+    }
+
+    private string? FirstRead((ulong Device, ulong Inode) identity)
+    {
+        lock (_readFiles)
+        {
+            return _readFiles.GetValueOrDefault(identity);
         }
     }
 
@@ -171,7 +211,7 @@ public sealed partial class InputCollector
         {
             if (BoundedReader.TryReadText(stream, _options.MaxInputSize, out var text, expectedSize))
             {
-                run.Texts.Add(new InputText(name, text));
+                run.Inputs.Add(new InputPlan.Planned { Text = new InputText(name, text), FindingsBefore = run.List.Count });
                 return true;
             }
 
@@ -206,14 +246,26 @@ public sealed partial class InputCollector
         _ => "a file of unknown type",
     };
 
-    /// <summary>The texts and findings of one call, in the order met.</summary>
+    /// <summary>The inputs (texts read, or files planned) and findings of one call, in the order met.</summary>
     private sealed class Findings
     {
-        public List<InputText> Texts { get; } = [];
+        private readonly HashSet<(ulong Device, ulong Inode)> _plannedFiles = [];
+
+        public List<InputPlan.Planned> Inputs { get; } = [];
 
         public List<FieldError> List { get; } = [];
 
         public int ErrorCount => List.Count(f => f.Severity == Severity.Error);
+
+        /// <summary>A regular file to read later; one that an earlier input also names is a repeat.</summary>
+        public void Plan(string path, FileStatus status, bool inDirectory) => Inputs.Add(new InputPlan.Planned
+        {
+            Path = path,
+            Status = status,
+            InDirectory = inDirectory,
+            Repeat = !_plannedFiles.Add(status.Identity),
+            FindingsBefore = List.Count,
+        });
 
         public void Note(string path, string detail) => Add(path, Severity.Note, FieldErrorKind.Skipped, detail);
 
@@ -222,6 +274,6 @@ public sealed partial class InputCollector
         public void Add(string path, Severity severity, FieldErrorKind kind, string detail, string? hint = null) =>
             List.Add(new FieldError { Severity = severity, Kind = kind, Path = "", Detail = detail, Hint = hint, Position = new SourcePosition(path, 0, 0) });
 
-        public InputSet ToSet() => new([.. Texts], [.. List]);
+        public InputSet ToSet() => new([.. Inputs.Select(i => i.Text!)], [.. List]);
     }
 }
