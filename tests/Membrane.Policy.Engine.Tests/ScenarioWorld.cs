@@ -3,6 +3,7 @@ using Membrane.Policy.Engine.Identities;
 using Membrane.Policy.Engine.Labels;
 using Membrane.Policy.Engine.Reference;
 using Membrane.Policy.Engine.Rules;
+using Membrane.Policy.Engine.Service;
 using Membrane.Policy.Engine.Tracing;
 using Membrane.Policy.Reading;
 using Membrane.Policy.Validation;
@@ -16,15 +17,12 @@ internal sealed class ScenarioWorld
 
     public ScenarioWorld(EngineScenario scenario)
     {
-        var report = PolicyValidationService.ValidateFile(new PolicyText($"{scenario.Name}.yaml", scenario.Policies), new ValidationOptions());
-        var errors = report.AllFindings.Where(f => f.Severity == Diagnostics.Severity.Error).ToList();
-        Assert.True(errors.Count == 0, "scenario policies must be valid:\n" + string.Join("\n", errors));
-        Rules = [.. report.Policies.SelectMany(p => RuleCompiler.Compile(p.Document))];
-
-        foreach (var prefix in RuleCompiler.Prefixes(Rules))
-        {
-            Identities.AddCidr(prefix);
-        }
+        // Through the policy service, as the CLI and the agent load policies: validated, compiled,
+        // and the prefixes they name made identities of the node.
+        var change = Service.Load([new PolicyText($"{scenario.Name}.yaml", scenario.Policies)]);
+        var errors = change.Report.Files.SelectMany(f => f.AllFindings).Where(f => f.Severity == Diagnostics.Severity.Error).ToList();
+        Assert.True(change.Applied, "scenario policies must be valid:\n" + string.Join("\n", errors));
+        Rules = [.. Service.Rules];
 
         foreach (var reserved in ReservedIdentities.All)
         {
@@ -49,7 +47,9 @@ internal sealed class ScenarioWorld
         Endpoint = _named[scenario.Endpoint];
     }
 
-    public IdentitySet Identities { get; } = new();
+    public PolicyService Service { get; } = new();
+
+    public IdentitySet Identities => Service.Identities;
 
     public List<SubjectRule> Rules { get; }
 

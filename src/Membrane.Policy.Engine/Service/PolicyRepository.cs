@@ -27,7 +27,8 @@ public sealed class PolicyRepository
     public bool Apply(IEnumerable<PolicyResource> put, IEnumerable<ResourceKey> remove)
     {
         var next = _resources.SetItems(put.Select(r => KeyValuePair.Create(r.Key, r))).RemoveRange(remove);
-        if (next.Count == _resources.Count && next.All(kv => _resources.TryGetValue(kv.Key, out var old) && ReferenceEquals(old, kv.Value)))
+        // A document equal to the one held (positions aside) is no change: reloading a file does not bump the revision.
+        if (next.Count == _resources.Count && next.All(kv => _resources.TryGetValue(kv.Key, out var old) && (ReferenceEquals(old, kv.Value) || old.Document.Equals(kv.Value.Document))))
         {
             return false;
         }
