@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Membrane.Cli.Output;
+using Membrane.Policy.Engine.Service;
 using Membrane.Policy.Inputs;
 using Membrane.Policy.Validation;
 
@@ -43,7 +44,7 @@ public static class PolicyValidateCommand
         var progress = plan.Count >= ProgressThreshold && !Console.IsErrorRedirected
             ? new Progress<int>(done => stderr.Write($"\rvalidating: {done}/{plan.Count} files"))
             : null;
-        var report = PolicyValidationService.Validate(plan, options, progress, out var read);
+        var report = PolicyService.Check(plan, options, progress, out var read);
         if (progress is not null)
         {
             stderr.Write("\r\u001b[K");

@@ -39,6 +39,14 @@ public sealed class PolicyService
     private readonly Dictionary<uint, List<MapStateDelta>> _identityDeltas = [];
 
     /// <summary>
+    /// Validates inputs without loading them: what <c>policy validate</c> runs. Each file is read,
+    /// checked and dropped in turn (see <see cref="PolicyValidationService"/>); null when an input
+    /// could not be read, with its error in <paramref name="inputs"/>.
+    /// </summary>
+    public static ValidationReport? Check(Membrane.Policy.Inputs.InputPlan plan, ValidationOptions options, IProgress<int>? progress, out Membrane.Policy.Inputs.InputSet inputs) =>
+        PolicyValidationService.Validate(plan, options with { KeepDocuments = false }, progress, out inputs);
+
+    /// <summary>
     /// Validates documents and, when none has an error, puts them into the repository in one
     /// change (a document replaces the one of the same kind, namespace and name). When any has an
     /// error, nothing is applied.
