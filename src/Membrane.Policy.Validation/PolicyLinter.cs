@@ -70,7 +70,7 @@ public static class PolicyLinter
         var (verb, direction) = section.IsIngress() ? ("from", "ingress") : ("to", "egress");
         findings.Warning(FieldErrorKind.Lint, FieldPath.Child(path, "toPorts"), rule.ToPorts[0].Position,
             $"this rule allows ports but no {direction} rule allows ICMP {verb} the same peers, so ping {verb} them will be denied",
-            hint: "if ping should work, add a rule with the same peers and icmps: [{fields: [{type: EchoRequest, family: IPv4}, {type: EchoRequest, family: IPv6}]}]");
+            hint: "if ping should work, add a rule with the same peers and icmps: [{fields: [{type: EchoRequest, family: IPv4}, {type: EchoRequest, family: IPv6}]}]", code: "MBR5001");
     }
 
     /// <summary>Echo allowed over IPv4 only, while the peers are also reachable over IPv6.</summary>
@@ -90,7 +90,7 @@ public static class PolicyLinter
         var verb = section.IsIngress() ? "from" : "to";
         findings.Warning(FieldErrorKind.Lint, FieldPath.Child(path, "icmps"), rule.Icmps[0].Position,
             $"allows ping (Echo Request) over IPv4 only; the peers are reachable over IPv6 too, where ping {verb} them stays denied",
-            hint: "add {type: EchoRequest, family: IPv6} if IPv6 ping should work");
+            hint: "add {type: EchoRequest, family: IPv6} if IPv6 ping should work", code: "MBR5002");
     }
 
     private static void LintDuplicates(PeerRule rule, List<ResolvedField> fields, string path, DiagnosticBag findings)
@@ -101,7 +101,7 @@ public static class PolicyLinter
             var key = match.ToString();
             if (!seen.TryAdd(key, fieldPath))
             {
-                findings.Warning(FieldErrorKind.Lint, fieldPath, field.Position, $"the same ICMP field as {seen[key]} ({key}); one of them can go");
+                findings.Warning(FieldErrorKind.Lint, fieldPath, field.Position, $"the same ICMP field as {seen[key]} ({key}); one of them can go", code: "MBR5003");
             }
         }
 
@@ -116,7 +116,7 @@ public static class PolicyLinter
                 var key = $"{port.Port?.Text}-{port.EndPort?.Text}/{L4Protocols.Name(protocol)}";
                 if (!ports.TryAdd(key, portPath))
                 {
-                    findings.Warning(FieldErrorKind.Lint, portPath, port.Position, $"the same port as {ports[key]}; one of them can go");
+                    findings.Warning(FieldErrorKind.Lint, portPath, port.Position, $"the same port as {ports[key]}; one of them can go", code: "MBR5004");
                 }
             }
         }
@@ -140,7 +140,7 @@ public static class PolicyLinter
                     var codePath = match.Codes.Length == 1 ? FieldPath.Child(fieldPath, "code") : FieldPath.Index(FieldPath.Child(fieldPath, "code"), k);
                     var only = info.DefinedCodes.Count == 1 && info.DefinedCodes[0].Low == info.DefinedCodes[0].High ? "" : "s";
                     findings.Warning(FieldErrorKind.Lint, codePath, field.Codes[k].Position,
-                        $"{info.Display} defines code{only} {string.Join(", ", info.DefinedCodes)} only, so code {range} never matches", range.ToString());
+                        $"{info.Display} defines code{only} {string.Join(", ", info.DefinedCodes)} only, so code {range} never matches", range.ToString(), code: "MBR5005");
                 }
             }
         }

@@ -114,7 +114,7 @@ public static class PolicyValidationService
 
         if (policies.Count == 0 && findings.Count == 0)
         {
-            findings.Add(new FieldError { Severity = Severity.Note, Kind = FieldErrorKind.Skipped, Path = "", Position = new SourcePosition(input.File, 0, 0), Detail = "the file holds no documents" });
+            findings.Add(new FieldError { Code = "MBR1001", Severity = Severity.Note, Kind = FieldErrorKind.Skipped, Path = "", Position = new SourcePosition(input.File, 0, 0), Detail = "the file holds no documents" });
         }
 
         return Bound(new FileReport(input.File, policies.ToImmutable(), findings.ToImmutable()), options.Limits.MaxFindings);
@@ -222,6 +222,7 @@ public static class PolicyValidationService
                 var earlier = first[(kind, ns, name.Text)].Position;
                 var warning = new FieldError
                 {
+                    Code = "MBR1002",
                     Severity = Severity.Warning,
                     Kind = FieldErrorKind.Duplicate,
                     Path = policy.Document.PathOf("metadata.name"),

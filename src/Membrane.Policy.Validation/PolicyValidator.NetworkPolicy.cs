@@ -17,7 +17,7 @@ public sealed partial class PolicyValidator
         var specPath = policy.PathOf("spec");
         if (policy.Spec is not { } spec)
         {
-            Error(FieldErrorKind.Required, specPath, policy.Position, "a NetworkPolicy needs a spec");
+            Error(FieldErrorKind.Required, specPath, policy.Position, "a NetworkPolicy needs a spec", code: "MBR3001");
             return;
         }
 
@@ -27,7 +27,7 @@ public sealed partial class PolicyValidator
         }
         else
         {
-            Error(FieldErrorKind.Required, FieldPath.Child(specPath, "podSelector"), spec.Position, "podSelector is required", hint: "podSelector: {} selects every pod in the namespace");
+            Error(FieldErrorKind.Required, FieldPath.Child(specPath, "podSelector"), spec.Position, "podSelector is required", hint: "podSelector: {} selects every pod in the namespace", code: "MBR3002");
         }
 
         ValidateNetworkPolicyRules(spec.Ingress, FieldPath.Child(specPath, "ingress"), "from");
@@ -36,7 +36,7 @@ public sealed partial class PolicyValidator
         var typesPath = FieldPath.Child(specPath, "policyTypes");
         if (spec.PolicyTypes.Count > 2)
         {
-            Error(FieldErrorKind.TooMany, typesPath, spec.PolicyTypes[2].Position, "policyTypes holds at most Ingress and Egress");
+            Error(FieldErrorKind.TooMany, typesPath, spec.PolicyTypes[2].Position, "policyTypes holds at most Ingress and Egress", code: "MBR3003");
         }
 
         var seen = new HashSet<string>();
@@ -46,11 +46,11 @@ public sealed partial class PolicyValidator
             if (!PolicyTypes.Contains(type.Text))
             {
                 Error(FieldErrorKind.NotSupported, FieldPath.Index(typesPath, i), type.Position, "policyTypes holds Ingress and Egress only", type.Text,
-                    NameSuggester.DidYouMean(type.Text, PolicyTypes));
+                    NameSuggester.DidYouMean(type.Text, PolicyTypes), code: "MBR3004");
             }
             else if (!seen.Add(type.Text))
             {
-                Error(FieldErrorKind.Duplicate, FieldPath.Index(typesPath, i), type.Position, "listed twice", type.Text);
+                Error(FieldErrorKind.Duplicate, FieldPath.Index(typesPath, i), type.Position, "listed twice", type.Text, code: "MBR3005");
             }
         }
     }
@@ -77,14 +77,14 @@ public sealed partial class PolicyValidator
     {
         if (peer.PodSelector is null && peer.NamespaceSelector is null && peer.IpBlock is null)
         {
-            Error(FieldErrorKind.Required, path, peer.Position, "must specify a peer: podSelector, namespaceSelector or ipBlock");
+            Error(FieldErrorKind.Required, path, peer.Position, "must specify a peer: podSelector, namespaceSelector or ipBlock", code: "MBR3006");
             return;
         }
 
         if (peer.IpBlock is not null && (peer.PodSelector is not null || peer.NamespaceSelector is not null))
         {
             Error(FieldErrorKind.Forbidden, FieldPath.Child(path, "ipBlock"), peer.IpBlock.Position,
-                "ipBlock may not be specified when podSelector or namespaceSelector is specified");
+                "ipBlock may not be specified when podSelector or namespaceSelector is specified", code: "MBR3007");
         }
 
         if (peer.PodSelector is { } podSelector)
@@ -102,7 +102,7 @@ public sealed partial class PolicyValidator
             var blockPath = FieldPath.Child(path, "ipBlock");
             if (ipBlock.Cidr is not { Text.Length: > 0 } cidrText)
             {
-                Error(FieldErrorKind.Required, FieldPath.Child(blockPath, "cidr"), ipBlock.Position, "an ipBlock needs a cidr");
+                Error(FieldErrorKind.Required, FieldPath.Child(blockPath, "cidr"), ipBlock.Position, "an ipBlock needs a cidr", code: "MBR3008");
             }
             else
             {

@@ -35,7 +35,7 @@ public sealed partial class PolicyValidator
         {
             Error(FieldErrorKind.Forbidden, FieldPath.Child(path, members[i].Name), members[i].Position,
                 $"{members[0].Name} and {members[i].Name} cannot be combined in one rule (Cilium does not support it)",
-                hint: $"write one rule with {members[0].Name} and another with {members[i].Name}");
+                hint: $"write one rule with {members[0].Name} and another with {members[i].Name}", code: "MBR2001");
         }
     }
 
@@ -49,11 +49,11 @@ public sealed partial class PolicyValidator
         if (section.IsDeny())
         {
             Error(FieldErrorKind.NotSupported, path, position,
-                $"{what}; in a deny rule that would deny nothing, so Membrane refuses the rule (fail closed)", bad, "name the peers with endpoints, entities or CIDRs");
+                $"{what}; in a deny rule that would deny nothing, so Membrane refuses the rule (fail closed)", bad, "name the peers with endpoints, entities or CIDRs", code: "MBR2002");
         }
         else
         {
-            Warning(FieldErrorKind.NotEnforced, path, position, $"{what}; it selects no peers, so this rule allows nothing (fail closed)", bad);
+            Warning(FieldErrorKind.NotEnforced, path, position, $"{what}; it selects no peers, so this rule allows nothing (fail closed)", bad, code: "MBR2003");
         }
     }
 
@@ -80,7 +80,7 @@ public sealed partial class PolicyValidator
             if (!Entities.IsKnown(entity.Text))
             {
                 Error(FieldErrorKind.NotSupported, FieldPath.Index(FieldPath.Child(path, p + "Entities"), i), entity.Position,
-                    $"not an entity; entities are {string.Join(", ", Entities.Names)}", entity.Text, NameSuggester.DidYouMean(entity.Text, Entities.Names));
+                    $"not an entity; entities are {string.Join(", ", Entities.Names)}", entity.Text, NameSuggester.DidYouMean(entity.Text, Entities.Names), code: "MBR2004");
             }
         }
 
@@ -103,7 +103,7 @@ public sealed partial class PolicyValidator
             {
                 if (rule.Groups[i].Aws is null)
                 {
-                    Error(FieldErrorKind.Required, FieldPath.Child(FieldPath.Index(FieldPath.Child(path, p + "Groups"), i), "aws"), rule.Groups[i].Position, "a group needs a provider: aws");
+                    Error(FieldErrorKind.Required, FieldPath.Child(FieldPath.Index(FieldPath.Child(path, p + "Groups"), i), "aws"), rule.Groups[i].Position, "a group needs a provider: aws", code: "MBR2005");
                 }
             }
         }
@@ -116,7 +116,7 @@ public sealed partial class PolicyValidator
         if (!rule.Fqdns.IsEmpty)
         {
             Warning(FieldErrorKind.NotEnforced, FieldPath.Child(path, "toFQDNs"), rule.Fqdns[0].Position,
-                "toFQDNs needs a DNS proxy that Membrane does not have; it resolves to no addresses, so this rule allows nothing (fail closed)");
+                "toFQDNs needs a DNS proxy that Membrane does not have; it resolves to no addresses, so this rule allows nothing (fail closed)", code: "MBR2006");
         }
 
         for (var i = 0; i < rule.Services.Count; i++)
@@ -125,11 +125,11 @@ public sealed partial class PolicyValidator
             var servicePath = FieldPath.Index(FieldPath.Child(path, "toServices"), i);
             if (service.K8sService is null && service.K8sServiceSelector is null)
             {
-                Warning(FieldErrorKind.Ineffective, servicePath, service.Position, "an empty service selector selects no service");
+                Warning(FieldErrorKind.Ineffective, servicePath, service.Position, "an empty service selector selects no service", code: "MBR2007");
             }
             else if (service.K8sService is not null && service.K8sServiceSelector is not null)
             {
-                Error(FieldErrorKind.Forbidden, servicePath, service.Position, "a service is named by one of k8sService or k8sServiceSelector, not both");
+                Error(FieldErrorKind.Forbidden, servicePath, service.Position, "a service is named by one of k8sService or k8sServiceSelector, not both", code: "MBR2008");
             }
 
             if (service.K8sServiceSelector?.Selector is { } selector)
@@ -138,12 +138,12 @@ public sealed partial class PolicyValidator
             }
             else if (service.K8sServiceSelector is { } k8sSelector)
             {
-                Error(FieldErrorKind.Required, FieldPath.Child(servicePath, "k8sServiceSelector.selector"), k8sSelector.Position, "k8sServiceSelector needs a selector");
+                Error(FieldErrorKind.Required, FieldPath.Child(servicePath, "k8sServiceSelector.selector"), k8sSelector.Position, "k8sServiceSelector needs a selector", code: "MBR2009");
             }
 
             if (service.K8sService is { ServiceName: null } reference)
             {
-                Error(FieldErrorKind.Required, FieldPath.Child(servicePath, "k8sService.serviceName"), reference.Position, "k8sService needs a serviceName");
+                Error(FieldErrorKind.Required, FieldPath.Child(servicePath, "k8sService.serviceName"), reference.Position, "k8sService needs a serviceName", code: "MBR2010");
             }
         }
 
@@ -167,7 +167,7 @@ public sealed partial class PolicyValidator
         var effect = allowsSomething
             ? $"{field} is empty, which Cilium reads as if it were not written: this rule applies to every peer"
             : $"{field} is empty, so it selects no peers and this rule allows nothing";
-        Warning(FieldErrorKind.Ineffective, FieldPath.Child(path, field), list.Position.IsKnown ? list.Position : rule.Position, effect, hint: $"to select {all}, write {field}: {allForm}");
+        Warning(FieldErrorKind.Ineffective, FieldPath.Child(path, field), list.Position.IsKnown ? list.Position : rule.Position, effect, hint: $"to select {all}, write {field}: {allForm}", code: "MBR2011");
     }
 
     private void ValidateCidrRule(CidrRule rule, string path, PolicySection section)
@@ -175,13 +175,13 @@ public sealed partial class PolicyValidator
         var sources = new[] { rule.Cidr is not null, rule.CidrGroupRef is not null, rule.CidrGroupSelector is not null }.Count(b => b);
         if (sources == 0)
         {
-            Error(FieldErrorKind.Required, FieldPath.Child(path, "cidr"), rule.Position, "a CIDR rule needs cidr (or cidrGroupRef)");
+            Error(FieldErrorKind.Required, FieldPath.Child(path, "cidr"), rule.Position, "a CIDR rule needs cidr (or cidrGroupRef)", code: "MBR2012");
             return;
         }
 
         if (sources > 1)
         {
-            Error(FieldErrorKind.Forbidden, path, rule.Position, "a CIDR rule takes exactly one of cidr, cidrGroupRef and cidrGroupSelector");
+            Error(FieldErrorKind.Forbidden, path, rule.Position, "a CIDR rule takes exactly one of cidr, cidrGroupRef and cidrGroupSelector", code: "MBR2013");
         }
 
         if (rule.CidrGroupRef is { } groupRef)
@@ -209,23 +209,23 @@ public sealed partial class PolicyValidator
     {
         if (selector.MatchName is null && selector.MatchPattern is null)
         {
-            Error(FieldErrorKind.Required, FieldPath.Child(path, "matchName"), selector.Position, "a DNS selector needs matchName or matchPattern");
+            Error(FieldErrorKind.Required, FieldPath.Child(path, "matchName"), selector.Position, "a DNS selector needs matchName or matchPattern", code: "MBR2014");
         }
         else if (selector.MatchName is not null && selector.MatchPattern is not null)
         {
             Error(FieldErrorKind.Forbidden, FieldPath.Child(path, "matchPattern"), selector.MatchPattern.Value.Position,
-                "only one of matchName or matchPattern is allowed in a DNS selector");
+                "only one of matchName or matchPattern is allowed in a DNS selector", code: "MBR2015");
         }
 
         if (selector.MatchName is { } name && !name.Text.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
         {
             Error(FieldErrorKind.Invalid, FieldPath.Child(path, "matchName"), name.Position, "a DNS name has only letters, digits, '-', '_' and '.'", name.Text,
-                name.Text.Contains('*') ? "use matchPattern for wildcards" : null);
+                name.Text.Contains('*') ? "use matchPattern for wildcards" : null, code: "MBR2016");
         }
 
         if (selector.MatchPattern is { } pattern && !pattern.Text.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '*'))
         {
-            Error(FieldErrorKind.Invalid, FieldPath.Child(path, "matchPattern"), pattern.Position, "a DNS pattern has only letters, digits, '-', '_', '.' and '*'", pattern.Text);
+            Error(FieldErrorKind.Invalid, FieldPath.Child(path, "matchPattern"), pattern.Position, "a DNS pattern has only letters, digits, '-', '_', '.' and '*'", pattern.Text, code: "MBR2017");
         }
     }
 }

@@ -19,12 +19,12 @@ public sealed partial class PolicyValidator
         if (rule.EndpointSelector is null && rule.NodeSelector is null)
         {
             Error(FieldErrorKind.Required, FieldPath.Child(path, "endpointSelector"), rule.Position,
-                "a rule must select what it applies to with endpointSelector (or nodeSelector for the node)", hint: "endpointSelector: {} selects every endpoint");
+                "a rule must select what it applies to with endpointSelector (or nodeSelector for the node)", hint: "endpointSelector: {} selects every endpoint", code: "MBR2018");
         }
         else if (rule.EndpointSelector is not null && hostPolicy)
         {
             Error(FieldErrorKind.Forbidden, FieldPath.Child(path, "nodeSelector"), rule.NodeSelector!.Position,
-                "a rule cannot have both endpointSelector and nodeSelector; write two rules");
+                "a rule cannot have both endpointSelector and nodeSelector; write two rules", code: "MBR2019");
         }
 
         if (rule.EndpointSelector is { } endpointSelector)
@@ -36,7 +36,7 @@ public sealed partial class PolicyValidator
         {
             ValidateSelector(nodeSelector, FieldPath.Child(path, "nodeSelector"));
             Warning(FieldErrorKind.NotEnforced, FieldPath.Child(path, "nodeSelector"), nodeSelector.Position,
-                "host policies are not enforced: Membrane enforces policy on endpoints' veths, so this rule filters none of the node's own traffic");
+                "host policies are not enforced: Membrane enforces policy on endpoints' veths, so this rule filters none of the node's own traffic", code: "MBR2020");
         }
 
         foreach (var section in Sections)
@@ -47,7 +47,7 @@ public sealed partial class PolicyValidator
             {
                 var effect = section.IsDeny() ? "denies nothing" : $"does not turn {(section.IsIngress() ? "ingress" : "egress")} to default-deny";
                 var hint = section.IsDeny() ? null : $"to deny all {(section.IsIngress() ? "ingress" : "egress")}, write {section.FieldName()}: [{{}}]";
-                Warning(FieldErrorKind.Ineffective, sectionPath, rules.Position.IsKnown ? rules.Position : rule.Position, $"{section.FieldName()} is empty, so this rule {effect}", hint: hint);
+                Warning(FieldErrorKind.Ineffective, sectionPath, rules.Position.IsKnown ? rules.Position : rule.Position, $"{section.FieldName()} is empty, so this rule {effect}", hint: hint, code: "MBR2021");
             }
 
             for (var i = 0; i < rules.Count; i++)
@@ -66,7 +66,7 @@ public sealed partial class PolicyValidator
         {
             if (rule.Labels[i].Key is not { Text.Length: > 0 })
             {
-                Error(FieldErrorKind.Required, FieldPath.Child(FieldPath.Index(FieldPath.Child(path, "labels"), i), "key"), rule.Labels[i].Position, "a rule label needs a key");
+                Error(FieldErrorKind.Required, FieldPath.Child(FieldPath.Index(FieldPath.Child(path, "labels"), i), "key"), rule.Labels[i].Position, "a rule label needs a key", code: "MBR2022");
             }
         }
     }
@@ -75,7 +75,7 @@ public sealed partial class PolicyValidator
     {
         if (value is { } v && v.Kind != Source.ScalarKind.Boolean)
         {
-            Error(FieldErrorKind.Invalid, path, v.Position, "must be true or false", v.Text);
+            Error(FieldErrorKind.Invalid, path, v.Position, "must be true or false", v.Text, code: "MBR2023");
         }
     }
 
@@ -88,7 +88,7 @@ public sealed partial class PolicyValidator
         {
             Error(FieldErrorKind.Forbidden, FieldPath.Child(path, "icmps"), rule.Icmps[0].Position,
                 "The ICMPs block may only be present without ToPorts. Define a separate rule to use ToPorts.",
-                hint: "write two rules with the same peers: one with toPorts, one with icmps");
+                hint: "write two rules with the same peers: one with toPorts, one with icmps", code: "MBR2024");
         }
 
         var verb = section.IsDeny() ? "denies" : "allows";
@@ -99,7 +99,7 @@ public sealed partial class PolicyValidator
             {
                 var position = field == "toPorts" ? rule.ToPorts.Position : rule.Icmps.Position;
                 Warning(FieldErrorKind.Ineffective, FieldPath.Child(path, field), position.IsKnown ? position : rule.Position,
-                    $"{field} is empty, which Cilium reads as if it were not written: this rule {verb} every port and protocol of its peers, ICMP included");
+                    $"{field} is empty, which Cilium reads as if it were not written: this rule {verb} every port and protocol of its peers, ICMP included", code: "MBR2025");
             }
         }
 
@@ -110,7 +110,7 @@ public sealed partial class PolicyValidator
                 && portRule.TerminatingTls is null && portRule.OriginatingTls is null)
             {
                 Warning(FieldErrorKind.Ineffective, FieldPath.Index(FieldPath.Child(path, "toPorts"), i), portRule.Position,
-                    $"a toPorts entry without ports matches no traffic, so this entry {verb} nothing", hint: "list the ports, e.g. ports: [{port: \"80\", protocol: TCP}]");
+                    $"a toPorts entry without ports matches no traffic, so this entry {verb} nothing", hint: "list the ports, e.g. ports: [{port: \"80\", protocol: TCP}]", code: "MBR2026");
             }
 
             ValidatePortRule(rule.ToPorts[i], FieldPath.Index(FieldPath.Child(path, "toPorts"), i), section, hostPolicy,
@@ -131,12 +131,12 @@ public sealed partial class PolicyValidator
         if (icmp.Fields.Count > MaxIcmpFields)
         {
             Error(FieldErrorKind.TooMany, fieldsPath, icmp.Fields[MaxIcmpFields].Position,
-                $"too many ICMP fields ({icmp.Fields.Count}), the max is {MaxIcmpFields}", hint: "split them across several icmps entries");
+                $"too many ICMP fields ({icmp.Fields.Count}), the max is {MaxIcmpFields}", hint: "split them across several icmps entries", code: "MBR2027");
         }
 
         if (icmp.Fields.IsEmpty)
         {
-            Warning(FieldErrorKind.Ineffective, fieldsPath, icmp.Position, "an icmps entry without fields matches no ICMP message");
+            Warning(FieldErrorKind.Ineffective, fieldsPath, icmp.Position, "an icmps entry without fields matches no ICMP message", code: "MBR2028");
         }
 
         var errors = new List<FieldError>();
@@ -156,16 +156,16 @@ public sealed partial class PolicyValidator
             string[] modes = ["disabled", "required", "test-always-fail"];
             if (authentication.Mode is not { } mode)
             {
-                Error(FieldErrorKind.Required, modePath, authentication.Position, "authentication needs a mode: disabled or required");
+                Error(FieldErrorKind.Required, modePath, authentication.Position, "authentication needs a mode: disabled or required", code: "MBR2029");
             }
             else if (!modes.Contains(mode.Text))
             {
-                Error(FieldErrorKind.NotSupported, modePath, mode.Position, "mode must be disabled or required", mode.Text, NameSuggester.DidYouMean(mode.Text, modes));
+                Error(FieldErrorKind.NotSupported, modePath, mode.Position, "mode must be disabled or required", mode.Text, NameSuggester.DidYouMean(mode.Text, modes), code: "MBR2030");
             }
             else if (mode.Text != "disabled")
             {
                 Warning(FieldErrorKind.NotEnforced, FieldPath.Child(path, "authentication"), authentication.Position,
-                    "mutual authentication is not enforced: Membrane cannot authenticate peers, so it denies what this rule would allow (fail closed)");
+                    "mutual authentication is not enforced: Membrane cannot authenticate peers, so it denies what this rule would allow (fail closed)", code: "MBR2031");
             }
         }
 
@@ -173,10 +173,10 @@ public sealed partial class PolicyValidator
         {
             Warning(FieldErrorKind.NotEnforced, FieldPath.Child(path, "auth"), auth.Position,
                 "auth (the older form of authentication) is not enforced: Membrane cannot authenticate peers, so it denies what this rule would allow (fail closed)",
-                hint: "current Cilium writes authentication: {mode: required}");
+                hint: "current Cilium writes authentication: {mode: required}", code: "MBR2032");
             if (auth.Type is null)
             {
-                Error(FieldErrorKind.Required, FieldPath.Child(path, "auth.type"), auth.Position, "auth needs a type");
+                Error(FieldErrorKind.Required, FieldPath.Child(path, "auth.type"), auth.Position, "auth needs a type", code: "MBR2033");
             }
         }
     }
@@ -188,13 +188,13 @@ public sealed partial class PolicyValidator
         var hasDns = rules is not null && rules.Dns.IsPresent;
         if (hasServices)
         {
-            Error(FieldErrorKind.Forbidden, path, portRule.Position, "toServices cannot be combined with toPorts (Cilium does not support it)");
+            Error(FieldErrorKind.Forbidden, path, portRule.Position, "toServices cannot be combined with toPorts (Cilium does not support it)", code: "MBR2034");
         }
 
         if (portRule.Ports.Count > MaxPorts)
         {
             Error(FieldErrorKind.TooMany, portsPath, portRule.Ports[MaxPorts].Position, $"too many ports ({portRule.Ports.Count}), the max is {MaxPorts}",
-                hint: "split them across several toPorts entries");
+                hint: "split them across several toPorts entries", code: "MBR2035");
         }
 
         var zeroPort = false;
@@ -212,36 +212,36 @@ public sealed partial class PolicyValidator
         {
             if (portRule.ServerNames[i].Text.Length == 0)
             {
-                Error(FieldErrorKind.Invalid, FieldPath.Index(FieldPath.Child(path, "serverNames"), i), portRule.ServerNames[i].Position, "a server name cannot be empty", "");
+                Error(FieldErrorKind.Invalid, FieldPath.Index(FieldPath.Child(path, "serverNames"), i), portRule.ServerNames[i].Position, "a server name cannot be empty", "", code: "MBR2036");
             }
         }
 
         if (!portRule.ServerNames.IsEmpty && rules is not null && portRule.TerminatingTls is null)
         {
             Error(FieldErrorKind.Forbidden, FieldPath.Child(path, "serverNames"), portRule.ServerNames[0].Position,
-                "serverNames are not allowed with L7 rules without TLS termination (terminatingTLS)");
+                "serverNames are not allowed with L7 rules without TLS termination (terminatingTLS)", code: "MBR2037");
         }
 
         if (portRule.Listener is { } listener)
         {
             if (section.IsIngress())
             {
-                Error(FieldErrorKind.Forbidden, FieldPath.Child(path, "listener"), listener.Position, "a listener is not allowed on ingress");
+                Error(FieldErrorKind.Forbidden, FieldPath.Child(path, "listener"), listener.Position, "a listener is not allowed on ingress", code: "MBR2038");
             }
 
             if (rules is not null)
             {
-                Error(FieldErrorKind.Forbidden, FieldPath.Child(path, "listener"), listener.Position, "a listener is not allowed with L7 rules");
+                Error(FieldErrorKind.Forbidden, FieldPath.Child(path, "listener"), listener.Position, "a listener is not allowed with L7 rules", code: "MBR2039");
             }
 
             if (listener.Name is null)
             {
-                Error(FieldErrorKind.Required, FieldPath.Child(path, "listener.name"), listener.Position, "a listener needs a name");
+                Error(FieldErrorKind.Required, FieldPath.Child(path, "listener.name"), listener.Position, "a listener needs a name", code: "MBR2040");
             }
 
             if (listener.EnvoyConfig?.Name is null)
             {
-                Error(FieldErrorKind.Required, FieldPath.Child(path, "listener.envoyConfig.name"), listener.Position, "a listener needs envoyConfig with a name");
+                Error(FieldErrorKind.Required, FieldPath.Child(path, "listener.envoyConfig.name"), listener.Position, "a listener needs envoyConfig with a name", code: "MBR2041");
             }
         }
 
@@ -252,7 +252,7 @@ public sealed partial class PolicyValidator
         if (proxyFeature is not null && !section.IsDeny())
         {
             Warning(FieldErrorKind.NotEnforced, path, portRule.Position,
-                $"{proxyFeature} not enforced: Membrane filters at L3/L4 only, so this port rule allows nothing (fail closed) and this traffic to {DescribePorts(portRule)} is denied");
+                $"{proxyFeature} not enforced: Membrane filters at L3/L4 only, so this port rule allows nothing (fail closed) and this traffic to {DescribePorts(portRule)} is denied", code: "MBR2042");
         }
     }
 
@@ -262,34 +262,34 @@ public sealed partial class PolicyValidator
         var kinds = new[] { rules.Http.IsPresent, rules.Kafka.IsPresent, rules.Dns.IsPresent, rules.L7Proto is not null }.Count(b => b);
         if (kinds > 1)
         {
-            Error(FieldErrorKind.Forbidden, rulesPath, rules.Position, "multiple L7 protocol rule types in one port rule; use one of http, kafka, dns or l7proto");
+            Error(FieldErrorKind.Forbidden, rulesPath, rules.Position, "multiple L7 protocol rule types in one port rule; use one of http, kafka, dns or l7proto", code: "MBR2043");
         }
 
         if (rules.L7.IsPresent && rules.L7Proto is null)
         {
-            Error(FieldErrorKind.Required, FieldPath.Child(rulesPath, "l7proto"), rules.Position, "'l7' may only be specified when a 'l7proto' is also specified");
+            Error(FieldErrorKind.Required, FieldPath.Child(rulesPath, "l7proto"), rules.Position, "'l7' may only be specified when a 'l7proto' is also specified", code: "MBR2044");
         }
 
         if (hostPolicy)
         {
-            Error(FieldErrorKind.Forbidden, rulesPath, rules.Position, "host policies (nodeSelector) do not support L7 rules");
+            Error(FieldErrorKind.Forbidden, rulesPath, rules.Position, "host policies (nodeSelector) do not support L7 rules", code: "MBR2045");
         }
 
         if (zeroPort)
         {
-            Error(FieldErrorKind.Invalid, rulesPath, rules.Position, "L7 rules cannot be used when a port is 0 (all ports)");
+            Error(FieldErrorKind.Invalid, rulesPath, rules.Position, "L7 rules cannot be used when a port is 0 (all ports)", code: "MBR2046");
         }
 
         if (rules.Dns.IsPresent)
         {
             if (section.IsIngress())
             {
-                Error(FieldErrorKind.Forbidden, FieldPath.Child(rulesPath, "dns"), rules.Position, "DNS rules are not allowed on ingress");
+                Error(FieldErrorKind.Forbidden, FieldPath.Child(rulesPath, "dns"), rules.Position, "DNS rules are not allowed on ingress", code: "MBR2047");
             }
 
             if (portRule.Ports.IsEmpty)
             {
-                Error(FieldErrorKind.Required, FieldPath.Child(path, "ports"), portRule.Position, "port 53 must be specified for DNS rules");
+                Error(FieldErrorKind.Required, FieldPath.Child(path, "ports"), portRule.Position, "port 53 must be specified for DNS rules", code: "MBR2048");
             }
 
             for (var i = 0; i < rules.Dns.Count; i++)
@@ -307,7 +307,7 @@ public sealed partial class PolicyValidator
                 {
                     Error(FieldErrorKind.Invalid, FieldPath.Child(FieldPath.Index(FieldPath.Child(path, "ports"), i), "protocol"),
                         portRule.Ports[i].Protocol?.Position ?? portRule.Ports[i].Position,
-                        $"L7 rules can only apply to TCP (not {L4Protocols.Name(protocol)}) except for DNS rules", protocolText ?? "", "write protocol: TCP");
+                        $"L7 rules can only apply to TCP (not {L4Protocols.Name(protocol)}) except for DNS rules", protocolText ?? "", "write protocol: TCP", code: "MBR2049");
                 }
             }
         }

@@ -27,7 +27,7 @@ public sealed partial class PolicyValidator
             var keyPath = FieldPath.Child(FieldPath.Child(path, "matchLabels"), key.Text);
             if (key.Text.Length == 0)
             {
-                Error(FieldErrorKind.Invalid, keyPath, key.Position, "a label key cannot be empty", "");
+                Error(FieldErrorKind.Invalid, keyPath, key.Position, "a label key cannot be empty", "", code: "MBR2050");
             }
             else if (kubernetesSyntax)
             {
@@ -41,7 +41,7 @@ public sealed partial class PolicyValidator
             var requirementPath = FieldPath.Index(FieldPath.Child(path, "matchExpressions"), i);
             if (requirement.Key is not { Text.Length: > 0 } key)
             {
-                Error(FieldErrorKind.Required, FieldPath.Child(requirementPath, "key"), requirement.Position, "a requirement needs a key");
+                Error(FieldErrorKind.Required, FieldPath.Child(requirementPath, "key"), requirement.Position, "a requirement needs a key", code: "MBR2051");
             }
             else if (kubernetesSyntax)
             {
@@ -52,12 +52,12 @@ public sealed partial class PolicyValidator
             switch (requirement.Operator?.Text)
             {
                 case null:
-                    Error(FieldErrorKind.Required, FieldPath.Child(requirementPath, "operator"), requirement.Position, "a requirement needs an operator: In, NotIn, Exists or DoesNotExist");
+                    Error(FieldErrorKind.Required, FieldPath.Child(requirementPath, "operator"), requirement.Position, "a requirement needs an operator: In, NotIn, Exists or DoesNotExist", code: "MBR2052");
                     break;
                 case SelectorOperators.In or SelectorOperators.NotIn:
                     if (requirement.Values.IsEmpty)
                     {
-                        Error(FieldErrorKind.Required, valuesPath, requirement.Position, $"{requirement.Operator.Value.Text} needs at least one value");
+                        Error(FieldErrorKind.Required, valuesPath, requirement.Position, $"{requirement.Operator.Value.Text} needs at least one value", code: "MBR2053");
                     }
 
                     // The API server checks In and NotIn values as label values
@@ -68,7 +68,7 @@ public sealed partial class PolicyValidator
                         if (!IsLabelValue(requirement.Values[v].Text))
                         {
                             Error(FieldErrorKind.Invalid, FieldPath.Index(valuesPath, v), requirement.Values[v].Position,
-                                "a label value is empty or at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit", requirement.Values[v].Text);
+                                "a label value is empty or at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit", requirement.Values[v].Text, code: "MBR2054");
                         }
                     }
 
@@ -76,7 +76,7 @@ public sealed partial class PolicyValidator
                 case SelectorOperators.Exists or SelectorOperators.DoesNotExist:
                     if (!requirement.Values.IsEmpty)
                     {
-                        Error(FieldErrorKind.Forbidden, valuesPath, requirement.Values[0].Position, $"{requirement.Operator.Value.Text} takes no values");
+                        Error(FieldErrorKind.Forbidden, valuesPath, requirement.Values[0].Position, $"{requirement.Operator.Value.Text} takes no values", code: "MBR2055");
                     }
 
                     break;
@@ -87,7 +87,7 @@ public sealed partial class PolicyValidator
                         ? "operators are case-sensitive; Cilium logs an error and the selector matches nothing"
                         : "the operator must be In, NotIn, Exists or DoesNotExist";
                     Error(FieldErrorKind.NotSupported, FieldPath.Child(requirementPath, "operator"), op.Position, detail, op.Text,
-                        suggestion is null ? null : $"did you mean \"{suggestion}\"?");
+                        suggestion is null ? null : $"did you mean \"{suggestion}\"?", code: "MBR2056");
                     break;
             }
         }
@@ -103,7 +103,7 @@ public sealed partial class PolicyValidator
             name = name[(slash + 1)..];
             if (prefix.Length == 0 || !IsDnsSubdomain(prefix))
             {
-                Error(FieldErrorKind.Invalid, path, key.Position, "a label key's prefix must be a DNS subdomain", key.Text);
+                Error(FieldErrorKind.Invalid, path, key.Position, "a label key's prefix must be a DNS subdomain", key.Text, code: "MBR2057");
                 return;
             }
         }
@@ -111,13 +111,13 @@ public sealed partial class PolicyValidator
         if (!IsLabelValue(name) || name.Length == 0)
         {
             Error(FieldErrorKind.Invalid, path, key.Position,
-                "a label name is at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit", key.Text);
+                "a label name is at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit", key.Text, code: "MBR2058");
         }
 
         if (value is { } v && !IsLabelValue(v.Text))
         {
             Error(FieldErrorKind.Invalid, path, v.Position,
-                "a label value is empty or at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit", v.Text);
+                "a label value is empty or at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit", v.Text, code: "MBR2059");
         }
     }
 

@@ -46,13 +46,13 @@ public sealed partial class PolicyValidator
             if (policy.Spec is null && policy.Specs.IsEmpty)
             {
                 Error(FieldErrorKind.Required, policy.PathOf("spec"), policy.Position,
-                    $"a {policy.PolicyKind} needs spec or specs; without them it is an empty policy");
+                    $"a {policy.PolicyKind} needs spec or specs; without them it is an empty policy", code: "MBR2060");
             }
 
             if (policy.TopLevelDescription is { } description)
             {
                 Warning(FieldErrorKind.Ineffective, policy.PathOf("description"), description.Position,
-                    "description is not a field of the object beside spec; Kubernetes prunes it", hint: "move it to spec.description");
+                    "description is not a field of the object beside spec; Kubernetes prunes it", hint: "move it to spec.description", code: "MBR2061");
             }
         }
 
@@ -67,11 +67,11 @@ public sealed partial class PolicyValidator
         var path = document.PathOf("apiVersion");
         if (apiVersion is not { } value)
         {
-            Error(FieldErrorKind.Required, path, document.Position, $"apiVersion is required; write apiVersion: {expected}");
+            Error(FieldErrorKind.Required, path, document.Position, $"apiVersion is required; write apiVersion: {expected}", code: "MBR2062");
         }
         else if (value.Text != expected)
         {
-            Error(FieldErrorKind.NotSupported, path, value.Position, $"{document.Kind} is served as {expected}", value.Text);
+            Error(FieldErrorKind.NotSupported, path, value.Position, $"{document.Kind} is served as {expected}", value.Text, code: "MBR2063");
         }
     }
 
@@ -80,12 +80,12 @@ public sealed partial class PolicyValidator
         var path = document.PathOf("metadata");
         if (metadata?.Name is not { } name || name.Text.Length == 0)
         {
-            Error(FieldErrorKind.Required, FieldPath.Child(path, "name"), metadata?.Position ?? document.Position, "a policy needs metadata.name");
+            Error(FieldErrorKind.Required, FieldPath.Child(path, "name"), metadata?.Position ?? document.Position, "a policy needs metadata.name", code: "MBR2064");
         }
         else if (!IsDnsSubdomain(name.Text))
         {
             Error(FieldErrorKind.Invalid, FieldPath.Child(path, "name"), name.Position,
-                "a name must be a DNS subdomain: at most 253 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit", name.Text);
+                "a name must be a DNS subdomain: at most 253 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit", name.Text, code: "MBR2065");
         }
 
         if (metadata?.Namespace is { } ns)
@@ -93,21 +93,21 @@ public sealed partial class PolicyValidator
             if (!namespaced)
             {
                 Warning(FieldErrorKind.Ineffective, FieldPath.Child(path, "namespace"), ns.Position,
-                    $"a {document.Kind} is not namespaced; its namespace is ignored", ns.Text);
+                    $"a {document.Kind} is not namespaced; its namespace is ignored", ns.Text, code: "MBR2066");
             }
             else if (!IsDnsLabel(ns.Text))
             {
                 Error(FieldErrorKind.Invalid, FieldPath.Child(path, "namespace"), ns.Position,
-                    "a namespace must be a DNS label: at most 63 lower-case letters, digits and '-'", ns.Text);
+                    "a namespace must be a DNS label: at most 63 lower-case letters, digits and '-'", ns.Text, code: "MBR2067");
             }
         }
     }
 
-    private void Error(FieldErrorKind kind, string path, SourcePosition position, string detail, string? bad = null, string? hint = null) =>
-        _findings.Error(kind, path, position, detail, bad, hint);
+    private void Error(FieldErrorKind kind, string path, SourcePosition position, string detail, string? bad = null, string? hint = null, string code = "") =>
+        _findings.Error(kind, path, position, detail, bad, hint, code: code);
 
-    private void Warning(FieldErrorKind kind, string path, SourcePosition position, string detail, string? bad = null, string? hint = null) =>
-        _findings.Warning(kind, path, position, detail, bad, hint);
+    private void Warning(FieldErrorKind kind, string path, SourcePosition position, string detail, string? bad = null, string? hint = null, string code = "") =>
+        _findings.Warning(kind, path, position, detail, bad, hint, code: code);
 
     private static bool IsDnsSubdomain(string name) => name.Length <= 253 && DnsSubdomain().IsMatch(name);
 

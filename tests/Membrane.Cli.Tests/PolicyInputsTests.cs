@@ -41,7 +41,7 @@ public sealed class PolicyInputsTests : IDisposable
 
         Assert.Equal(2, code);
         Assert.Equal("", stdout);
-        Assert.Equal($"membrane: error: {file}: input is larger than the limit of 100 bytes (--max-input-size)", stderr.Trim());
+        Assert.Equal($"membrane: error MBR1021: {file}: input is larger than the limit of 100 bytes (--max-input-size)", stderr.Trim());
     }
 
     [Theory]
@@ -77,7 +77,7 @@ public sealed class PolicyInputsTests : IDisposable
         var (code, _, stderr) = CliHarness.Run("policy", "validate", "/dev/zero");
 
         Assert.Equal(2, code);
-        Assert.Equal("membrane: error: /dev/zero: input is larger than the limit of 64 MiB (--max-input-size)", stderr.Trim());
+        Assert.Equal("membrane: error MBR1021: /dev/zero: input is larger than the limit of 64 MiB (--max-input-size)", stderr.Trim());
     }
 
     [Fact]
@@ -89,7 +89,7 @@ public sealed class PolicyInputsTests : IDisposable
         var (code, _, stderr) = CliHarness.Run("policy", "resolve", "-f", file, "--endpoint", Db, "--identities", identities, "--max-input-size", "1000");
 
         Assert.Equal(2, code);
-        Assert.Equal($"membrane: error: {identities}: input is larger than the limit of 1000 bytes (--max-input-size)", stderr.Trim());
+        Assert.Equal($"membrane: error MBR1021: {identities}: input is larger than the limit of 1000 bytes (--max-input-size)", stderr.Trim());
     }
 
     [Theory]
@@ -104,7 +104,7 @@ public sealed class PolicyInputsTests : IDisposable
         var (code, _, stderr) = CliHarness.Run(["policy", .. command, "-f", file, "--identities", directory]);
 
         Assert.Equal(2, code);
-        Assert.Equal($"membrane: error: {directory}: is a directory; --identities takes a file", stderr.Trim());
+        Assert.Equal($"membrane: error MBR1015: {directory}: is a directory; --identities takes a file", stderr.Trim());
     }
 
     [Fact]
@@ -114,7 +114,7 @@ public sealed class PolicyInputsTests : IDisposable
 
         Assert.Equal(0, code);
         Assert.Equal("1 policy in 1 file: 0 invalid", stdout.Trim());
-        Assert.Equal("<stdin>: note: skipped: '-' is given more than once; standard input is read once", stderr.Trim());
+        Assert.Equal("<stdin>: note MBR1016: skipped: '-' is given more than once; standard input is read once", stderr.Trim());
     }
 
     [Fact]
@@ -129,7 +129,7 @@ public sealed class PolicyInputsTests : IDisposable
         Assert.Equal(0, code);
         using var json = JsonDocument.Parse(stdout);
         Assert.True(json.RootElement.GetProperty("valid").GetBoolean());
-        Assert.Equal($"{loop}: note: skipped: a symbolic link to a directory already visited ({Path.Combine(_cli.Directory, "p")})", stderr.Trim());
+        Assert.Equal($"{loop}: note MBR1004: skipped: a symbolic link to a directory already visited ({Path.Combine(_cli.Directory, "p")})", stderr.Trim());
     }
 
     [Fact]
@@ -143,7 +143,7 @@ public sealed class PolicyInputsTests : IDisposable
 
         Assert.Equal(2, code);
         Assert.Equal(
-            [$"membrane: error: {missing}: no such file or directory", $"membrane: error: {identities}: no such file or directory"],
+            [$"membrane: error MBR1012: {missing}: no such file or directory", $"membrane: error MBR1014: {identities}: no such file or directory"],
             stderr.TrimEnd().Split('\n'));
     }
 
@@ -176,6 +176,6 @@ public sealed class PolicyInputsTests : IDisposable
 
         Assert.Equal(2, process.ExitCode);
         Assert.Equal("", await stdout);
-        Assert.Equal("membrane: error: <stdin>: cannot read: standard input is closed", (await stderr).Trim());
+        Assert.Equal("membrane: error MBR1017: <stdin>: cannot read: standard input is closed", (await stderr).Trim());
     }
 }

@@ -128,7 +128,7 @@ public sealed class PolicyTraceCommandTests : IDisposable
         Assert.Equal(1, code);
         Assert.Equal("", stdout);
         Assert.Equal(
-            $"{identities}:3:9: error: identities[0].ips[0]: invalid value \"not-an-ip\": not an IP address: an IPv4 address is four decimal numbers from 0 to 255, like 10.0.0.1\n"
+            $"{identities}:3:9: error MBR7017: identities[0].ips[0]: invalid value \"not-an-ip\": not an IP address: an IPv4 address is four decimal numbers from 0 to 255, like 10.0.0.1\n"
             + "membrane: the identities file is invalid (1 error); nothing was traced or resolved\n",
             stderr.ReplaceLineEndings("\n"));
     }
@@ -141,7 +141,7 @@ public sealed class PolicyTraceCommandTests : IDisposable
         var (code, _, stderr) = Run("policy", "resolve", "-f", file, "--endpoint", Db, "--identities", identities);
 
         Assert.Equal(1, code);
-        Assert.StartsWith($"{identities}:3:8: error: identities[0].ips: must be a list of addresses, found a string; write one address as [10.0.0.1]\n", stderr.ReplaceLineEndings("\n"));
+        Assert.StartsWith($"{identities}:3:8: error MBR7015: identities[0].ips: must be a list of addresses, found a string; write one address as [10.0.0.1]\n", stderr.ReplaceLineEndings("\n"));
     }
 
     [Fact]
@@ -163,9 +163,9 @@ public sealed class PolicyTraceCommandTests : IDisposable
         Assert.Equal("", stdout);
         Assert.Equal(
             [
-                $"{identities}:5:11: error: identities[1].labels: duplicate value \"k8s:app=web\": the same labels as identities[0] (line 2)",
-                $"{identities}:6:7: error: identities[1].id: duplicate value \"1000\": the same number as identities[0] (line 3)",
-                $"{identities}:7:9: error: identities[1].ips[0]: duplicate value \"10.0.0.1\": it is already the address of identities[0].ips[0]; the IP cache maps an address to one identity",
+                $"{identities}:5:11: error MBR7023: identities[1].labels: duplicate value \"k8s:app=web\": the same labels as identities[0] (line 2)",
+                $"{identities}:6:7: error MBR7021: identities[1].id: duplicate value \"1000\": the same number as identities[0] (line 3)",
+                $"{identities}:7:9: error MBR7025: identities[1].ips[0]: duplicate value \"10.0.0.1\": it is already the address of identities[0].ips[0]; the IP cache maps an address to one identity",
                 "membrane: the identities file is invalid (3 errors); nothing was traced or resolved",
             ],
             stderr.ReplaceLineEndings("\n").TrimEnd().Split('\n'));
@@ -179,8 +179,8 @@ public sealed class PolicyTraceCommandTests : IDisposable
         var (missingCode, _, missingError) = Run("policy", "resolve", "-f", file, "--endpoint", Db, "--identities", missing);
         var (directoryCode, _, directoryError) = Run("policy", "resolve", "-f", file, "--endpoint", Db, "--identities", _cli.Directory);
 
-        Assert.Equal((2, $"membrane: error: {missing}: no such file or directory"), (missingCode, missingError.TrimEnd()));
-        Assert.Equal((2, $"membrane: error: {_cli.Directory}: is a directory; --identities takes a file"), (directoryCode, directoryError.TrimEnd()));
+        Assert.Equal((2, $"membrane: error MBR1014: {missing}: no such file or directory"), (missingCode, missingError.TrimEnd()));
+        Assert.Equal((2, $"membrane: error MBR1015: {_cli.Directory}: is a directory; --identities takes a file"), (directoryCode, directoryError.TrimEnd()));
     }
 
     [Theory]

@@ -51,7 +51,7 @@ public sealed class PolicyValidateCommandTests : IDisposable
         Assert.Equal(1, code);
         var lines = stdout.Trim().Split('\n');
         Assert.Equal(
-            $"{bad}:8:30: error: spec.ingress[0].icmps[0].fields[0].type: invalid value \"NeighborSolicitation\": NeighborSolicitation is an ICMPv6 type (135); set family: IPv6",
+            $"{bad}:8:30: error MBR4005: spec.ingress[0].icmps[0].fields[0].type: invalid value \"NeighborSolicitation\": NeighborSolicitation is an ICMPv6 type (135); set family: IPv6",
             lines[0]);
         Assert.Equal("2 policies in 2 files: 1 invalid", lines[^1]);
     }
@@ -68,6 +68,7 @@ public sealed class PolicyValidateCommandTests : IDisposable
         Assert.Equal(1, json.RootElement.GetProperty("summary").GetProperty("invalidPolicies").GetInt32());
         var finding = json.RootElement.GetProperty("files")[0].GetProperty("policies")[0].GetProperty("findings")[0];
         Assert.Equal("error", finding.GetProperty("severity").GetString());
+        Assert.Equal("MBR4005", finding.GetProperty("code").GetString());
         Assert.Equal("Invalid", finding.GetProperty("kind").GetString());
         Assert.Equal(8, finding.GetProperty("line").GetInt32());
         Assert.Equal("spec.ingress[0].icmps[0].fields[0].type", finding.GetProperty("path").GetString());
@@ -80,7 +81,7 @@ public sealed class PolicyValidateCommandTests : IDisposable
         var (code, stdout, _) = CliHarness.RunWithInput(Invalid, "policy", "validate", "-");
 
         Assert.Equal(1, code);
-        Assert.StartsWith("<stdin>:8:30: error:", stdout);
+        Assert.StartsWith("<stdin>:8:30: error MBR4005: spec.ingress[0].icmps[0].fields[0].type:", stdout);
     }
 
     [Fact]
@@ -90,7 +91,7 @@ public sealed class PolicyValidateCommandTests : IDisposable
         var (code, stdout, _) = Run("policy", "validate", "--lint", file);
 
         Assert.Equal(0, code);
-        Assert.Contains("warning: spec.ingress[0].icmps: allows ping (Echo Request) over IPv4 only", stdout);
+        Assert.Contains("warning MBR5002: spec.ingress[0].icmps: allows ping (Echo Request) over IPv4 only", stdout);
     }
 
     [Theory]
@@ -129,7 +130,7 @@ public sealed class PolicyValidateCommandTests : IDisposable
 
         Assert.Equal(2, code);
         Assert.Equal("", stdout);
-        Assert.Equal($"membrane: error: {big}: input is larger than the limit of 1 KiB (--max-input-size)", stderr.Trim());
+        Assert.Equal($"membrane: error MBR1021: {big}: input is larger than the limit of 1 KiB (--max-input-size)", stderr.Trim());
     }
 
     [Fact]

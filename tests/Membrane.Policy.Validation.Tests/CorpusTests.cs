@@ -12,7 +12,7 @@ public sealed class CorpusTests
 
     private static readonly Lazy<ValidationReport> CompatReport = new(() => ValidateCorpus(new ValidationOptions { CompatCilium = true }));
 
-    private static ValidationReport ValidateCorpus(ValidationOptions options)
+    internal static ValidationReport ValidateCorpus(ValidationOptions options)
     {
         Assert.True(Directory.Exists(RepositoryPaths.Corpus), $"the corpus is missing at {RepositoryPaths.Corpus}");
         var files = Directory.EnumerateFiles(RepositoryPaths.Corpus, "*", SearchOption.AllDirectories)

@@ -30,16 +30,15 @@ public sealed class ValidationScenarioTests
         var actual = report.AllFindings.Select(f => new ExpectedFinding
         {
             Severity = f.Severity.ToString().ToLowerInvariant(),
-            Kind = f.Kind.ToString(),
+            Code = f.Code,
             Path = f.Path,
             Line = f.Position.Line,
-            Message = f.Message,
         }).Select(f => f.ToString()).ToList();
 
         Assert.Equal(scenario.Expect.Select(e => e.ToString()), actual);
     }
 
-    private static List<ScenarioCase> Load(string file) =>
+    internal static List<ScenarioCase> Load(string file) =>
         new DeserializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).Build()
             .Deserialize<List<ScenarioCase>>(File.ReadAllText(file));
 }

@@ -35,7 +35,7 @@ public static class PolicyInputs
         foreach (var finding in set.Findings)
         {
             // Paths come from the file system, where a name may hold any byte but '/' and NUL.
-            stderr.WriteLine(TerminalText.Escape(finding.Severity == Severity.Error ? $"membrane: error: {finding.Position.File}: {finding.Message}" : finding.ToString()));
+            stderr.WriteLine(TerminalText.Escape(finding.Severity == Severity.Error ? $"membrane: error{(finding.Code.Length == 0 ? "" : " " + finding.Code)}: {finding.Position.File}: {finding.Message}" : finding.ToString()));
         }
 
         return !set.HasErrors;

@@ -76,6 +76,7 @@ public static class ValidationJsonWriter
         {
             json.WriteStartObject();
             json.WriteString("severity", finding.Severity.ToString().ToLowerInvariant());
+            json.WriteString("code", finding.Code);
             json.WriteString("kind", finding.Kind.ToString());
             json.WriteString("file", finding.Position.File);
             json.WriteNumber("line", finding.Position.Line);

@@ -1,3 +1,4 @@
+using Membrane.Policy.Diagnostics;
 using Membrane.Policy.Source;
 using Membrane.Policy.Validation;
 
@@ -17,7 +18,16 @@ public static class ValidationTextWriter
 
             if (file.SuppressedFindings > 0)
             {
-                output.WriteLine(TerminalText.Escape($"{file.File}: note: {file.SuppressedFindings:N0} more finding{(file.SuppressedFindings == 1 ? "" : "s")} not shown (at most {SourceLimits.Default.MaxFindings:N0} per input)"));
+                var note = new FieldError
+                {
+                    Severity = Severity.Note,
+                    Kind = FieldErrorKind.TooMany,
+                    Code = "MBR1060",
+                    Path = "",
+                    Position = new SourcePosition(file.File, 0, 0),
+                    Detail = $"{file.SuppressedFindings:N0} more finding{(file.SuppressedFindings == 1 ? "" : "s")} not shown (at most {SourceLimits.Default.MaxFindings:N0} per input)",
+                };
+                output.WriteLine(TerminalText.Escape(note.ToString()));
             }
         }
 

@@ -49,7 +49,7 @@ public static class IdentityFile
         if (read.Documents.Length > 1)
         {
             findings.Error(FieldErrorKind.Forbidden, "", read.Documents[1].Root.Position,
-                "a second YAML document; an identities file is one document with one identities list");
+                "a second YAML document; an identities file is one document with one identities list", code: "MBR7001");
         }
 
         CheckUnique(entries, into, findings);
@@ -73,7 +73,7 @@ public static class IdentityFile
 
         if (root is not SourceMapping mapping)
         {
-            findings.Error(FieldErrorKind.Invalid, "", root.Position, $"an identities file is an object with an identities list, found {root.ShapeName}");
+            findings.Error(FieldErrorKind.Invalid, "", root.Position, $"an identities file is an object with an identities list, found {root.ShapeName}", code: "MBR7002");
             return [];
         }
 
@@ -86,7 +86,7 @@ public static class IdentityFile
                 return [];
             }
 
-            findings.Error(FieldErrorKind.Required, "identities", mapping.Position, "an identities file is an object with an identities list");
+            findings.Error(FieldErrorKind.Required, "identities", mapping.Position, "an identities file is an object with an identities list", code: "MBR7003");
             return [];
         }
 
@@ -97,7 +97,7 @@ public static class IdentityFile
 
         if (list is not SourceSequence items)
         {
-            findings.Error(FieldErrorKind.Invalid, "identities", list.Position, $"must be a list, found {list.ShapeName}");
+            findings.Error(FieldErrorKind.Invalid, "identities", list.Position, $"must be a list, found {list.ShapeName}", code: "MBR7004");
             return [];
         }
 
@@ -121,7 +121,7 @@ public static class IdentityFile
     {
         if (node is not SourceMapping item)
         {
-            findings.Error(FieldErrorKind.Invalid, path, node.Position, $"must be an object with labels, found {node.ShapeName}");
+            findings.Error(FieldErrorKind.Invalid, path, node.Position, $"must be an object with labels, found {node.ShapeName}", code: "MBR7005");
             return null;
         }
 
@@ -130,7 +130,7 @@ public static class IdentityFile
         var labels = labelsNode is null ? null : ReadLabels(labelsNode, FieldPath.Child(path, "labels"), findings);
         if (labelsNode is null && !suggested.Contains("labels"))
         {
-            findings.Error(FieldErrorKind.Required, FieldPath.Child(path, "labels"), item.Position, "an identity needs labels, like [k8s:app=web]");
+            findings.Error(FieldErrorKind.Required, FieldPath.Child(path, "labels"), item.Position, "an identity needs labels, like [k8s:app=web]", code: "MBR7006");
         }
 
         var id = item["id"] is { } idNode ? ReadId(idNode, FieldPath.Child(path, "id"), findings) : null;
@@ -150,7 +150,7 @@ public static class IdentityFile
                 if (!LabelSet.TryParse(scalar.Text, out var parsed, out var error))
                 {
                     findings.Error(parsed.Labels.IsEmpty && scalar.Text.Trim(' ', ',').Length == 0 ? FieldErrorKind.Required : FieldErrorKind.Invalid,
-                        path, scalar.Position, error);
+                        path, scalar.Position, error, code: "MBR7007");
                     return null;
                 }
 
@@ -172,7 +172,7 @@ public static class IdentityFile
             case SourceScalar { IsNull: true }:
                 break;
             default:
-                findings.Error(FieldErrorKind.Invalid, path, node.Position, $"must be a list of source:key=value labels, found {node.ShapeName}");
+                findings.Error(FieldErrorKind.Invalid, path, node.Position, $"must be a list of source:key=value labels, found {node.ShapeName}", code: "MBR7008");
                 return null;
         }
 
@@ -183,7 +183,7 @@ public static class IdentityFile
 
         if (!LabelSet.TryCreate(labels, out var set, out var setError))
         {
-            findings.Error(labels.Count == 0 ? FieldErrorKind.Required : FieldErrorKind.Invalid, path, node.Position, setError);
+            findings.Error(labels.Count == 0 ? FieldErrorKind.Required : FieldErrorKind.Invalid, path, node.Position, setError, code: "MBR7009");
             return null;
         }
 
@@ -198,21 +198,21 @@ public static class IdentityFile
         if (node is not SourceScalar { Kind: ScalarKind.String } scalar)
         {
             findings.Error(FieldErrorKind.Invalid, path, node.Position, $"a label must be a string, found {node.ShapeName}",
-                hint: node is SourceScalar { IsNull: false } ? "quote it" : null);
+                hint: node is SourceScalar { IsNull: false } ? "quote it" : null, code: "MBR7010");
             return false;
         }
 
         var text = key is null ? scalar.Text : $"{key}={scalar.Text}";
         if (!Label.TryParse(text, out var label, out var error))
         {
-            findings.Error(FieldErrorKind.Invalid, path, scalar.Position, error, text);
+            findings.Error(FieldErrorKind.Invalid, path, scalar.Position, error, text, code: "MBR7011");
             return false;
         }
 
         if (label.Source is Label.SourceReserved or Label.SourceCidr)
         {
             findings.Error(FieldErrorKind.Forbidden, path, scalar.Position,
-                $"{label.Source}: labels belong to the identities Membrane makes itself (reserved and CIDR identities), not to endpoints", text);
+                $"{label.Source}: labels belong to the identities Membrane makes itself (reserved and CIDR identities), not to endpoints", text, code: "MBR7012");
             return false;
         }
 
@@ -227,13 +227,13 @@ public static class IdentityFile
             || (scalar.Text.Length > 1 && scalar.Text[0] == '0'))
         {
             var found = node is SourceScalar { Kind: ScalarKind.Number } number ? $"\"{number.Text}\"" : node.ShapeName;
-            findings.Error(FieldErrorKind.Invalid, path, node.Position, $"an identity number is a decimal number from {Identity.FirstEndpoint} to {Identity.FirstCidr - 1}, found {found}");
+            findings.Error(FieldErrorKind.Invalid, path, node.Position, $"an identity number is a decimal number from {Identity.FirstEndpoint} to {Identity.FirstCidr - 1}, found {found}", code: "MBR7013");
             return null;
         }
 
         if (!IdentitySet.IsEndpointNumber(id))
         {
-            findings.Error(FieldErrorKind.Invalid, path, node.Position, IdentitySet.EndpointRange(id), scalar.Text);
+            findings.Error(FieldErrorKind.Invalid, path, node.Position, IdentitySet.EndpointRange(id), scalar.Text, code: "MBR7014");
             return null;
         }
 
@@ -251,7 +251,7 @@ public static class IdentityFile
         if (node is not SourceSequence sequence)
         {
             findings.Error(FieldErrorKind.Invalid, path, node.Position, $"must be a list of addresses, found {node.ShapeName}",
-                hint: node is SourceScalar ? "write one address as [10.0.0.1]" : null);
+                hint: node is SourceScalar ? "write one address as [10.0.0.1]" : null, code: "MBR7015");
             return addresses;
         }
 
@@ -261,11 +261,11 @@ public static class IdentityFile
             var itemPath = FieldPath.Index(path, i);
             if (item is not SourceScalar { IsNull: false } scalar)
             {
-                findings.Error(FieldErrorKind.Invalid, itemPath, item.Position, $"must be an IP address, found {item.ShapeName}");
+                findings.Error(FieldErrorKind.Invalid, itemPath, item.Position, $"must be an IP address, found {item.ShapeName}", code: "MBR7016");
             }
             else if (!IpAddressText.TryParse(scalar.Text, out var address, out var error))
             {
-                findings.Error(FieldErrorKind.Invalid, itemPath, item.Position, $"not an IP address: {error}", scalar.Text);
+                findings.Error(FieldErrorKind.Invalid, itemPath, item.Position, $"not an IP address: {error}", scalar.Text, code: "MBR7017");
             }
             else
             {
@@ -286,7 +286,7 @@ public static class IdentityFile
 
         if (node is not SourceMapping mapping)
         {
-            findings.Error(FieldErrorKind.Invalid, path, node.Position, $"must be an object of name: PORT/PROTOCOL, like {{http: 8080/TCP}}, found {node.ShapeName}");
+            findings.Error(FieldErrorKind.Invalid, path, node.Position, $"must be an object of name: PORT/PROTOCOL, like {{http: 8080/TCP}}, found {node.ShapeName}", code: "MBR7018");
             return ports;
         }
 
@@ -296,13 +296,13 @@ public static class IdentityFile
             if (!PortValues.IsServiceName(key.Text) || key.Text.Any(char.IsAsciiLetterUpper))
             {
                 findings.Error(FieldErrorKind.Invalid, portPath, key.Position,
-                    "a port name is 1 to 15 lower-case letters, digits and '-', with a letter, as Kubernetes names container ports", key.Text);
+                    "a port name is 1 to 15 lower-case letters, digits and '-', with a letter, as Kubernetes names container ports", key.Text, code: "MBR7019");
             }
             else if (value is not SourceScalar { Kind: ScalarKind.String } scalar || !TryParseNamedPort(scalar.Text, out var port, out var error))
             {
                 var written = value is SourceScalar { IsNull: false } shown ? shown.Text : null;
                 findings.Error(FieldErrorKind.Invalid, portPath, value.Position,
-                    written is null ? $"a named port is PORT/PROTOCOL, like 8080/TCP, found {value.ShapeName}" : ErrorOf(written), written);
+                    written is null ? $"a named port is PORT/PROTOCOL, like 8080/TCP, found {value.ShapeName}" : ErrorOf(written), written, code: "MBR7020");
             }
             else
             {
@@ -369,11 +369,11 @@ public static class IdentityFile
                 var idPath = FieldPath.Child(entry.Path, "id");
                 if (byId.TryGetValue(id, out var holder))
                 {
-                    findings.Error(FieldErrorKind.Duplicate, idPath, entry.IdPosition, $"the same number as {holder.Path} (line {holder.IdPosition.Line})", id.ToString(CultureInfo.InvariantCulture));
+                    findings.Error(FieldErrorKind.Duplicate, idPath, entry.IdPosition, $"the same number as {holder.Path} (line {holder.IdPosition.Line})", id.ToString(CultureInfo.InvariantCulture), code: "MBR7021");
                 }
                 else if (into[id] is { } taken)
                 {
-                    findings.Error(FieldErrorKind.Duplicate, idPath, entry.IdPosition, $"identity {id} is already taken by {taken.Labels}", id.ToString(CultureInfo.InvariantCulture));
+                    findings.Error(FieldErrorKind.Duplicate, idPath, entry.IdPosition, $"identity {id} is already taken by {taken.Labels}", id.ToString(CultureInfo.InvariantCulture), code: "MBR7022");
                 }
                 else
                 {
@@ -398,11 +398,11 @@ public static class IdentityFile
         var labelsPath = FieldPath.Child(entry.Path, "labels");
         if (byLabels.TryGetValue(canonical, out var first))
         {
-            findings.Error(FieldErrorKind.Duplicate, labelsPath, entry.LabelsPosition, $"the same labels as {first.Path} (line {first.LabelsPosition.Line})", entry.Labels.ToString());
+            findings.Error(FieldErrorKind.Duplicate, labelsPath, entry.LabelsPosition, $"the same labels as {first.Path} (line {first.LabelsPosition.Line})", entry.Labels.ToString(), code: "MBR7023");
         }
         else if ((into.Find(entry.Labels) ?? into.Find(canonical)) is { } known)
         {
-            findings.Error(FieldErrorKind.Duplicate, labelsPath, entry.LabelsPosition, $"the labels of identity {known.Id}, which the node already has", entry.Labels.ToString());
+            findings.Error(FieldErrorKind.Duplicate, labelsPath, entry.LabelsPosition, $"the labels of identity {known.Id}, which the node already has", entry.Labels.ToString(), code: "MBR7024");
         }
         else
         {
@@ -417,11 +417,11 @@ public static class IdentityFile
             if (byAddress.TryGetValue(address, out var owner))
             {
                 var where = owner.StartsWith(entry.Path + ".", StringComparison.Ordinal) ? "this identity has it already at " + owner : "it is already the address of " + owner;
-                findings.Error(FieldErrorKind.Duplicate, path, position, $"{where}; the IP cache maps an address to one identity", address.ToString());
+                findings.Error(FieldErrorKind.Duplicate, path, position, $"{where}; the IP cache maps an address to one identity", address.ToString(), code: "MBR7025");
             }
             else if (into.FindByAddress(address) is { } known)
             {
-                findings.Error(FieldErrorKind.Duplicate, path, position, $"it is already the address of identity {known.Id}; the IP cache maps an address to one identity", address.ToString());
+                findings.Error(FieldErrorKind.Duplicate, path, position, $"it is already the address of identity {known.Id}; the IP cache maps an address to one identity", address.ToString(), code: "MBR7026");
             }
             else
             {
@@ -442,6 +442,7 @@ public static class IdentityFile
 
         var note = new FieldError
         {
+            Code = "MBR7027",
             Severity = Severity.Note,
             Kind = FieldErrorKind.TooMany,
             Path = "",
@@ -466,7 +467,7 @@ public static class IdentityFile
 
                 findings.Error(FieldErrorKind.UnknownField, FieldPath.Child(path, key.Text), key.Position,
                     $"not a field of {(path.Length == 0 ? "an identities file" : "an identity")}; {(path.Length == 0 ? "it has identities" : "an identity has labels, id, ips and namedPorts")}",
-                    key.Text, NameSuggester.DidYouMean(key.Text, known));
+                    key.Text, NameSuggester.DidYouMean(key.Text, known), code: "MBR7028");
             }
         }
 

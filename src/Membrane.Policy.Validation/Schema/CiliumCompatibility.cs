@@ -40,6 +40,7 @@ internal static partial class CiliumCompatibility
                 {
                     findings.Add(new FieldError
                     {
+                        Code = "MBR6001",
                         Severity = Severity.Error,
                         Kind = FieldErrorKind.Extension,
                         Path = violation.Path,
@@ -62,6 +63,7 @@ internal static partial class CiliumCompatibility
 
             findings.Add(new FieldError
             {
+                Code = "MBR6002",
                 Severity = compatCilium ? Severity.Error : Severity.Warning,
                 Kind = FieldErrorKind.CrdRejects,
                 Path = violation.Path,

@@ -17,6 +17,9 @@ public sealed record FieldError
 
     public required string Detail { get; init; }
 
+    /// <summary>The finding's stable code, like <c>MBR2104</c>; docs/policy-language.md §5.8 lists them.</summary>
+    public string Code { get; init; } = "";
+
     public SourcePosition Position { get; init; } = SourcePosition.None;
 
     /// <summary>The offending value as written, when there is one.</summary>
@@ -52,7 +55,8 @@ public sealed record FieldError
         var where = Position.IsKnown ? Position.ToString() : Position.File;
         var severity = Severity.ToString().ToLowerInvariant();
         var path = Path.Length == 0 ? "" : Path + ": ";
-        return $"{where}: {severity}: {path}{Message}";
+        var code = Code.Length == 0 ? "" : " " + Code;
+        return $"{where}: {severity}{code}: {path}{Message}";
     }
 
     private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";

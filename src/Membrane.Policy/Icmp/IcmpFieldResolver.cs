@@ -46,7 +46,7 @@ public static class IcmpFieldResolver
         if (field.Codes.IsPresent && field.Codes.IsEmpty)
         {
             errors.Add(Error(FieldErrorKind.Required, FieldPath.Child(path, "code"), field.Position, "code is empty",
-                hint: "remove code to match every code of the type, or list the codes"));
+                hint: "remove code to match every code of the type, or list the codes", code: "MBR4001"));
         }
 
         return errors.Count == before ? new IcmpMatch(family.Value, type.Value, codes.ToImmutable()) : null;
@@ -62,7 +62,7 @@ public static class IcmpFieldResolver
                 return IcmpFamily.IPv6;
             default:
                 errors.Add(Error(FieldErrorKind.NotSupported, path, family.Value.Position, "family must be IPv4 or IPv6", family.Value.Text,
-                    NameSuggester.DidYouMean(family.Value.Text, [FamilyIPv4, FamilyIPv6])));
+                    NameSuggester.DidYouMean(family.Value.Text, [FamilyIPv4, FamilyIPv6]), code: "MBR4002"));
                 return null;
         }
     }
@@ -72,7 +72,7 @@ public static class IcmpFieldResolver
         var typePath = FieldPath.Child(path, "type");
         if (field.Type is not { } type || type.Text.Length == 0)
         {
-            errors.Add(Error(FieldErrorKind.Required, typePath, field.Position, "an ICMP field needs a type: a number 0-255 or a name such as EchoRequest"));
+            errors.Add(Error(FieldErrorKind.Required, typePath, field.Position, "an ICMP field needs a type: a number 0-255 or a name such as EchoRequest", code: "MBR4003"));
             return null;
         }
 
@@ -83,7 +83,7 @@ public static class IcmpFieldResolver
                 return number;
             }
 
-            errors.Add(Error(FieldErrorKind.Invalid, typePath, type.Position, "an ICMP type is a number from 0 to 255", type.Text));
+            errors.Add(Error(FieldErrorKind.Invalid, typePath, type.Position, "an ICMP type is a number from 0 to 255", type.Text, code: "MBR4004"));
             return null;
         }
 
@@ -98,12 +98,12 @@ public static class IcmpFieldResolver
             var otherName = other.Family == IcmpFamily.IPv6 ? "an ICMPv6" : "an ICMPv4";
             var setFamily = other.Family == IcmpFamily.IPv6 ? FamilyIPv6 : FamilyIPv4;
             errors.Add(Error(FieldErrorKind.Invalid, typePath, type.Position,
-                $"{type.Text} is {otherName} type ({other.Type}); set family: {setFamily}", type.Text));
+                $"{type.Text} is {otherName} type ({other.Type}); set family: {setFamily}", type.Text, code: "MBR4005"));
             return null;
         }
 
         errors.Add(Error(FieldErrorKind.NotSupported, typePath, type.Position, $"not an {familyName} type name", type.Text,
-            NameSuggester.DidYouMean(type.Text, IcmpTypes.NamesOf(family))));
+            NameSuggester.DidYouMean(type.Text, IcmpTypes.NamesOf(family)), code: "MBR4006"));
         return null;
     }
 
@@ -117,7 +117,7 @@ public static class IcmpFieldResolver
                 return IcmpCodeRange.Single(single);
             }
 
-            errors.Add(Error(FieldErrorKind.Invalid, path, code.Position, "an ICMP code is a number from 0 to 255", code.Text));
+            errors.Add(Error(FieldErrorKind.Invalid, path, code.Position, "an ICMP code is a number from 0 to 255", code.Text, code: "MBR4007"));
             return null;
         }
 
@@ -131,7 +131,7 @@ public static class IcmpFieldResolver
                 return new IcmpCodeRange(low, high);
             }
 
-            errors.Add(Error(FieldErrorKind.Invalid, path, code.Position, "a code range is \"low-high\" with 0 <= low <= high <= 255", code.Text));
+            errors.Add(Error(FieldErrorKind.Invalid, path, code.Position, "a code range is \"low-high\" with 0 <= low <= high <= 255", code.Text, code: "MBR4008"));
             return null;
         }
 
@@ -150,7 +150,7 @@ public static class IcmpFieldResolver
             _ => $"{text} is a code of {FamilyName(owner.Family)} {owner.Display}, not {FamilyName(family)} {IcmpTypes.Describe(family, type)}",
         };
         var names = info?.CodeNames.Keys ?? [];
-        errors.Add(Error(FieldErrorKind.Invalid, path, code.Position, detail, code.Text, NameSuggester.DidYouMean(text, names)));
+        errors.Add(Error(FieldErrorKind.Invalid, path, code.Position, detail, code.Text, NameSuggester.DidYouMean(text, names), code: "MBR4009"));
         return null;
     }
 
@@ -158,6 +158,6 @@ public static class IcmpFieldResolver
 
     private static bool IsNumeric(string text) => text.TrimStart('-', '+') is { Length: > 0 } digits && digits.All(char.IsAsciiDigit);
 
-    private static FieldError Error(FieldErrorKind kind, string path, Source.SourcePosition position, string detail, string? bad = null, string? hint = null) =>
-        Findings.Error(kind, path, position, detail, bad, hint);
+    private static FieldError Error(FieldErrorKind kind, string path, Source.SourcePosition position, string detail, string? bad = null, string? hint = null, string code = "") =>
+        Findings.Error(kind, path, position, detail, bad, hint, code);
 }

@@ -27,7 +27,7 @@ public sealed partial class InputCollector
     {
         if (_visitedDirectories.TryGetValue(status.Identity, out var seen))
         {
-            run.Note(root, $"skipped: the same directory as {seen}, already visited");
+            run.Note(root, $"skipped: the same directory as {seen}, already visited", code: "MBR1003");
             return;
         }
 
@@ -51,7 +51,7 @@ public sealed partial class InputCollector
 
             if (_visitedDirectories.TryGetValue(link.Target.Identity, out var first))
             {
-                run.Note(link.Path, $"skipped: a symbolic link to a directory already visited ({first})");
+                run.Note(link.Path, $"skipped: a symbolic link to a directory already visited ({first})", code: "MBR1004");
                 continue;
             }
 
@@ -61,7 +61,7 @@ public sealed partial class InputCollector
 
         if (files.Count == 0 && run.ErrorCount == errorsBefore)
         {
-            run.Error(root, "no *.yaml, *.yml or *.json files in this directory");
+            run.Error(root, "no *.yaml, *.yml or *.json files in this directory", code: "MBR1005");
         }
 
         files.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
@@ -81,12 +81,12 @@ public sealed partial class InputCollector
         }
         catch (UnauthorizedAccessException)
         {
-            run.Error(directory, "cannot read this directory: permission denied");
+            run.Error(directory, "cannot read this directory: permission denied", code: "MBR1006");
             return;
         }
         catch (IOException e)
         {
-            run.Error(directory, $"cannot read this directory: {e.Message}");
+            run.Error(directory, $"cannot read this directory: {e.Message}", code: "MBR1007");
             return;
         }
 
@@ -100,7 +100,7 @@ public sealed partial class InputCollector
                 // Gone between the listing and now: nothing was there to read.
                 if (errno != Libc.ENOENT)
                 {
-                    run.Note(entry, $"skipped: {Libc.Describe(errno)}");
+                    run.Note(entry, $"skipped: {Libc.Describe(errno)}", code: "MBR1008");
                 }
 
                 continue;
@@ -119,7 +119,7 @@ public sealed partial class InputCollector
                     break;
                 case FileType.Directory when _visitedDirectories.TryGetValue(status.Identity, out var seen):
                     // A bind mount of an ancestor, or a directory first reached through a link.
-                    run.Note(entry, $"skipped: the same directory as {seen}, already visited");
+                    run.Note(entry, $"skipped: the same directory as {seen}, already visited", code: "MBR1009");
                     break;
                 case FileType.Directory:
                     _visitedDirectories.Add(status.Identity, entry);
@@ -136,7 +136,7 @@ public sealed partial class InputCollector
                     if (isPolicyName)
                     {
                         var what = viaLink ? $"a symbolic link to {Describe(status.Type)}, not to a regular file" : $"{Describe(status.Type)}, not a regular file";
-                        run.Note(entry, $"skipped: {what}; in a directory only regular files are read");
+                        run.Note(entry, $"skipped: {what}; in a directory only regular files are read", code: "MBR1010");
                     }
 
                     break;
@@ -165,7 +165,7 @@ public sealed partial class InputCollector
             Libc.ENOENT or Libc.ENOTDIR => $"skipped: a broken symbolic link (to {LinkTarget(entry)})",
             _ => $"skipped: a symbolic link that cannot be followed: {Libc.Describe(errno)}",
         };
-        run.Note(entry, detail);
+        run.Note(entry, detail, code: "MBR1011");
         return null;
     }
 

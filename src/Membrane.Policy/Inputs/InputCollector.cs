@@ -53,7 +53,7 @@ public sealed partial class InputCollector
             }
             else if (!FileStatus.TryGet(path, followLinks: true, out var status, out var errno))
             {
-                run.Error(path, DescribeMissing(errno));
+                run.Error(path, DescribeMissing(errno), code: "MBR1012");
             }
             else if (status.Type == FileType.Directory)
             {
@@ -83,7 +83,7 @@ public sealed partial class InputCollector
         {
             if (_standardInputRead)
             {
-                run.Error(StandardInput.Name, $"standard input is already read as another input; {setting} cannot read it again");
+                run.Error(StandardInput.Name, $"standard input is already read as another input; {setting} cannot read it again", code: "MBR1013");
             }
             else
             {
@@ -92,11 +92,11 @@ public sealed partial class InputCollector
         }
         else if (!FileStatus.TryGet(path, followLinks: true, out var status, out var errno))
         {
-            run.Error(path, DescribeMissing(errno));
+            run.Error(path, DescribeMissing(errno), code: "MBR1014");
         }
         else if (status.Type == FileType.Directory)
         {
-            run.Add(path, Severity.Error, FieldErrorKind.Invalid, "is a directory", hint: $"{setting} takes a file");
+            run.Add(path, Severity.Error, FieldErrorKind.Invalid, "is a directory", hint: $"{setting} takes a file", code: "MBR1015");
         }
         else
         {
@@ -114,7 +114,7 @@ public sealed partial class InputCollector
     {
         if (_standardInputRead)
         {
-            run.Note(StandardInput.Name, "skipped: '-' is given more than once; standard input is read once");
+            run.Note(StandardInput.Name, "skipped: '-' is given more than once; standard input is read once", code: "MBR1016");
             return;
         }
 
@@ -126,7 +126,7 @@ public sealed partial class InputCollector
         }
         catch (IOException e)
         {
-            run.Error(StandardInput.Name, $"cannot read: {e.Message}");
+            run.Error(StandardInput.Name, $"cannot read: {e.Message}", code: "MBR1017");
             return;
         }
 
@@ -154,7 +154,7 @@ public sealed partial class InputCollector
     {
         if (once && status.Type == FileType.Regular && FirstRead(status.Identity) is { } first)
         {
-            run.Note(path, $"skipped: the same file as {first}, already read");
+            run.Note(path, $"skipped: the same file as {first}, already read", code: "MBR1018");
             return;
         }
 
@@ -170,7 +170,7 @@ public sealed partial class InputCollector
         if (fd < 0)
         {
             // open(2) of a socket fails with ENXIO, whose strerror ("no such device or address") would mislead.
-            run.Error(path, status.Type == FileType.Socket ? "cannot read: a socket, not a file" : $"cannot read: {Libc.Describe(errno)}");
+            run.Error(path, status.Type == FileType.Socket ? "cannot read: a socket, not a file" : $"cannot read: {Libc.Describe(errno)}", code: "MBR1019");
             return;
         }
 
@@ -179,7 +179,7 @@ public sealed partial class InputCollector
         {
             if (inDirectory && (opened.Type != FileType.Regular || opened.Identity != status.Identity))
             {
-                run.Note(path, "skipped: it changed while the directory was read; it is no longer the regular file it was");
+                run.Note(path, "skipped: it changed while the directory was read; it is no longer the regular file it was", code: "MBR1020");
                 return;
             }
 
@@ -216,11 +216,11 @@ public sealed partial class InputCollector
             }
 
             var setting = _options.MaxInputSizeSetting is { } s ? $" ({s})" : "";
-            run.Add(name, Severity.Error, FieldErrorKind.TooMany, $"input is larger than the limit of {InputSize.Format(_options.MaxInputSize)}{setting}");
+            run.Add(name, Severity.Error, FieldErrorKind.TooMany, $"input is larger than the limit of {InputSize.Format(_options.MaxInputSize)}{setting}", code: "MBR1021");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            run.Error(name, $"cannot read: {e.Message}");
+            run.Error(name, $"cannot read: {e.Message}", code: "MBR1022");
         }
 
         return false;
@@ -267,12 +267,12 @@ public sealed partial class InputCollector
             FindingsBefore = List.Count,
         });
 
-        public void Note(string path, string detail) => Add(path, Severity.Note, FieldErrorKind.Skipped, detail);
+        public void Note(string path, string detail, string code = "") => Add(path, Severity.Note, FieldErrorKind.Skipped, detail, code: code);
 
-        public void Error(string path, string detail) => Add(path, Severity.Error, FieldErrorKind.Invalid, detail);
+        public void Error(string path, string detail, string code = "") => Add(path, Severity.Error, FieldErrorKind.Invalid, detail, code: code);
 
-        public void Add(string path, Severity severity, FieldErrorKind kind, string detail, string? hint = null) =>
-            List.Add(new FieldError { Severity = severity, Kind = kind, Path = "", Detail = detail, Hint = hint, Position = new SourcePosition(path, 0, 0) });
+        public void Add(string path, Severity severity, FieldErrorKind kind, string detail, string? hint = null, string code = "") =>
+            List.Add(new FieldError { Severity = severity, Kind = kind, Path = "", Detail = detail, Hint = hint, Code = code, Position = new SourcePosition(path, 0, 0) });
 
         public InputSet ToSet() => new([.. Inputs.Select(i => i.Text!)], [.. List]);
     }

@@ -17,12 +17,12 @@ public sealed class DiagnosticBag
 
     public bool HasErrors => Items.Exists(e => e.Severity == Severity.Error);
 
-    public void Error(FieldErrorKind kind, string path, SourcePosition position, string detail, string? badValue = null, string? hint = null) =>
-        Items.Add(new FieldError { Severity = Severity.Error, Kind = kind, Path = path, Position = position, Detail = detail, BadValue = badValue, Hint = hint });
+    public void Error(FieldErrorKind kind, string path, SourcePosition position, string detail, string? badValue = null, string? hint = null, string code = "") =>
+        Items.Add(new FieldError { Severity = Severity.Error, Kind = kind, Path = path, Position = position, Detail = detail, BadValue = badValue, Hint = hint, Code = code });
 
-    public void Warning(FieldErrorKind kind, string path, SourcePosition position, string detail, string? badValue = null, string? hint = null) =>
-        Items.Add(new FieldError { Severity = Severity.Warning, Kind = kind, Path = path, Position = position, Detail = detail, BadValue = badValue, Hint = hint });
+    public void Warning(FieldErrorKind kind, string path, SourcePosition position, string detail, string? badValue = null, string? hint = null, string code = "") =>
+        Items.Add(new FieldError { Severity = Severity.Warning, Kind = kind, Path = path, Position = position, Detail = detail, BadValue = badValue, Hint = hint, Code = code });
 
-    public void Note(FieldErrorKind kind, string path, SourcePosition position, string detail) =>
-        Items.Add(new FieldError { Severity = Severity.Note, Kind = kind, Path = path, Position = position, Detail = detail });
+    public void Note(FieldErrorKind kind, string path, SourcePosition position, string detail, string code = "") =>
+        Items.Add(new FieldError { Severity = Severity.Note, Kind = kind, Path = path, Position = position, Detail = detail, Code = code });
 }

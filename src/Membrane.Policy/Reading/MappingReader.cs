@@ -83,12 +83,12 @@ internal sealed class MappingReader
         if (scalar.Kind == ScalarKind.String && PortValues.IsPlainDecimal(scalar.Text))
         {
             _diagnostics.Error(FieldErrorKind.Invalid, path.ToString(), scalar.Position, "must be a number, found a string; the API server refuses a quoted number here",
-                scalar.Text, $"write {key}: {scalar.Text} without quotes");
+                scalar.Text, $"write {key}: {scalar.Text} without quotes", code: "MBR1023");
         }
         else if (scalar.Kind == ScalarKind.Number && !PortValues.IsPlainDecimal(scalar.Text.TrimStart('-')))
         {
             _diagnostics.Error(FieldErrorKind.Invalid, path.ToString(), scalar.Position,
-                "must be a decimal integer; YAML versions read this form differently (a leading 0 is octal in YAML 1.1, which Kubernetes uses)", scalar.Text, "write it in decimal, without leading zeros");
+                "must be a decimal integer; YAML versions read this form differently (a leading 0 is octal in YAML 1.1, which Kubernetes uses)", scalar.Text, "write it in decimal, without leading zeros", code: "MBR1024");
         }
 
         return scalar;
@@ -142,7 +142,7 @@ internal sealed class MappingReader
 
         if (node is not SourceMapping mapping)
         {
-            _diagnostics.Error(FieldErrorKind.Invalid, path.ToString(), node.Position, $"must be an object of string values, found {node.ShapeName}");
+            _diagnostics.Error(FieldErrorKind.Invalid, path.ToString(), node.Position, $"must be an object of string values, found {node.ShapeName}", code: "MBR1025");
             return [];
         }
 
@@ -189,7 +189,7 @@ internal sealed class MappingReader
 
             var key = _mapping.Entries[i].Key;
             var hint = hintFor?.Invoke(key.Text) ?? NameSuggester.DidYouMean(key.Text, _known);
-            _diagnostics.Error(FieldErrorKind.UnknownField, FieldPath.Child(Path, key.Text), key.Position, "not a field of this object", key.Text, hint);
+            _diagnostics.Error(FieldErrorKind.UnknownField, FieldPath.Child(Path, key.Text), key.Position, "not a field of this object", key.Text, hint, code: "MBR1026");
         }
     }
 
@@ -246,7 +246,7 @@ internal sealed class MappingReader
                 _consumed[i] = true;
                 _diagnostics.Warning(FieldErrorKind.NonStandard, FieldPath.Child(Path, written.Text), written.Position,
                     $"matches the field \"{key}\" only when case is ignored; Cilium accepts it, Kubernetes schema validation does not",
-                    written.Text, $"write \"{key}\"");
+                    written.Text, $"write \"{key}\"", code: "MBR1027");
             }
 
             return i;
@@ -264,7 +264,7 @@ internal sealed class MappingReader
             case SourceScalar scalar:
                 return ToScalar(scalar);
             default:
-                diagnostics.Error(FieldErrorKind.Invalid, path.ToString(), node.Position, $"must be a single value, found {node.ShapeName}");
+                diagnostics.Error(FieldErrorKind.Invalid, path.ToString(), node.Position, $"must be a single value, found {node.ShapeName}", code: "MBR1028");
                 return null;
         }
     }
@@ -279,7 +279,7 @@ internal sealed class MappingReader
             case SourceMapping mapping:
                 return bind(new MappingReader(mapping, path, diagnostics));
             default:
-                diagnostics.Error(FieldErrorKind.Invalid, path.ToString(), node.Position, $"must be an object, found {node.ShapeName}");
+                diagnostics.Error(FieldErrorKind.Invalid, path.ToString(), node.Position, $"must be an object, found {node.ShapeName}", code: "MBR1029");
                 return null;
         }
     }
@@ -343,16 +343,16 @@ internal sealed class MappingReader
                     ? "a boolean"
                     : $"a boolean: YAML 1.1, which Kubernetes reads, takes {scalar.Text} unquoted as {(SourceText.IsTrue(scalar.Text) ? "true" : "false")}";
                 diagnostics.Error(FieldErrorKind.Invalid, path.ToString(), scalar.Position,
-                    $"must be a string, found {reading}; the API server refuses a boolean here", scalar.Text, $"quote it: \"{scalar.Text}\"");
+                    $"must be a string, found {reading}; the API server refuses a boolean here", scalar.Text, $"quote it: \"{scalar.Text}\"", code: "MBR1030");
                 break;
             case ScalarKind.Number when !PortValues.IsPlainDecimal(scalar.Text):
                 diagnostics.Error(FieldErrorKind.Invalid, path.ToString(), scalar.Position,
                     "must be a string, found a number whose value YAML versions disagree on (a leading 0 is octal in YAML 1.1, which Kubernetes uses)",
-                    scalar.Text, $"quote it: \"{scalar.Text}\"");
+                    scalar.Text, $"quote it: \"{scalar.Text}\"", code: "MBR1031");
                 break;
             case ScalarKind.Number when strict || diagnostics.StrictTypes:
                 diagnostics.Error(FieldErrorKind.Invalid, path.ToString(), scalar.Position, "must be a string, found a number; the API server refuses a number here",
-                    scalar.Text, $"quote it: \"{scalar.Text}\"");
+                    scalar.Text, $"quote it: \"{scalar.Text}\"", code: "MBR1032");
                 break;
             // A plain decimal number in a Cilium spec reads as written; the CRD check says that
             // the API server refuses it (a warning, an error under --compat cilium).
@@ -392,7 +392,7 @@ internal sealed class MappingReader
                     CheckText(text, PathRef.Of(FieldPath.Child(path.ToString(), key.Text)), diagnostics, strict: true);
                     break;
                 default:
-                    diagnostics.Error(FieldErrorKind.Invalid, FieldPath.Child(path.ToString(), key.Text), value.Position, $"must be a single value, found {value.ShapeName}");
+                    diagnostics.Error(FieldErrorKind.Invalid, FieldPath.Child(path.ToString(), key.Text), value.Position, $"must be a single value, found {value.ShapeName}", code: "MBR1033");
                     continue;
             }
 
@@ -425,7 +425,7 @@ internal sealed class MappingReader
             case SourceScalar { IsNull: true }:
                 return null;
             default:
-                diagnostics.Error(FieldErrorKind.Invalid, path.ToString(), node.Position, $"must be a list, found {node.ShapeName}");
+                diagnostics.Error(FieldErrorKind.Invalid, path.ToString(), node.Position, $"must be a list, found {node.ShapeName}", code: "MBR1034");
                 return null;
         }
     }
@@ -437,7 +437,7 @@ internal sealed class MappingReader
             return false;
         }
 
-        diagnostics.Error(FieldErrorKind.Invalid, path.ToString(), item.Position, "an empty list item; remove it or give it a value");
+        diagnostics.Error(FieldErrorKind.Invalid, path.ToString(), item.Position, "an empty list item; remove it or give it a value", code: "MBR1035");
         return true;
     }
 }

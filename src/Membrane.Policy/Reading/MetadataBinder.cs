@@ -21,7 +21,7 @@ internal static class MetadataBinder
         if (r.Scalar("description") is { } description)
         {
             r.Diagnostics.Warning(FieldErrorKind.Ineffective, FieldPath.Child(r.Path, "description"), description.Position,
-                "description is not a field of object metadata; Kubernetes prunes it", hint: "move it to spec.description");
+                "description is not a field of object metadata; Kubernetes prunes it", hint: "move it to spec.description", code: "MBR1036");
         }
 
         return r.Finish(metadata);

@@ -45,7 +45,7 @@ public static class PolicyReader
 
         if (noteEmpty && policies.Count == 0 && fileFindings.Items.Count == 0)
         {
-            fileFindings.Note(FieldErrorKind.Skipped, "", new SourcePosition(file, 0, 0), "the file holds no documents");
+            fileFindings.Note(FieldErrorKind.Skipped, "", new SourcePosition(file, 0, 0), "the file holds no documents", code: "MBR1037");
         }
 
         return new PolicyReadResult(file, policies.ToImmutable(), [.. fileFindings.Items]);
@@ -116,7 +116,7 @@ public static class PolicyReader
                         fileFindings.Items.AddRange(bag.Items);
                         if (bag.Items.Count == 0)
                         {
-                            fileFindings.Error(FieldErrorKind.Invalid, itemPath, sequence.Items[i].Position, "a rule must be an object, found null");
+                            fileFindings.Error(FieldErrorKind.Invalid, itemPath, sequence.Items[i].Position, "a rule must be an object, found null", code: "MBR1038");
                         }
 
                         continue;
@@ -133,7 +133,7 @@ public static class PolicyReader
                 break;
 
             default:
-                fileFindings.Error(FieldErrorKind.Invalid, path, root.Position, $"a policy document must be an object or a list of rules, found {root.ShapeName}");
+                fileFindings.Error(FieldErrorKind.Invalid, path, root.Position, $"a policy document must be an object or a list of rules, found {root.ShapeName}", code: "MBR1039");
                 break;
         }
     }
@@ -156,7 +156,7 @@ public static class PolicyReader
         {
             fileFindings.Error(k.Text.Length == 0 ? FieldErrorKind.Required : FieldErrorKind.Invalid, FieldPath.Child(path, "kind"), k.Position,
                 k.Text.Length == 0 ? "kind is empty; every object needs a kind" : $"kind must be a string, found {KindName(k.Kind)}", k.Text.Length == 0 ? null : k.Text,
-                hint: "write kind: CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy or NetworkPolicy");
+                hint: "write kind: CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy or NetworkPolicy", code: "MBR1040");
             return;
         }
 
@@ -198,13 +198,13 @@ public static class PolicyReader
                         }
                         else
                         {
-                            fileFindings.Error(FieldErrorKind.Invalid, itemPath, sequence.Items[i].Position, $"a list item must be an object, found {sequence.Items[i].ShapeName}");
+                            fileFindings.Error(FieldErrorKind.Invalid, itemPath, sequence.Items[i].Position, $"a list item must be an object, found {sequence.Items[i].ShapeName}", code: "MBR1041");
                         }
                     }
                 }
                 else if (items is not null and not SourceScalar { IsNull: true })
                 {
-                    fileFindings.Error(FieldErrorKind.Invalid, FieldPath.Child(path, "items"), items.Position, $"must be a list, found {items.ShapeName}");
+                    fileFindings.Error(FieldErrorKind.Invalid, FieldPath.Child(path, "items"), items.Position, $"must be a list, found {items.ShapeName}", code: "MBR1042");
                 }
 
                 return;
@@ -216,7 +216,7 @@ public static class PolicyReader
 
             case null:
                 fileFindings.Error(FieldErrorKind.Required, FieldPath.Child(path, "kind"), mapping.Position,
-                    "every object needs a kind", hint: "write kind: CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy or NetworkPolicy");
+                    "every object needs a kind", hint: "write kind: CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy or NetworkPolicy", code: "MBR1043");
                 return;
 
             default:
@@ -225,13 +225,13 @@ public static class PolicyReader
                 if (NameSuggester.Suggest(kind.Value.Text, PolicyKinds, maxDistance: 2) is { } meant)
                 {
                     fileFindings.Error(FieldErrorKind.NotSupported, FieldPath.Child(path, "kind"), kind.Value.Position,
-                        "not a kind of network policy", kind.Value.Text, $"did you mean \"{meant}\"?");
+                        "not a kind of network policy", kind.Value.Text, $"did you mean \"{meant}\"?", code: "MBR1044");
                     return;
                 }
 
                 var name = mapping["metadata"] is SourceMapping meta && meta["name"] is SourceScalar n ? $" \"{n.Text}\"" : "";
                 var version = apiVersion is { } v ? $" ({v.Text})" : "";
-                fileFindings.Note(FieldErrorKind.Skipped, path, mapping.Position, $"skipped {kind.Value.Text}{name}{version}: not a network policy");
+                fileFindings.Note(FieldErrorKind.Skipped, path, mapping.Position, $"skipped {kind.Value.Text}{name}{version}: not a network policy", code: "MBR1045");
                 return;
         }
     }
@@ -258,7 +258,7 @@ public static class PolicyReader
             if (written.Text != first.Text)
             {
                 findings.Error(FieldErrorKind.Duplicate, FieldPath.Child(path, written.Text), written.Position,
-                    $"the key repeats \"{first.Text}\" at line {first.Position.Line} in another case; Go's decoder, which Cilium uses, takes either", written.Text);
+                    $"the key repeats \"{first.Text}\" at line {first.Position.Line} in another case; Go's decoder, which Cilium uses, takes either", written.Text, code: "MBR1046");
             }
         }
 

@@ -17,13 +17,13 @@ public static class JsonSourceReader
         var findings = new SourceFindings();
         if (SourceText.FirstNul(text) is var nul and >= 0)
         {
-            findings.Syntax(SourceText.PositionOf(file, text, nul), "JSON syntax error: a NUL character; JSON text cannot contain one outside an escape");
+            findings.Syntax(SourceText.PositionOf(file, text, nul), "JSON syntax error: a NUL character; JSON text cannot contain one outside an escape", code: "MBR1047");
             return new SourceReadResult([], findings.ToImmutable());
         }
 
         if (text.AsSpan().Trim().IsEmpty)
         {
-            findings.Syntax(new SourcePosition(file, 1, 1), "JSON syntax error: the file is empty; a JSON policy file holds an object or a list");
+            findings.Syntax(new SourcePosition(file, 1, 1), "JSON syntax error: the file is empty; a JSON policy file holds an object or a list", code: "MBR1048");
             return new SourceReadResult([], findings.ToImmutable());
         }
 
@@ -52,7 +52,7 @@ public static class JsonSourceReader
             {
                 if (!reader.Read())
                 {
-                    findings.Syntax(new SourcePosition(file, 1, 1), "JSON syntax error: the file holds only comments; a JSON policy file holds an object or a list");
+                    findings.Syntax(new SourcePosition(file, 1, 1), "JSON syntax error: the file holds only comments; a JSON policy file holds an object or a list", code: "MBR1049");
                     return null;
                 }
 
@@ -66,22 +66,22 @@ public static class JsonSourceReader
             }
             catch (SourceSyntaxException e)
             {
-                findings.Syntax(e.Position, e.Message);
+                findings.Syntax(e.Position, e.Message, code: "MBR1050");
             }
             catch (JsonException e)
             {
                 var position = e.LineNumber is { } line ? new SourcePosition(file, (int)line + 1, (int)(e.BytePositionInLine ?? 0) + 1) : _last;
-                findings.Syntax(position, $"JSON syntax error: {Clean(e.Message)}");
+                findings.Syntax(position, $"JSON syntax error: {Clean(e.Message)}", code: "MBR1051");
             }
             catch (InvalidOperationException)
             {
                 // Utf8JsonReader.GetString throws this for an escape that is not valid UTF-16, such
                 // as a lone or reversed surrogate (\ud800, \udc00\ud800).
-                findings.Syntax(_last, "JSON syntax error: an invalid Unicode escape (a lone or misordered surrogate) in this string");
+                findings.Syntax(_last, "JSON syntax error: an invalid Unicode escape (a lone or misordered surrogate) in this string", code: "MBR1052");
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                findings.Syntax(_last, "JSON syntax error: the file is not well-formed JSON after this point");
+                findings.Syntax(_last, "JSON syntax error: the file is not well-formed JSON after this point", code: "MBR1053");
             }
 
             return null;

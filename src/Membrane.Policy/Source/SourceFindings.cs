@@ -12,6 +12,7 @@ internal sealed class SourceFindings
     public void Duplicate(SourcePath path, SourceScalar key, SourceScalar first) =>
         _items.Add(new FieldError
         {
+            Code = "MBR1054",
             Severity = Severity.Error,
             Kind = FieldErrorKind.Duplicate,
             Path = path.Child(key.Text),
@@ -22,8 +23,8 @@ internal sealed class SourceFindings
                 : $"the key is the same as \"{first.Text}\" at line {first.Position.Line} once YAML reads both; YAML and JSON readers disagree on which one holds",
         });
 
-    public void Syntax(SourcePosition position, string detail) =>
-        _items.Add(new FieldError { Severity = Severity.Error, Kind = FieldErrorKind.Syntax, Path = "", Position = position, Detail = detail });
+    public void Syntax(SourcePosition position, string detail, string code = "") =>
+        _items.Add(new FieldError { Severity = Severity.Error, Kind = FieldErrorKind.Syntax, Path = "", Position = position, Detail = detail, Code = code });
 
     public ImmutableArray<FieldError> ToImmutable() => [.. _items];
 

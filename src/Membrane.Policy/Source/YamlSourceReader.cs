@@ -94,7 +94,7 @@ public static partial class YamlSourceReader
             var streamFindings = new SourceFindings();
             if (SourceText.FirstNul(text) is var nul and >= 0)
             {
-                streamFindings.Syntax(SourceText.PositionOf(file, text, nul) with { Line = SourceText.PositionOf(file, text, nul).Line + lineOffset }, "YAML syntax error: a NUL character; YAML text cannot contain one");
+                streamFindings.Syntax(SourceText.PositionOf(file, text, nul) with { Line = SourceText.PositionOf(file, text, nul).Line + lineOffset }, "YAML syntax error: a NUL character; YAML text cannot contain one", code: "MBR1055");
                 return new SourceReadResult([], streamFindings.ToImmutable());
             }
 
@@ -125,7 +125,7 @@ public static partial class YamlSourceReader
             }
             catch (SourceSyntaxException e)
             {
-                streamFindings.Syntax(e.Position, e.Message);
+                streamFindings.Syntax(e.Position, e.Message, code: "MBR1056");
             }
             catch (YamlException e)
             {
@@ -133,18 +133,18 @@ public static partial class YamlSourceReader
                 var detail = e.Message.Contains("invalid Unicode surrogates", StringComparison.Ordinal)
                     ? "an invalid Unicode escape (a lone surrogate) in this value"
                     : Clean(e.Message);
-                streamFindings.Syntax(position, $"YAML syntax error: {detail}");
+                streamFindings.Syntax(position, $"YAML syntax error: {detail}", code: "MBR1057");
             }
             catch (ArgumentOutOfRangeException e) when (e.ParamName is "highSurrogate" or "lowSurrogate")
             {
                 // YamlDotNet combines a \uXXXX escape pair without checking its order.
-                streamFindings.Syntax(_last, "YAML syntax error: an invalid Unicode escape (a surrogate pair in the wrong order) after this point");
+                streamFindings.Syntax(_last, "YAML syntax error: an invalid Unicode escape (a surrogate pair in the wrong order) after this point", code: "MBR1058");
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 // The scanner throws other exceptions on some malformed input; the file is still
                 // just malformed, so report it as such, at the last node the parser began.
-                streamFindings.Syntax(_last, "YAML syntax error: the file is not well-formed YAML after this point");
+                streamFindings.Syntax(_last, "YAML syntax error: the file is not well-formed YAML after this point", code: "MBR1059");
             }
 
             // Keys repeated in a document that a syntax error cut short are still reported.

@@ -20,7 +20,7 @@ public static class CidrResolver
             return cidr;
         }
 
-        errors.Add(Findings.Error(FieldErrorKind.Invalid, path, text.Position, error, text.Text));
+        errors.Add(Findings.Error(FieldErrorKind.Invalid, path, text.Position, error, text.Text, code: "MBR4010"));
         return null;
     }
 
@@ -50,7 +50,7 @@ public static class CidrResolver
             if (!cidr.Contains(exception) || (strict && exception.PrefixLength == cidr.PrefixLength))
             {
                 errors.Add(Findings.Error(FieldErrorKind.Invalid, itemPath, text.Position,
-                    strict ? $"must be a strict subset of cidr {cidr}" : $"the exception does not lie inside cidr {cidr}", text.Text));
+                    strict ? $"must be a strict subset of cidr {cidr}" : $"the exception does not lie inside cidr {cidr}", text.Text, code: "MBR4011"));
                 continue;
             }
 

@@ -34,7 +34,7 @@ public static class NetworkPolicyPortResolver
                     var icmp = protocolText.Text.StartsWith("ICMP", StringComparison.OrdinalIgnoreCase);
                     findings.Add(Findings.Error(FieldErrorKind.NotSupported, FieldPath.Child(path, "protocol"), protocolText.Position,
                         icmp ? "Kubernetes NetworkPolicy has no ICMP; the API server rejects it" : "protocol must be TCP, UDP or SCTP", protocolText.Text,
-                        icmp ? "allow ICMP with a CiliumNetworkPolicy rule: icmps: [{fields: [{type: EchoRequest, family: IPv4}]}]" : NameSuggester.DidYouMean(protocolText.Text, Protocols)));
+                        icmp ? "allow ICMP with a CiliumNetworkPolicy rule: icmps: [{fields: [{type: EchoRequest, family: IPv4}]}]" : NameSuggester.DidYouMean(protocolText.Text, Protocols), code: "MBR4012"));
                     break;
             }
         }
@@ -47,7 +47,7 @@ public static class NetworkPolicyPortResolver
             {
                 if (!PortValues.IsPlainDecimal(portValue.Text) || !PortValues.TryParseNumber(portValue.Text, out var n) || n == 0)
                 {
-                    findings.Add(Findings.Error(FieldErrorKind.Invalid, FieldPath.Child(path, "port"), portValue.Position, "a port number is from 1 to 65535", portValue.Text));
+                    findings.Add(Findings.Error(FieldErrorKind.Invalid, FieldPath.Child(path, "port"), portValue.Position, "a port number is from 1 to 65535", portValue.Text, code: "MBR4013"));
                 }
                 else
                 {
@@ -57,7 +57,7 @@ public static class NetworkPolicyPortResolver
             else if (!PortValues.IsServiceName(portValue.Text) || portValue.Text.Any(char.IsAsciiLetterUpper))
             {
                 findings.Add(Findings.Error(FieldErrorKind.Invalid, FieldPath.Child(path, "port"), portValue.Position,
-                    "a port name is 1-15 lower-case letters, digits and '-', with at least one letter (write numbers without quotes)", portValue.Text));
+                    "a port name is 1-15 lower-case letters, digits and '-', with at least one letter (write numbers without quotes)", portValue.Text, code: "MBR4014"));
             }
             else
             {
@@ -71,15 +71,15 @@ public static class NetworkPolicyPortResolver
             var endPath = FieldPath.Child(path, "endPort");
             if (port.Port is null)
             {
-                findings.Add(Findings.Error(FieldErrorKind.Required, FieldPath.Child(path, "port"), port.Position, "endPort needs a port to start the range"));
+                findings.Add(Findings.Error(FieldErrorKind.Required, FieldPath.Child(path, "port"), port.Position, "endPort needs a port to start the range", code: "MBR4015"));
             }
             else if (number is null)
             {
-                findings.Add(Findings.Error(FieldErrorKind.Invalid, endPath, endPort.Position, "endPort cannot be used with a named port", endPort.Text));
+                findings.Add(Findings.Error(FieldErrorKind.Invalid, endPath, endPort.Position, "endPort cannot be used with a named port", endPort.Text, code: "MBR4016"));
             }
             else if (!PortValues.TryParseNumber(endPort.Text, out var end) || end < number)
             {
-                findings.Add(Findings.Error(FieldErrorKind.Invalid, endPath, endPort.Position, $"endPort must be a number from port ({number}) to 65535", endPort.Text));
+                findings.Add(Findings.Error(FieldErrorKind.Invalid, endPath, endPort.Position, $"endPort must be a number from port ({number}) to 65535", endPort.Text, code: "MBR4017"));
             }
             else
             {

@@ -64,6 +64,7 @@ public sealed class HostileInputFuzzTests
                 .Concat(reported.GetProperty("policies").EnumerateArray().SelectMany(p => p.GetProperty("findings").EnumerateArray()));
             foreach (var finding in findings)
             {
+                Assert.Matches(@"^MBR[1-7]\d{3}$", finding.GetProperty("code").GetString());
                 if (finding.GetProperty("severity").GetString() != "note")
                 {
                     Assert.True(finding.GetProperty("line").GetInt32() >= 1, $"a finding without a line: {finding}");

@@ -18,55 +18,55 @@ public sealed class HostileInputTests
     public static TheoryData<HostileInputCase> Cases { get; } =
     [
         new HostileInputCase("alias bomb: a 2 KB billion laughs", dir => Validate(dir, "bomb.yaml", AliasBomb()), 1,
-            "{dir}/bomb.yaml:9:38: error: the alias *c takes the nodes that aliases expand to past the limit of 10,000 for this document; a guard against alias bombs (\"billion laughs\"): write the repeated parts out, or use fewer nested aliases",
+            "{dir}/bomb.yaml:9:38: error MBR1056: the alias *c takes the nodes that aliases expand to past the limit of 10,000 for this document; a guard against alias bombs (\"billion laughs\"): write the repeated parts out, or use fewer nested aliases",
             8 * MiB, 2),
         new HostileInputCase("deep nesting, YAML", dir => Validate(dir, "deep.yaml", "a: " + new string('[', 100_000) + new string(']', 100_000) + "\n"), 1,
-            "{dir}/deep.yaml:1:132: error: the document nests deeper than 128 levels; no policy needs that many", 16 * MiB, 2),
+            "{dir}/deep.yaml:1:132: error MBR1056: the document nests deeper than 128 levels; no policy needs that many", 16 * MiB, 2),
         new HostileInputCase("deep nesting, JSON", dir => Validate(dir, "deep.json", new string('[', 100_000) + new string(']', 100_000)), 1,
-            "{dir}/deep.json:1:129: error: the document nests deeper than 128 levels; no policy needs that many", 16 * MiB, 2),
+            "{dir}/deep.json:1:129: error MBR1050: the document nests deeper than 128 levels; no policy needs that many", 16 * MiB, 2),
         new HostileInputCase("oversize input: /dev/zero", _ => ["policy", "validate", "--max-input-size", "1MiB", "/dev/zero"], 2,
-            "membrane: error: /dev/zero: input is larger than the limit of 1 MiB (--max-input-size)", 8 * MiB, 2),
+            "membrane: error MBR1021: /dev/zero: input is larger than the limit of 1 MiB (--max-input-size)", 8 * MiB, 2),
         new HostileInputCase("invalid escape: reversed surrogates in a JSON key", dir => Validate(dir, "escape.json", """[{"endpointSelector": {"matchLabels": {"a\udc00\ud800": "x"}}}]"""), 1,
-            "{dir}/escape.json:1:40: error: JSON syntax error: an invalid Unicode escape (a lone or misordered surrogate) in this string", 4 * MiB, 2),
+            "{dir}/escape.json:1:40: error MBR1052: JSON syntax error: an invalid Unicode escape (a lone or misordered surrogate) in this string", 4 * MiB, 2),
         new HostileInputCase("invalid escape: a lone surrogate in a YAML value", dir => Validate(dir, "escape.yaml", Policy.Replace("{name: p}", "{name: \"\\ud800\"}")), 1,
-            "{dir}/escape.yaml:3:18: error: YAML syntax error: an invalid Unicode escape (a lone surrogate) in this value", 4 * MiB, 2),
+            "{dir}/escape.yaml:3:18: error MBR1057: YAML syntax error: an invalid Unicode escape (a lone surrogate) in this value", 4 * MiB, 2),
         new HostileInputCase("symlink loop", dir => Tree(dir, "loop", d =>
             {
                 Directory.CreateDirectory(Path.Combine(d, "sub"));
                 Directory.CreateSymbolicLink(Path.Combine(d, "sub", "up"), "..");
                 File.WriteAllText(Path.Combine(d, "p.yaml"), Policy + "  ingress: [{}]\n");
-            }), 0, "{dir}/loop/sub/up: note: skipped: a symbolic link to a directory already visited ({dir}/loop)", 4 * MiB, 5),
+            }), 0, "{dir}/loop/sub/up: note MBR1004: skipped: a symbolic link to a directory already visited ({dir}/loop)", 4 * MiB, 5),
         new HostileInputCase("FIFO in a directory", dir => Tree(dir, "fifo", d =>
             {
                 File.WriteAllText(Path.Combine(d, "p.yaml"), Policy + "  ingress: [{}]\n");
                 MakeFifo(Path.Combine(d, "pipe.yaml"));
-            }), 0, "{dir}/fifo/pipe.yaml: note: skipped: a FIFO, not a regular file; in a directory only regular files are read", 4 * MiB, 5),
+            }), 0, "{dir}/fifo/pipe.yaml: note MBR1010: skipped: a FIFO, not a regular file; in a directory only regular files are read", 4 * MiB, 5),
         new HostileInputCase("duplicate kind", dir => Validate(dir, "kind.yaml", "apiVersion: cilium.io/v2\nkind: Deployment\nmetadata: {name: a}\nkind: CiliumNetworkPolicy\nspec: {endpointSelector: {}}\n"), 1,
-            "{dir}/kind.yaml:4:1: error: kind: duplicate value \"kind\": the key is given twice (first at line 2); YAML and JSON readers disagree on which one holds", 4 * MiB, 2),
+            "{dir}/kind.yaml:4:1: error MBR1054: kind: duplicate value \"kind\": the key is given twice (first at line 2); YAML and JSON readers disagree on which one holds", 4 * MiB, 2),
         new HostileInputCase("loose address: inet_aton shorthand", dir => Validate(dir, "cidr.yaml", Policy + "  egress: [{toCIDR: [\"10.1/16\"]}]\n"), 1,
-            "{dir}/cidr.yaml:6:22: error: spec.egress[0].toCIDR[0]: invalid value \"10.1/16\": \"10.1\" is not an IPv4 or IPv6 address: an IPv4 address has four numbers, like 10.0.0.1; shortened forms such as 10.1 mean different addresses to different readers",
+            "{dir}/cidr.yaml:6:22: error MBR4010: spec.egress[0].toCIDR[0]: invalid value \"10.1/16\": \"10.1\" is not an IPv4 or IPv6 address: an IPv4 address has four numbers, like 10.0.0.1; shortened forms such as 10.1 mean different addresses to different readers",
             4 * MiB, 2),
         new HostileInputCase("loose address: leading zero", dir => Validate(dir, "zero.yaml", Policy + "  egress: [{toCIDR: [\"010.0.0.1/32\"]}]\n"), 1,
-            "{dir}/zero.yaml:6:22: error: spec.egress[0].toCIDR[0]: invalid value \"010.0.0.1/32\": \"010.0.0.1\" is not an IPv4 or IPv6 address: a number in an IPv4 address has a leading zero, which some readers take as octal; remove it",
+            "{dir}/zero.yaml:6:22: error MBR4010: spec.egress[0].toCIDR[0]: invalid value \"010.0.0.1/32\": \"010.0.0.1\" is not an IPv4 or IPv6 address: a number in an IPv4 address has a leading zero, which some readers take as octal; remove it",
             4 * MiB, 2),
         new HostileInputCase("leading-zero port that is no octal number", dir => Validate(dir, "port.yaml", Policy + "  egress: [{toPorts: [{ports: [{port: \"080\"}]}]}]\n"), 1,
-            "{dir}/port.yaml:6:39: error: spec.egress[0].toPorts[0].ports[0].port: invalid value \"080\": Cilium reads a port with a leading 0 as an octal number, and this is no octal number (digits 0-7 only); remove the leading 0 to mean the decimal port",
+            "{dir}/port.yaml:6:39: error MBR4021: spec.egress[0].toPorts[0].ports[0].port: invalid value \"080\": Cilium reads a port with a leading 0 as an octal number, and this is no octal number (digits 0-7 only); remove the leading 0 to mean the decimal port",
             4 * MiB, 2),
         new HostileInputCase("leading-zero port read as Cilium reads it", dir => Validate(dir, "octal.yaml", Policy + "  egress: [{toPorts: [{ports: [{port: \"010\"}]}]}]\n"), 0,
-            "{dir}/octal.yaml:6:39: warning: spec.egress[0].toPorts[0].ports[0].port: Cilium reads this port as Go reads an integer literal, a leading 0 making it octal: it is port 8; write \"8\"",
+            "{dir}/octal.yaml:6:39: warning MBR4022: spec.egress[0].toPorts[0].ports[0].port: Cilium reads this port as Go reads an integer literal, a leading 0 making it octal: it is port 8; write \"8\"",
             4 * MiB, 2),
         new HostileInputCase("wrong-type scalar: a boolean label value", dir => Validate(dir, "bool.yaml", Policy.Replace("endpointSelector: {}", "endpointSelector: {matchLabels: {env: on}}") + "  ingress: [{}]\n"), 1,
-            "{dir}/bool.yaml:5:41: error: spec.endpointSelector.matchLabels.env: invalid value \"on\": must be a string, found a boolean: YAML 1.1, which Kubernetes reads, takes on unquoted as true; the API server refuses a boolean here; quote it: \"on\"",
+            "{dir}/bool.yaml:5:41: error MBR1030: spec.endpointSelector.matchLabels.env: invalid value \"on\": must be a string, found a boolean: YAML 1.1, which Kubernetes reads, takes on unquoted as true; the API server refuses a boolean here; quote it: \"on\"",
             4 * MiB, 2),
         new HostileInputCase("wrong-type scalar: a quoted endPort", dir => Validate(dir, "end.yaml", Policy + "  egress: [{toPorts: [{ports: [{port: \"80\", endPort: \"90\"}]}]}]\n"), 1,
-            "{dir}/end.yaml:6:54: error: spec.egress[0].toPorts[0].ports[0].endPort: invalid value \"90\": must be a number, found a string; the API server refuses a quoted number here; write endPort: 90 without quotes",
+            "{dir}/end.yaml:6:54: error MBR1023: spec.egress[0].toPorts[0].ports[0].endPort: invalid value \"90\": must be a number, found a string; the API server refuses a quoted number here; write endPort: 90 without quotes",
             4 * MiB, 2),
         new HostileInputCase("identities duplicates: labels, id and address", dir => Identities(dir,
                 "identities:\n- labels: [k8s:app=a]\n  id: 300\n  ips: [10.0.0.1]\n- labels: [k8s:app=a]\n  id: 300\n  ips: [10.0.0.1]\n"), 1,
-            "{dir}/ids.yaml:7:9: error: identities[1].ips[0]: duplicate value \"10.0.0.1\": it is already the address of identities[0].ips[0]; the IP cache maps an address to one identity",
+            "{dir}/ids.yaml:7:9: error MBR7025: identities[1].ips[0]: duplicate value \"10.0.0.1\": it is already the address of identities[0].ips[0]; the IP cache maps an address to one identity",
             4 * MiB, 2),
         new HostileInputCase("NUL as the first byte", dir => Validate(dir, "nul.yaml", "\0" + Policy), 1,
-            "{dir}/nul.yaml:1:1: error: YAML syntax error: a NUL character; YAML text cannot contain one", 4 * MiB, 2),
+            "{dir}/nul.yaml:1:1: error MBR1055: YAML syntax error: a NUL character; YAML text cannot contain one", 4 * MiB, 2),
     ];
 
     [Theory]

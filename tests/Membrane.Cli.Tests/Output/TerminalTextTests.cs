@@ -29,7 +29,7 @@ public sealed class TerminalTextTests
 
         Assert.DoesNotContain('\u001b', stdout);
         Assert.DoesNotContain('\u0007', stdout);
-        Assert.Contains("evil\\x1b[2J.yaml:3:18: error: metadata.name: invalid value \"x\\x1b]0;pwned\\x07\"", stdout);
+        Assert.Contains("evil\\x1b[2J.yaml:3:18: error MBR2065: metadata.name: invalid value \"x\\x1b]0;pwned\\x07\"", stdout);
     }
 
     [Fact]

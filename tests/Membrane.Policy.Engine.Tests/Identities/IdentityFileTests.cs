@@ -245,11 +245,11 @@ public sealed class IdentityFileTests
 
         Assert.Equal(
             [
-                "ids.yaml:2:11: error: identities[0].labels: duplicate value \"k8s:app=a\": the labels of identity 300, which the node already has",
-                "ids.yaml:4:7: error: identities[1].id: duplicate value \"300\": identity 300 is already taken by k8s:app=a",
-                "ids.yaml:5:9: error: identities[1].ips[0]: duplicate value \"10.0.0.1\": it is already the address of identity 300; the IP cache maps an address to one identity",
+                ("MBR7024", "identities[0].labels", 2),
+                ("MBR7022", "identities[1].id", 4),
+                ("MBR7026", "identities[1].ips[0]", 5),
             ],
-            findings.Select(f => f.ToString()));
+            findings.Select(f => (f.Code, f.Path, f.Position.Line)));
     }
 
     [Fact]
@@ -296,6 +296,6 @@ public sealed class IdentityFileTests
         var findings = IdentityFile.Load(File, yaml, new IdentitySet());
 
         Assert.Equal(1_001, findings.Length);
-        Assert.Equal("ids.yaml: note: 500 more errors not shown", findings[^1].ToString());
+        Assert.Equal("ids.yaml: note MBR7027: 500 more errors not shown", findings[^1].ToString());
     }
 }

@@ -38,7 +38,7 @@ public sealed class InputCollectorTests : IDisposable
 
         Assert.Equal(["p/sub/x.yaml"], Names(set));
         var note = Assert.Single(set.Findings);
-        Assert.Equal($"{_tree["p/sub/up"]}: note: skipped: a symbolic link to a directory already visited ({_tree["p"]})", note.ToString());
+        Assert.Equal($"{_tree["p/sub/up"]}: note MBR1004: skipped: a symbolic link to a directory already visited ({_tree["p"]})", note.ToString());
         Assert.Equal(FieldErrorKind.Skipped, note.Kind);
     }
 
@@ -56,8 +56,8 @@ public sealed class InputCollectorTests : IDisposable
         Assert.Equal(["p/a/x.yaml", "p/b/y.yaml"], Names(set));
         Assert.Equal(
             [
-                $"{_tree["p/a/to-b"]}: note: skipped: a symbolic link to a directory already visited ({_tree["p/b"]})",
-                $"{_tree["p/b/to-a"]}: note: skipped: a symbolic link to a directory already visited ({_tree["p/a"]})",
+                $"{_tree["p/a/to-b"]}: note MBR1004: skipped: a symbolic link to a directory already visited ({_tree["p/b"]})",
+                $"{_tree["p/b/to-a"]}: note MBR1004: skipped: a symbolic link to a directory already visited ({_tree["p/a"]})",
             ],
             set.Findings.Select(f => f.ToString()));
     }
@@ -73,7 +73,7 @@ public sealed class InputCollectorTests : IDisposable
 
         Assert.Equal(["p/x.yaml"], Names(set));
         Assert.Equal(
-            [$"{_tree["p/a"]}: note: skipped: a symbolic link loop", $"{_tree["p/b"]}: note: skipped: a symbolic link loop"],
+            [$"{_tree["p/a"]}: note MBR1011: skipped: a symbolic link loop", $"{_tree["p/b"]}: note MBR1011: skipped: a symbolic link loop"],
             set.Findings.Select(f => f.ToString()));
     }
 
@@ -101,8 +101,8 @@ public sealed class InputCollectorTests : IDisposable
         Assert.Equal(["p/a.yaml"], Names(set));
         Assert.Equal(
             [
-                $"{_tree["p/b.yaml"]}: note: skipped: the same file as {_tree["p/a.yaml"]}, already read",
-                $"{_tree["p/a.yaml"]}: note: skipped: the same file as {_tree["p/a.yaml"]}, already read",
+                $"{_tree["p/b.yaml"]}: note MBR1018: skipped: the same file as {_tree["p/a.yaml"]}, already read",
+                $"{_tree["p/a.yaml"]}: note MBR1018: skipped: the same file as {_tree["p/a.yaml"]}, already read",
             ],
             set.Findings.Select(f => f.ToString()));
     }
@@ -121,9 +121,9 @@ public sealed class InputCollectorTests : IDisposable
         Assert.Equal(["p/ok.yaml"], Names(set));
         Assert.Equal(
             [
-                $"{_tree["p/fifo.yaml"]}: note: skipped: a FIFO, not a regular file; in a directory only regular files are read",
-                $"{_tree["p/socket.yaml"]}: note: skipped: a socket, not a regular file; in a directory only regular files are read",
-                $"{_tree["p/zero.yaml"]}: note: skipped: a symbolic link to a character device, not to a regular file; in a directory only regular files are read",
+                $"{_tree["p/fifo.yaml"]}: note MBR1010: skipped: a FIFO, not a regular file; in a directory only regular files are read",
+                $"{_tree["p/socket.yaml"]}: note MBR1010: skipped: a socket, not a regular file; in a directory only regular files are read",
+                $"{_tree["p/zero.yaml"]}: note MBR1010: skipped: a symbolic link to a character device, not to a regular file; in a directory only regular files are read",
             ],
             set.Findings.Select(f => f.ToString()));
     }
@@ -137,7 +137,7 @@ public sealed class InputCollectorTests : IDisposable
         var set = Collect(_tree["p"]);
 
         Assert.Equal(["p/ok.yaml"], Names(set));
-        Assert.Equal($"{_tree["p/gone"]}: note: skipped: a broken symbolic link (to nowhere)", Assert.Single(set.Findings).ToString());
+        Assert.Equal($"{_tree["p/gone"]}: note MBR1011: skipped: a broken symbolic link (to nowhere)", Assert.Single(set.Findings).ToString());
     }
 
     [Fact]
@@ -157,7 +157,7 @@ public sealed class InputCollectorTests : IDisposable
         var set = Collect(_tree["missing.yaml"]);
 
         Assert.True(set.HasErrors);
-        Assert.Equal($"{_tree["missing.yaml"]}: error: no such file or directory", Assert.Single(set.Findings).ToString());
+        Assert.Equal($"{_tree["missing.yaml"]}: error MBR1012: no such file or directory", Assert.Single(set.Findings).ToString());
     }
 
     [Fact]
@@ -177,7 +177,7 @@ public sealed class InputCollectorTests : IDisposable
             var set = Collect(_tree["p"]);
 
             Assert.Equal(["p/ok.yaml"], Names(set));
-            Assert.Equal($"{locked}: error: cannot read this directory: permission denied", Assert.Single(set.Findings).ToString());
+            Assert.Equal($"{locked}: error MBR1006: cannot read this directory: permission denied", Assert.Single(set.Findings).ToString());
         }
         finally
         {
@@ -197,7 +197,7 @@ public sealed class InputCollectorTests : IDisposable
 
         Assert.Empty(set.Texts);
         var error = Assert.Single(set.Findings);
-        Assert.Equal("/dev/zero: error: input is larger than the limit of 1 MiB (--max-input-size)", error.ToString());
+        Assert.Equal("/dev/zero: error MBR1021: input is larger than the limit of 1 MiB (--max-input-size)", error.ToString());
         Assert.Equal(FieldErrorKind.TooMany, error.Kind);
         Assert.InRange(allocated, limit, 4 * limit);
     }
@@ -212,7 +212,7 @@ public sealed class InputCollectorTests : IDisposable
         var set = collector.Collect([exact, over]);
 
         Assert.Equal(1000, Assert.Single(set.Texts).Text.Length);
-        Assert.Equal($"{over}: error: input is larger than the limit of 1000 bytes", Assert.Single(set.Findings).ToString());
+        Assert.Equal($"{over}: error MBR1021: input is larger than the limit of 1000 bytes", Assert.Single(set.Findings).ToString());
     }
 
     [Fact]
@@ -232,7 +232,7 @@ public sealed class InputCollectorTests : IDisposable
     {
         var socket = _tree.Socket("s.yaml");
 
-        Assert.Equal($"{socket}: error: cannot read: a socket, not a file", Assert.Single(Collect(socket).Findings).ToString());
+        Assert.Equal($"{socket}: error MBR1019: cannot read: a socket, not a file", Assert.Single(Collect(socket).Findings).ToString());
     }
 
     [Fact]
@@ -253,7 +253,7 @@ public sealed class InputCollectorTests : IDisposable
         Assert.Equal(1, opens);
         var text = Assert.Single(set.Texts);
         Assert.Equal(("<stdin>", "kind: List\n"), (text.Name, text.Text));
-        Assert.Equal("<stdin>: note: skipped: '-' is given more than once; standard input is read once", Assert.Single(set.Findings).ToString());
+        Assert.Equal("<stdin>: note MBR1016: skipped: '-' is given more than once; standard input is read once", Assert.Single(set.Findings).ToString());
         Assert.False(set.HasErrors);
     }
 
@@ -265,7 +265,7 @@ public sealed class InputCollectorTests : IDisposable
         var set = collector.Collect(["-"]);
 
         Assert.True(set.HasErrors);
-        Assert.Equal("<stdin>: error: cannot read: standard input is closed", Assert.Single(set.Findings).ToString());
+        Assert.Equal("<stdin>: error MBR1017: cannot read: standard input is closed", Assert.Single(set.Findings).ToString());
     }
 
     [Fact]
@@ -273,7 +273,7 @@ public sealed class InputCollectorTests : IDisposable
     {
         var collector = new InputCollector(new InputOptions { MaxInputSize = 10, StandardInput = () => new MemoryStream(new byte[11]) });
 
-        Assert.Equal("<stdin>: error: input is larger than the limit of 10 bytes", Assert.Single(collector.Collect(["-"]).Findings).ToString());
+        Assert.Equal("<stdin>: error MBR1021: input is larger than the limit of 10 bytes", Assert.Single(collector.Collect(["-"]).Findings).ToString());
     }
 
     [Fact]
@@ -284,7 +284,7 @@ public sealed class InputCollectorTests : IDisposable
         var set = new InputCollector().ReadFile(dir, "--identities");
 
         Assert.Empty(set.Texts);
-        Assert.Equal($"{dir}: error: is a directory; --identities takes a file", Assert.Single(set.Findings).ToString());
+        Assert.Equal($"{dir}: error MBR1015: is a directory; --identities takes a file", Assert.Single(set.Findings).ToString());
     }
 
     [Fact]
@@ -308,7 +308,7 @@ public sealed class InputCollectorTests : IDisposable
 
         var set = collector.ReadFile("-", "--identities");
 
-        Assert.Equal("<stdin>: error: standard input is already read as another input; --identities cannot read it again", Assert.Single(set.Findings).ToString());
+        Assert.Equal("<stdin>: error MBR1013: standard input is already read as another input; --identities cannot read it again", Assert.Single(set.Findings).ToString());
     }
 
     private InputSet Collect(params string[] paths) => new InputCollector().Collect(paths);
