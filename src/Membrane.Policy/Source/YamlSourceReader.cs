@@ -94,7 +94,8 @@ public static partial class YamlSourceReader
             var streamFindings = new SourceFindings();
             if (SourceText.FirstNul(text) is var nul and >= 0)
             {
-                streamFindings.Syntax(SourceText.PositionOf(file, text, nul) with { Line = SourceText.PositionOf(file, text, nul).Line + lineOffset }, "YAML syntax error: a NUL character; YAML text cannot contain one", code: "MBR1055");
+                var at = SourceText.PositionOf(file, text, nul);
+                streamFindings.Syntax(at with { Line = at.Line + lineOffset }, "YAML syntax error: a NUL character; YAML text cannot contain one", code: "MBR1055");
                 return new SourceReadResult([], streamFindings.ToImmutable());
             }
 

@@ -159,6 +159,4 @@ public static class IpAddressText
 
         return true;
     }
-
-    internal static bool IsIPv6(IPAddress address) => address.AddressFamily == AddressFamily.InterNetworkV6;
 }
