@@ -50,16 +50,23 @@ internal sealed class SourceFindings
             return;
         }
 
-        if (entries.Length <= 16)
+        // Nearly every mapping has only text keys, compared as written; a key of another kind is
+        // compared by its canonical text, computed once per key.
+        var allText = true;
+        foreach (var (key, _) in entries)
+        {
+            allText &= key.Kind == ScalarKind.String;
+        }
+
+        if (allText && entries.Length <= 16)
         {
             for (var i = 1; i < entries.Length; i++)
             {
-                var key = entries[i].Key;
                 for (var j = 0; j < i; j++)
                 {
-                    if (SameKey(entries[j].Key, key))
+                    if (entries[j].Key.Text == entries[i].Key.Text)
                     {
-                        Duplicate(path, key, entries[j].Key);
+                        Duplicate(path, entries[i].Key, entries[j].Key);
                         break;
                     }
                 }
@@ -71,15 +78,11 @@ internal sealed class SourceFindings
         var seen = new Dictionary<string, SourceScalar>(entries.Length, StringComparer.Ordinal);
         foreach (var (key, _) in entries)
         {
-            if (!seen.TryAdd(SourceText.CanonicalKey(key), key))
+            var canonical = SourceText.CanonicalKey(key);
+            if (!seen.TryAdd(canonical, key))
             {
-                Duplicate(path, key, seen[SourceText.CanonicalKey(key)]);
+                Duplicate(path, key, seen[canonical]);
             }
         }
     }
-
-    private static bool SameKey(SourceScalar a, SourceScalar b) =>
-        a.Kind == ScalarKind.String && b.Kind == ScalarKind.String
-            ? a.Text == b.Text
-            : SourceText.CanonicalKey(a) == SourceText.CanonicalKey(b);
 }

@@ -70,9 +70,28 @@ internal static class SourceText
 
     public static bool IsTrue(string text) => text is "true" or "True" or "TRUE" or "y" or "Y" or "yes" or "Yes" or "YES" or "on" or "On" or "ON";
 
+    /// <summary>
+    /// A number key's value as text. Decimal integers are normalised by their digits alone (sign,
+    /// leading zeros), in linear time: a hostile file can make a key of millions of digits, and a
+    /// BigInteger parse of each, once per pair of keys, took minutes. Other forms are converted
+    /// only when short; a longer one stands for itself.
+    /// </summary>
     private static string CanonicalNumber(string text)
     {
         var span = text.AsSpan();
+        var negative = span.Length > 0 && span[0] == '-';
+        var digits = span.Length > 0 && span[0] is '-' or '+' ? span[1..] : span;
+        if (digits.Length > 0 && digits.IndexOfAnyExceptInRange('0', '9') < 0)
+        {
+            var trimmed = digits.TrimStart('0');
+            return trimmed.IsEmpty ? "0" : negative ? "-" + trimmed.ToString() : trimmed.ToString();
+        }
+
+        if (text.Length > MaxConvertedNumber)
+        {
+            return text;
+        }
+
         if (span.StartsWith("0x"))
         {
             return BigInteger.Parse("0" + text[2..], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture);
@@ -89,8 +108,8 @@ internal static class SourceText
             return value.ToString(CultureInfo.InvariantCulture);
         }
 
-        return BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer)
-            ? integer.ToString(CultureInfo.InvariantCulture)
-            : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) ? real.ToString("R", CultureInfo.InvariantCulture) : text;
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) ? real.ToString("R", CultureInfo.InvariantCulture) : text;
     }
+
+    private const int MaxConvertedNumber = 64;
 }

@@ -65,6 +65,12 @@ public sealed class HostileInputTests
                 "identities:\n- labels: [k8s:app=a]\n  id: 300\n  ips: [10.0.0.1]\n- labels: [k8s:app=a]\n  id: 300\n  ips: [10.0.0.1]\n"), 1,
             "{dir}/ids.yaml:7:9: error MBR7025: identities[1].ips[0]: duplicate value \"10.0.0.1\": it is already the address of identities[0].ips[0]; the IP cache maps an address to one identity",
             4 * MiB, 2),
+        new HostileInputCase("huge number keys: every pair compared for duplicates", dir => Validate(dir, "keys.yaml",
+                "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: p}\nspec:\n  endpointSelector:\n    matchLabels:\n"
+                + string.Concat(Enumerable.Range(0, 12).Select(i => $"      ? {new string('1', 300_000)}{i}\n      : x\n"))
+                + "      ? 01\n      : a\n      ? 1\n      : b\n  ingress: [{}]\n"), 1,
+            "{dir}/keys.yaml:33:9: error MBR1054: spec.endpointSelector.matchLabels.1: duplicate value \"1\": the key is the same as \"01\" at line 31 once YAML reads both; YAML and JSON readers disagree on which one holds",
+            96 * MiB, 5),
         new HostileInputCase("NUL as the first byte", dir => Validate(dir, "nul.yaml", "\0" + Policy), 1,
             "{dir}/nul.yaml:1:1: error MBR1055: YAML syntax error: a NUL character; YAML text cannot contain one", 4 * MiB, 2),
     ];
