@@ -58,18 +58,22 @@ public static class PolicyReader
     /// </summary>
     private static void AssignToPolicies(ImmutableArray<FieldError> findings, ImmutableArray<ParsedPolicy>.Builder policies, int first, DiagnosticBag fileFindings)
     {
+        if (findings.IsEmpty)
+        {
+            return;
+        }
+
+        // Each policy by its path prefix, so a finding finds its owner by its own path's prefixes
+        // instead of by a scan of every policy of the document (a List may hold thousands).
+        var byPrefix = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = first; i < policies.Count; i++)
+        {
+            byPrefix.TryAdd(policies[i].Document.PathPrefix, i);
+        }
+
         foreach (var finding in findings)
         {
-            var owner = -1;
-            for (var i = first; i < policies.Count; i++)
-            {
-                var prefix = policies[i].Document.PathPrefix;
-                if (IsPathPrefix(prefix, finding.Path) && (owner < 0 || prefix.Length > policies[owner].Document.PathPrefix.Length))
-                {
-                    owner = i;
-                }
-            }
-
+            var owner = OwnerOf(finding.Path, byPrefix);
             if (owner < 0)
             {
                 fileFindings.Items.Add(finding);
@@ -81,8 +85,19 @@ public static class PolicyReader
         }
     }
 
-    private static bool IsPathPrefix(string prefix, string path) =>
-        prefix.Length == 0 || (path.StartsWith(prefix, StringComparison.Ordinal) && (path.Length == prefix.Length || path[prefix.Length] is '.' or '['));
+    /// <summary>The policy whose prefix is the longest prefix of <paramref name="path"/> ending at a field or index boundary, or -1.</summary>
+    private static int OwnerOf(string path, Dictionary<string, int> byPrefix)
+    {
+        for (var end = path.Length; end > 0; end--)
+        {
+            if ((end == path.Length || path[end] is '.' or '[') && byPrefix.TryGetValue(path[..end], out var owner))
+            {
+                return owner;
+            }
+        }
+
+        return byPrefix.TryGetValue("", out var root) ? root : -1;
+    }
 
     public static SourceFormat DetectFormat(string file, string text)
     {
