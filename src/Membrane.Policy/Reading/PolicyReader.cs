@@ -71,6 +71,8 @@ public static class PolicyReader
             byPrefix.TryAdd(policies[i].Document.PathPrefix, i);
         }
 
+        // Gathered per policy and added once: one Add per finding would copy the array each time.
+        var owned = new Dictionary<int, List<FieldError>>();
         foreach (var finding in findings)
         {
             var owner = OwnerOf(finding.Path, byPrefix);
@@ -80,8 +82,13 @@ public static class PolicyReader
             }
             else
             {
-                policies[owner] = policies[owner] with { Findings = policies[owner].Findings.Add(finding) };
+                (owned.TryGetValue(owner, out var list) ? list : owned[owner] = []).Add(finding);
             }
+        }
+
+        foreach (var (owner, list) in owned)
+        {
+            policies[owner] = policies[owner] with { Findings = policies[owner].Findings.AddRange(list) };
         }
     }
 

@@ -71,6 +71,10 @@ public sealed class HostileInputTests
                 + "      ? 01\n      : a\n      ? 1\n      : b\n  ingress: [{}]\n"), 1,
             "{dir}/keys.yaml:33:9: error MBR1054: spec.endpointSelector.matchLabels.1: duplicate value \"1\": the key is the same as \"01\" at line 31 once YAML reads both; YAML and JSON readers disagree on which one holds",
             96 * MiB, 5),
+        new HostileInputCase("60,000 duplicate keys in one policy", dir => Validate(dir, "dups.yaml",
+                "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: p}\nspec:\n  endpointSelector:\n    matchLabels:\n"
+                + string.Concat(Enumerable.Repeat("      a: b\n", 60_000)) + "  ingress: [{}]\n"), 1,
+            "{dir}/dups.yaml: note MBR1060: 58,999 more findings not shown (at most 1,000 per input)", 256 * MiB, 5),
         new HostileInputCase("NUL as the first byte", dir => Validate(dir, "nul.yaml", "\0" + Policy), 1,
             "{dir}/nul.yaml:1:1: error MBR1055: YAML syntax error: a NUL character; YAML text cannot contain one", 4 * MiB, 2),
     ];
