@@ -10,6 +10,7 @@ public static class NameSuggester
     {
         string? best = null;
         var bestDistance = int.MaxValue;
+        string? lower = null;
         foreach (var candidate in candidates)
         {
             if (string.Equals(candidate, written, StringComparison.OrdinalIgnoreCase))
@@ -17,8 +18,15 @@ public static class NameSuggester
                 return candidate;
             }
 
-            var distance = Distance(written.ToLowerInvariant(), candidate.ToLowerInvariant());
+            // The distance is at least the difference in length: past the limit, the quadratic
+            // distance is not computed at all (a hostile key may be megabytes long).
             var limit = maxDistance ?? Math.Max(1, candidate.Length / 3);
+            if (Math.Abs(written.Length - candidate.Length) > limit)
+            {
+                continue;
+            }
+
+            var distance = Distance(lower ??= written.ToLowerInvariant(), candidate.ToLowerInvariant());
             if (distance <= limit && distance < bestDistance)
             {
                 best = candidate;
