@@ -31,38 +31,28 @@ public sealed class EndpointMapState
     public ImmutableArray<RuleOrigin> EgressDefaultDeny { get; }
 
     /// <summary>
-    /// Decides a packet: four lookups, each taking the longest matching prefix; a deny from any of
-    /// them wins; then an allow; else the direction's default.
+    /// Decides a packet as the datapath does: two longest-prefix lookups, one with the peer's identity and one with
+    /// "any identity", each over (protocol, value) with "any protocol" the shortest prefix; a deny from either wins;
+    /// then an allow; else the direction's default. The resolver stores an allow that lies inside a deny's prefix of
+    /// the same identity (same protocol or any protocol) as that deny, which is what makes one longest match per
+    /// identity enough.
     /// </summary>
     public PolicyDecision Decide(TrafficDirection direction, uint identity, byte protocol, ushort value)
     {
-        var index = _index.Value;
         (PolicyKey Key, PolicyEntry Entry)? allow = null;
-        for (var lookup = 0; lookup < 4; lookup++)
+        foreach (var id in (ReadOnlySpan<uint>)[identity, PolicyKey.AnyIdentity])
         {
-            var id = lookup < 2 ? identity : PolicyKey.AnyIdentity;
-            var proto = lookup % 2 == 0 ? protocol : IpProtocols.Any;
-            if (!index.TryGetValue((direction, id, proto), out var candidates))
+            if (LongestMatch(direction, id, protocol, value) is not { } match)
             {
                 continue;
             }
 
-            // Sorted longest prefix first: the first match is the longest.
-            foreach (var candidate in candidates)
+            if (match.Entry.Verdict == Verdict.Deny)
             {
-                if (!candidate.Key.Matches(value))
-                {
-                    continue;
-                }
-
-                if (candidate.Entry.Verdict == Verdict.Deny)
-                {
-                    return new PolicyDecision(Verdict.Deny, candidate.Key, candidate.Entry, []);
-                }
-
-                allow ??= candidate;
-                break;
+                return new PolicyDecision(Verdict.Deny, match.Key, match.Entry, []);
             }
+
+            allow ??= match;
         }
 
         if (allow is { } found)
@@ -72,6 +62,31 @@ public sealed class EndpointMapState
 
         var defaultDeny = direction == TrafficDirection.Ingress ? IngressDefaultDeny : EgressDefaultDeny;
         return new PolicyDecision(defaultDeny.IsEmpty ? Verdict.Allow : Verdict.Deny, null, null, defaultDeny);
+    }
+
+    /// <summary>The longest entry of one identity that contains the packet: the protocol's own entries first (they
+    /// are longer prefixes of the datapath's key), then the any-protocol entry.</summary>
+    private (PolicyKey Key, PolicyEntry Entry)? LongestMatch(TrafficDirection direction, uint identity, byte protocol, ushort value)
+    {
+        var index = _index.Value;
+        foreach (var proto in (ReadOnlySpan<byte>)[protocol, IpProtocols.Any])
+        {
+            if (!index.TryGetValue((direction, identity, proto), out var candidates))
+            {
+                continue;
+            }
+
+            // Sorted longest prefix first: the first match is the longest.
+            foreach (var candidate in candidates)
+            {
+                if (candidate.Key.Matches(value))
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        return null;
     }
 
     private FrozenDictionary<(TrafficDirection, uint, byte), (PolicyKey Key, PolicyEntry Entry)[]> BuildIndex() =>

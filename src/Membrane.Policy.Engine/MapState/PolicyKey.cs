@@ -10,8 +10,8 @@ namespace Membrane.Policy.Engine.MapState;
 /// for ICMP it is <c>type &lt;&lt; 8 | code</c> (<see cref="IcmpKeyValue"/>), so a type without codes is an 8-bit prefix and
 /// ICMP type 0 (EchoReply) is the value 0 with prefix 8, never "any" (prefix 0). Identity 0 and
 /// protocol 0 never occur in traffic, which is what lets them stand for "any".
-/// A packet is decided by four longest-prefix lookups: (peer, protocol), (peer, any protocol),
-/// (any peer, protocol), (any peer, any protocol), however many rules there are.
+/// A packet is decided by two longest-prefix lookups, (peer, protocol, value) and (any peer, protocol, value),
+/// where "any protocol" is the shortest prefix, however many rules there are.
 /// </summary>
 public readonly record struct PolicyKey(TrafficDirection Direction, uint Identity, byte Protocol, ushort Value, byte PrefixLength)
 {

@@ -239,10 +239,12 @@ public sealed class PolicyResolver
 
     /// <summary>
     /// Deny wins whatever its specificity. A longest-prefix lookup would let an allow for port 80
-    /// hide a deny for all ports of the same peer and protocol, so such an allow is stored as the
-    /// deny that contains it: the longest deny prefix that covers it, found by looking the allow's
-    /// value up at each shorter length (at most 17 lookups) rather than by scanning the denies,
-    /// which would be quadratic in rules that deny and allow many ports of one peer.
+    /// hide a deny for all ports of the same peer and protocol, or a deny of every protocol (the
+    /// datapath's key puts the protocol before the value, so "any protocol" is a shorter prefix of
+    /// the same key), so such an allow is stored as the deny that contains it: the longest deny
+    /// prefix that covers it, found by looking the allow's value up at each shorter length (at most
+    /// 17 lookups), then the peer's any-protocol deny, rather than by scanning the denies, which
+    /// would be quadratic in rules that deny and allow many ports of one peer.
     /// </summary>
     private static void ResolveDenyPrecedence(Dictionary<PolicyKey, Pending> entries)
     {
@@ -262,13 +264,20 @@ public sealed class PolicyResolver
 
         foreach (var (key, entry) in entries.Where(e => e.Value.Verdict == Verdict.Allow).ToList())
         {
-            for (var length = (int)key.PrefixLength; length >= 0; length--)
+            var covered = false;
+            for (var length = (int)key.PrefixLength; length >= 0 && !covered; length--)
             {
                 if (denies.TryGetValue((key.Direction, key.Identity, key.Protocol, (byte)length, Masked(key.Value, length)), out var deny))
                 {
                     entries[key] = deny;
-                    break;
+                    covered = true;
                 }
+            }
+
+            if (!covered && key.Protocol != IpProtocols.Any &&
+                denies.TryGetValue((key.Direction, key.Identity, IpProtocols.Any, 0, 0), out var anyProtocolDeny))
+            {
+                entries[key] = anyProtocolDeny;
             }
         }
     }
