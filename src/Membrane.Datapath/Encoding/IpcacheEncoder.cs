@@ -1,0 +1,62 @@
+using System.Net;
+using Membrane.Datapath.Layout;
+using Membrane.Policy.Engine.Identities;
+using Membrane.Policy.Values;
+
+namespace Membrane.Datapath.Encoding;
+
+/// <summary>
+/// Turns the node's identities into ipcache entries: every endpoint address as a host prefix (/32, /128) and every
+/// CIDR identity as its prefix, so that a longest-prefix lookup gives what <see cref="IdentitySet.Lookup"/> gives
+/// (an address with no entry is world, which the program supplies).
+/// </summary>
+public static class IpcacheEncoder
+{
+    public static Dictionary<IpcacheKey, IpcacheValue> Encode(IdentitySet identities)
+    {
+        var entries = new Dictionary<IpcacheKey, IpcacheValue>();
+        foreach (var identity in identities.All)
+        {
+            foreach (var (key, value) in EntriesOf(identity))
+            {
+                entries[key] = value;
+            }
+        }
+
+        return entries;
+    }
+
+    /// <summary>The entries one identity contributes: what an <see cref="IdentityChange"/> adds or removes.</summary>
+    public static IEnumerable<(IpcacheKey Key, IpcacheValue Value)> EntriesOf(Identity identity)
+    {
+        var value = new IpcacheValue { Identity = identity.Id };
+        foreach (var address in identity.Addresses)
+        {
+            var family = IpAddress16.FamilyOf(address);
+            yield return (IpcacheKey.Of(family, IpAddress16.From(address), family == DatapathConstants.FamilyIPv4 ? 32 : 128), value);
+        }
+
+        if (identity.Prefix is { } prefix)
+        {
+            yield return (KeyOf(prefix), value);
+        }
+    }
+
+    public static IpcacheKey KeyOf(Cidr prefix)
+    {
+        var family = prefix.IsIPv4 ? DatapathConstants.FamilyIPv4 : DatapathConstants.FamilyIPv6;
+        return IpcacheKey.Of(family, IpAddress16.From(Network(prefix)), prefix.PrefixLength);
+    }
+
+    /// <summary>The prefix's network address with the host bits cleared, so the key is the same however it was written.</summary>
+    private static IPAddress Network(Cidr prefix)
+    {
+        var bytes = prefix.Network.GetAddressBytes();
+        for (var bit = prefix.PrefixLength; bit < bytes.Length * 8; bit++)
+        {
+            bytes[bit / 8] &= (byte)~(0x80 >> (bit % 8));
+        }
+
+        return new IPAddress(bytes);
+    }
+}
