@@ -1,0 +1,148 @@
+using System.Net;
+using System.Net.Sockets;
+using Membrane.Agent.Addressing;
+using Membrane.Netlink;
+using Membrane.Netlink.Addresses;
+using Membrane.Netlink.Namespaces;
+using Membrane.Netlink.Routes;
+
+namespace Membrane.Agent.Endpoints;
+
+/// <summary>
+/// Makes and removes endpoint networks in the node's namespace, through Membrane.Netlink (never by running ip), in
+/// the shape of ARCHITECTURE.md: a veth pair whose endpoint end is created straight inside the endpoint's namespace as
+/// eth0; a /32 and a /128 on eth0 (no DAD: the address is the endpoint's alone, and is usable at once); a link route to
+/// the node's IPv4 gateway and default routes through it and through the host side's link-local fe80::1; and on the
+/// node a host route per address onto the host-side veth. A failure part way undoes everything made so far, in
+/// reverse order, and reports the first error.
+/// </summary>
+public sealed class EndpointNetworkBuilder(NetworkNamespace node, string nodeName, AddressPool ipv4, AddressPool ipv6)
+{
+    /// <summary>The host side's IPv6 link-local address, the same on every host-side veth (a link-local address is per link).</summary>
+    public static readonly IPAddress LinkLocalGateway = IPAddress.Parse("fe80::1");
+
+    public const string EndpointInterface = "eth0";
+
+    /// <summary>
+    /// Creates the network of endpoint <paramref name="name"/>: a new namespace of that name, or
+    /// <paramref name="adoptNamespace"/>, an existing named namespace that stays when the endpoint is deleted.
+    /// </summary>
+    public EndpointNetwork Create(string name, string? adoptNamespace = null)
+    {
+        EndpointName.Check(name);
+        var undo = new Stack<(string What, Action Action)>();
+        try
+        {
+            NetworkNamespace endpointNamespace;
+            var namespaceName = adoptNamespace ?? name;
+            if (adoptNamespace is null)
+            {
+                endpointNamespace = NetworkNamespace.Create(name);
+                undo.Push(($"delete namespace {name}", () => NetworkNamespace.Delete(name)));
+            }
+            else
+            {
+                endpointNamespace = NetworkNamespace.Open(adoptNamespace);
+            }
+
+            using (endpointNamespace)
+            {
+                var address4 = ipv4.Allocate();
+                undo.Push(($"release {address4}", () => ipv4.Release(address4)));
+                var address6 = ipv6.Allocate();
+                undo.Push(($"release {address6}", () => ipv6.Release(address6)));
+
+                var host = HostInterfaceName.For(nodeName, name);
+                int hostIndex;
+                using (var links = Rtnetlink.Open(node))
+                {
+                    links.CreateVethPair(host, EndpointInterface, endpointNamespace);
+                    undo.Push(($"delete link {host}", () => DeleteHostLink(host)));
+                    hostIndex = links.GetLink(host).Index;
+                    links.AddAddress(hostIndex, ipv4.Gateway, 32);
+                    links.AddAddress(hostIndex, LinkLocalGateway, 64, AddressOptions.NoDuplicateAddressDetection);
+                    links.SetLinkUp(host);
+                    links.AddRoute(new RouteSpec(new IPNetwork(address4, 32)) { OutputIndex = hostIndex });
+                    links.AddRoute(new RouteSpec(new IPNetwork(address6, 128)) { OutputIndex = hostIndex });
+                }
+
+                using (var links = Rtnetlink.Open(endpointNamespace))
+                {
+                    var device = links.GetLink(EndpointInterface).Index;
+                    links.AddAddress(device, address4, 32);
+                    links.AddAddress(device, address6, 128, AddressOptions.NoDuplicateAddressDetection);
+                    links.SetLinkUp("lo");
+                    links.SetLinkUp(EndpointInterface);
+                    links.AddRoute(new RouteSpec(new IPNetwork(ipv4.Gateway, 32)) { OutputIndex = device, Scope = RouteScope.Link });
+                    links.AddRoute(new RouteSpec(new IPNetwork(IPAddress.Any, 0)) { Gateway = ipv4.Gateway });
+                    links.AddRoute(new RouteSpec(new IPNetwork(IPAddress.IPv6Any, 0)) { Gateway = LinkLocalGateway, OutputIndex = device });
+                }
+
+                return new EndpointNetwork(name, namespaceName, adoptNamespace is not null, host, hostIndex, EndpointInterface, address4, address6);
+            }
+        }
+        catch (Exception failure)
+        {
+            var leftovers = new List<string>();
+            while (undo.TryPop(out var step))
+            {
+                try
+                {
+                    step.Action();
+                }
+                catch (Exception undoFailure)
+                {
+                    leftovers.Add($"{step.What}: {undoFailure.Message}");
+                }
+            }
+
+            if (leftovers.Count > 0)
+            {
+                throw new InvalidOperationException(
+                    $"creating endpoint {name} failed ({failure.Message}), and undoing it left something behind: {string.Join("; ", leftovers)}", failure);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Removes what <see cref="Create"/> made: the host-side veth (its peer goes with it, and the node's routes with
+    /// the link), the namespace unless it was adopted, and the addresses back to their pools. Parts already gone are
+    /// not errors, so a delete after a crash half way completes.
+    /// </summary>
+    public void Delete(EndpointNetwork network)
+    {
+        DeleteHostLink(network.HostInterface);
+        if (!network.AdoptedNamespace && NetworkNamespace.Exists(network.NetworkNamespace))
+        {
+            NetworkNamespace.Delete(network.NetworkNamespace);
+        }
+
+        ipv4.Release(network.IPv4);
+        ipv6.Release(network.IPv6);
+    }
+
+    /// <summary>Marks a restored endpoint's addresses taken, so they are not handed out again.</summary>
+    public void Restore(EndpointNetwork network)
+    {
+        ipv4.TryReserve(network.IPv4);
+        ipv6.TryReserve(network.IPv6);
+    }
+
+    /// <summary>Turns on forwarding in the node, which routes between endpoints; /proc/sys/net is per namespace.</summary>
+    public void EnableForwarding() => node.Run(() =>
+    {
+        File.WriteAllText("/proc/sys/net/ipv4/ip_forward", "1");
+        File.WriteAllText("/proc/sys/net/ipv6/conf/all/forwarding", "1");
+    });
+
+    private void DeleteHostLink(string host)
+    {
+        using var links = Rtnetlink.Open(node);
+        if (links.FindLink(host) is not null)
+        {
+            links.DeleteLink(host);
+        }
+    }
+}
