@@ -1,0 +1,143 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.Win32.SafeHandles;
+
+namespace Membrane.Agent.State;
+
+/// <summary>
+/// The agent's state directory: one JSON file per object, in a folder per kind (<c>endpoints/web.json</c>). A write
+/// goes to a temporary file in the same folder, is fsynced, renamed over the old file (rename(2) is atomic within a
+/// file system) and the folder is fsynced, so after a crash a file is the old version or the new one, never a torn mix.
+/// A file that does not read is moved aside to <c>NAME.corrupt-TIMESTAMP</c> and reported, never silently dropped.
+/// The directory is made 0700: it holds what the agent enforces.
+/// </summary>
+public sealed class StateStore
+{
+    private readonly Lock _lock = new();
+
+    public StateStore(string directory)
+    {
+        Directory = Path.GetFullPath(directory);
+        CreatePrivate(Directory);
+    }
+
+    public string Directory { get; }
+
+    public void Write<T>(string kind, string name, T value, JsonTypeInfo<T> type)
+    {
+        var folder = Folder(kind);
+        var path = Path.Combine(folder, name + ".json");
+        var temporary = Path.Combine(folder, $".{name}.json.tmp-{Environment.ProcessId}-{Environment.CurrentManagedThreadId}");
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(value, type);
+        lock (_lock)
+        {
+            try
+            {
+                using (var file = File.OpenHandle(temporary, FileMode.Create, FileAccess.Write, FileShare.None, FileOptions.None))
+                {
+                    RandomAccess.Write(file, bytes, 0);
+                    RandomAccess.FlushToDisk(file);
+                }
+
+                File.Move(temporary, path, overwrite: true);
+                SyncDirectory(folder);
+            }
+            finally
+            {
+                if (File.Exists(temporary))
+                {
+                    File.Delete(temporary);
+                }
+            }
+        }
+    }
+
+    public bool Delete(string kind, string name)
+    {
+        var path = Path.Combine(Folder(kind), name + ".json");
+        lock (_lock)
+        {
+            if (!File.Exists(path))
+            {
+                return false;
+            }
+
+            File.Delete(path);
+            SyncDirectory(Folder(kind));
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Every object of a kind, in name order, and the files that did not read, each already moved aside with the
+    /// reason. Leftover temporary files of an interrupted write are removed: the rename never happened, so the old
+    /// file, if any, is the state.
+    /// </summary>
+    public (IReadOnlyList<(string Name, T Value)> Objects, IReadOnlyList<StateFileProblem> Problems) ReadAll<T>(string kind, JsonTypeInfo<T> type)
+    {
+        var folder = Folder(kind);
+        var objects = new List<(string, T)>();
+        var problems = new List<StateFileProblem>();
+        lock (_lock)
+        {
+            foreach (var leftover in System.IO.Directory.GetFiles(folder, ".*.json.tmp-*"))
+            {
+                File.Delete(leftover);
+            }
+
+            foreach (var path in System.IO.Directory.GetFiles(folder, "*.json").Order(StringComparer.Ordinal))
+            {
+                var name = Path.GetFileNameWithoutExtension(path);
+                string? reason;
+                try
+                {
+                    var value = JsonSerializer.Deserialize(File.ReadAllBytes(path), type);
+                    if (value is not null)
+                    {
+                        objects.Add((name, value));
+                        continue;
+                    }
+
+                    reason = "the file holds null";
+                }
+                catch (JsonException e)
+                {
+                    reason = e.Message;
+                }
+
+                var aside = $"{path}.corrupt-{DateTime.UtcNow:yyyyMMddTHHmmssfffZ}";
+                File.Move(path, aside);
+                problems.Add(new StateFileProblem(path, aside, reason));
+            }
+        }
+
+        return (objects, problems);
+    }
+
+    private string Folder(string kind)
+    {
+        var folder = Path.Combine(Directory, kind);
+        CreatePrivate(folder);
+        return folder;
+    }
+
+    private static void CreatePrivate(string folder)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException("the agent's state directory needs Linux");
+        }
+
+        System.IO.Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    /// <summary>fsync on the directory makes the rename itself durable (rename(2) changes the directory, not the file).</summary>
+    private static void SyncDirectory(string folder)
+    {
+        using var handle = new SafeFileHandle(Interop.Open(folder), ownsHandle: true);
+        if (!handle.IsInvalid)
+        {
+            Interop.Fsync(handle);
+        }
+    }
+}
