@@ -1,0 +1,145 @@
+namespace Membrane.Datapath.Tests.Twin;
+
+/// <summary>
+/// One scenario of Scenarios/*.yaml: the maps (an endpoint, the ipcache, policy entries, the configuration) and
+/// packets in time order, each with the reason it must get. The policy lines read
+/// <c>ingress 2001 TCP 80 allow</c>, <c>egress any ICMP type 3 code 4 deny cookie 9</c>, <c>ingress 2001 any allow</c>,
+/// <c>ingress any UDP 8192/3 allow</c> (a value and its prefix bits).
+/// </summary>
+public sealed class TwinScenario
+{
+    public string Name { get; set; } = "";
+
+    public ScenarioEndpoint Endpoint { get; set; } = new();
+
+    /// <summary>Prefix → identity.</summary>
+    public Dictionary<string, uint> Ipcache { get; set; } = [];
+
+    public List<string> Policy { get; set; } = [];
+
+    public ScenarioConfig? Config { get; set; }
+
+    public List<ScenarioPacket> Packets { get; set; } = [];
+
+    public List<ScenarioCounter> Counters { get; set; } = [];
+
+    public ulong? Suppressed { get; set; }
+
+    public override string ToString() => Name;
+}
+
+public sealed class ScenarioEndpoint
+{
+    public uint Ifindex { get; set; } = 10;
+
+    public uint Id { get; set; } = 1;
+
+    public uint Identity { get; set; } = 1000;
+
+    public bool IngressDefaultDeny { get; set; }
+
+    public bool EgressDefaultDeny { get; set; }
+}
+
+public sealed class ScenarioConfig
+{
+    public bool EmitAllowEvents { get; set; }
+
+    public uint? Rate { get; set; }
+
+    public uint? Burst { get; set; }
+
+    /// <summary>The always-allowed ICMPv6 types, narrowing the RFC 4890 set; absent keeps the whole set.</summary>
+    public List<byte>? AlwaysAllowedIcmpV6 { get; set; }
+}
+
+/// <summary>
+/// A packet: when (seconds), on which interface (the endpoint's unless given), in which direction, and its headers.
+/// <c>expect</c> is a reason, by its words (<c>policy denied</c>) or its name (<c>PolicyDenied</c>).
+/// </summary>
+public sealed class ScenarioPacket
+{
+    public double At { get; set; }
+
+    public uint? Ifindex { get; set; }
+
+    public string Dir { get; set; } = "";
+
+    public string Src { get; set; } = "";
+
+    public string Dst { get; set; } = "";
+
+    /// <summary>tcp, udp, sctp, icmp (the family's ICMP) or a protocol number; icmp when <see cref="Icmp"/> is set.</summary>
+    public string? Proto { get; set; }
+
+    public ushort Sport { get; set; } = 40000;
+
+    public ushort Dport { get; set; } = 80;
+
+    /// <summary>TCP flags: <c>SYN</c>, <c>ACK</c>, <c>FIN</c>, <c>RST</c>, <c>PSH</c>, comma-separated.</summary>
+    public string? Flags { get; set; }
+
+    /// <summary>An ICMP type by name (this family's) or number.</summary>
+    public string? Icmp { get; set; }
+
+    public byte Code { get; set; }
+
+    /// <summary>The echo identifier.</summary>
+    public ushort Id { get; set; } = 1;
+
+    public byte? Ttl { get; set; }
+
+    /// <summary>IPv6 extension headers, by number, in order.</summary>
+    public List<byte>? Ext { get; set; }
+
+    public ScenarioFragment? Fragment { get; set; }
+
+    /// <summary>For an ICMP error: the packet whose header it carries.</summary>
+    public ScenarioPacket? About { get; set; }
+
+    /// <summary>How many bytes of <see cref="About"/>'s IP packet the error carries (all by default).</summary>
+    public int? EmbedLength { get; set; }
+
+    /// <summary>Cut the frame to this many bytes.</summary>
+    public int? Cut { get; set; }
+
+    /// <summary>Send the same packet this many times, each expecting the same reason.</summary>
+    public int Repeat { get; set; } = 1;
+
+    public string Expect { get; set; } = "";
+
+    /// <summary>The peer identity the verdict must report (0 when the ipcache was not consulted).</summary>
+    public uint? Peer { get; set; }
+
+    /// <summary>sent, suppressed or none: what became of the event of the (last repeated) packet.</summary>
+    public string? Event { get; set; }
+
+    /// <summary>The lifetime, in seconds, of every conntrack write the packet made (at least one).</summary>
+    public uint? Lifetime { get; set; }
+
+    /// <summary>How many conntrack writes the packet made.</summary>
+    public int? ConntrackWrites { get; set; }
+
+    public override string ToString() =>
+        $"{Dir} {Src} -> {Dst} {Icmp ?? Proto ?? "udp"}{(Fragment is null ? "" : $" fragment {Fragment.Offset}")} at {At}s";
+}
+
+public sealed class ScenarioFragment
+{
+    public uint Id { get; set; } = 1;
+
+    public int Offset { get; set; }
+
+    public bool More { get; set; }
+}
+
+public sealed class ScenarioCounter
+{
+    public string Reason { get; set; } = "";
+
+    public string Dir { get; set; } = "";
+
+    public string Class { get; set; } = "";
+
+    public ulong Count { get; set; }
+}
