@@ -154,6 +154,17 @@ public sealed class ScenarioWorld
     private static PacketBuilder Builder(ScenarioPacket packet)
     {
         var builder = PacketBuilder.Between(packet.Src, packet.Dst);
+        if (packet.Ether is { } ether)
+        {
+            builder.EtherType(ether switch
+            {
+                "arp" => DatapathConstants.EtherTypeArp,
+                "vlan" => DatapathConstants.EtherTypeVlan,
+                "qinq" => DatapathConstants.EtherTypeQinQ,
+                _ => throw new FormatException($"arp, vlan or qinq, not {ether}"),
+            });
+        }
+
         if (packet.Ttl is { } ttl)
         {
             builder.HopLimit(ttl);

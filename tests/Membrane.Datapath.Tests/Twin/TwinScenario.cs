@@ -65,6 +65,9 @@ public sealed class ScenarioPacket
 
     public string Dir { get; set; } = "";
 
+    /// <summary>The frame's EtherType when it is not the address family's: <c>arp</c>, <c>vlan</c> (802.1Q), <c>qinq</c> (802.1ad).</summary>
+    public string? Ether { get; set; }
+
     public string Src { get; set; } = "";
 
     public string Dst { get; set; } = "";
