@@ -6,7 +6,8 @@ namespace Membrane.Bpf.Asm;
 /// <summary>
 /// Prints instructions as <c>bpftool prog dump xlated</c> does, using the kernel's formats (kernel/bpf/disasm.c
 /// <c>print_bpf_insn</c>): <c>   0: (b7) r0 = 0</c>. Map loads print as <c>map[name]</c> or <c>map[fd:N]</c> where
-/// bpftool prints <c>map[id:N]</c>, and a jump still carrying a label names it after the offset.
+/// bpftool prints <c>map[id:N]</c>, and a jump still carrying a label names it after the offset. An instruction's
+/// <see cref="Instruction.Comment"/> follows it as <c>; comment</c>.
 /// </summary>
 public static class Disassembler
 {
@@ -18,14 +19,32 @@ public static class Disassembler
 
     private static readonly string[] ClassNames = ["ld", "ldx", "st", "stx", "alu", "jmp", "jmp32", "alu64"];
 
-    /// <summary>One line per instruction, numbered by slot as bpftool numbers them.</summary>
-    public static string Disassemble(IEnumerable<Instruction> instructions)
+    /// <summary>One line per instruction, numbered by slot as bpftool numbers them, with its comment after it.</summary>
+    public static string Disassemble(IEnumerable<Instruction> instructions) => Disassemble(instructions, labels: false);
+
+    /// <summary>
+    /// Like <see cref="Disassemble(IEnumerable{Instruction})"/>; with <paramref name="labels"/>, an instruction that
+    /// defines a label is preceded by a <c>label:</c> line, as an assembler listing shows it.
+    /// </summary>
+    public static string Disassemble(IEnumerable<Instruction> instructions, bool labels)
     {
+        ArgumentNullException.ThrowIfNull(instructions);
         var text = new StringBuilder();
         var slot = 0;
         foreach (var instruction in instructions)
         {
-            text.Append(CultureInfo.InvariantCulture, $"{slot,4}: {Format(instruction)}\n");
+            if (labels && instruction.Symbol is { } symbol)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"{symbol}:\n");
+            }
+
+            text.Append(CultureInfo.InvariantCulture, $"{slot,4}: {Format(instruction)}");
+            if (instruction.Comment is { } comment)
+            {
+                text.Append(CultureInfo.InvariantCulture, $" ; {comment}");
+            }
+
+            text.Append('\n');
             slot += instruction.SlotCount;
         }
 

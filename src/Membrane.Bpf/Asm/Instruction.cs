@@ -40,6 +40,10 @@ public readonly record struct Instruction
     /// <summary>The label a jump goes to, or the map name a map load refers to.</summary>
     public string? Reference { get; init; }
 
+    /// <summary>A note for people reading the disassembly (why this instruction is here); never encoded, so the kernel
+    /// never sees it and a decoded instruction has none.</summary>
+    public string? Comment { get; init; }
+
     public InstructionClass Class => (InstructionClass)(OpCode & 0x07);
 
     /// <summary>Whether this is <c>ld_imm64</c>, the only instruction that takes two slots.</summary>
@@ -60,6 +64,13 @@ public readonly record struct Instruction
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(label);
         return this with { Symbol = label };
+    }
+
+    /// <summary>This instruction, carrying <paramref name="comment"/> into the disassembly.</summary>
+    public Instruction WithComment(string comment)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(comment);
+        return this with { Comment = comment };
     }
 
     /// <summary><c>dst = value</c> with all 64 bits (<c>ld_imm64</c>).</summary>

@@ -17,13 +17,17 @@ public sealed class BpfProgram : IDisposable
     /// (net/bpf/test_run.c <c>bpf_prog_test_run_skb</c>).</summary>
     public const int MinimumPacketLength = 14;
 
-    private BpfProgram(ProgramSpec spec, BpfFileDescriptor handle, VerifierStatistics? statistics, string verifierLog)
+    private BpfProgram(ProgramSpec spec, BpfFileDescriptor handle, VerifierStatistics? statistics, string verifierLog, string? pinnedPath = null)
     {
         Spec = spec;
         Handle = handle;
         Statistics = statistics;
         VerifierLog = verifierLog;
+        PinnedPath = pinnedPath;
     }
+
+    /// <summary>Where this program is pinned, if this object pinned or opened it.</summary>
+    public string? PinnedPath { get; private set; }
 
     public ProgramSpec Spec { get; }
 
@@ -241,6 +245,65 @@ public sealed class BpfProgram : IDisposable
         }
 
         return new TestRunResult(attr.Retval, (int)attr.DataSizeOut, attr.Duration);
+    }
+
+    /// <summary>
+    /// Pins the program at <paramref name="path"/> on bpffs (BPF_OBJ_PIN on its descriptor), so that it outlives this
+    /// handle and this process. Mounts bpffs at /sys/fs/bpf first when the path is under it and nothing is mounted there.
+    /// </summary>
+    public void Pin(string path)
+    {
+        var result = BpfFileSystem.Pin(Handle, path);
+        if (result < 0)
+        {
+            throw new ProgramException(Name, $"pin at {path}", BpfCommand.ObjPin, -result);
+        }
+
+        PinnedPath = path;
+    }
+
+    /// <summary>Removes this program's pin; the program itself lives while a descriptor, pin or attachment holds it.</summary>
+    public void Unpin()
+    {
+        if (PinnedPath is { } path)
+        {
+            BpfFileSystem.Unpin(path);
+            PinnedPath = null;
+        }
+    }
+
+    /// <summary>
+    /// Opens the program pinned at <paramref name="path"/>. Its <see cref="Spec"/> is what the kernel tells of it
+    /// (name and type; no instructions, and the license is not kept by the kernel), and it has no verifier log. Throws
+    /// <see cref="ArgumentException"/> when a map or link is pinned there instead.
+    /// </summary>
+    public static unsafe BpfProgram OpenPinned(string path)
+    {
+        var fd = BpfFileSystem.OpenPinned(path, BpfObjectKind.Program);
+        if (fd < 0)
+        {
+            throw new ProgramException(path, "open pinned", BpfCommand.ObjGet, -fd);
+        }
+
+        var handle = new BpfFileDescriptor(fd);
+        try
+        {
+            var info = default(ProgInfo);
+            var attr = new ObjGetInfoAttr { BpfFd = (uint)fd, InfoLen = (uint)sizeof(ProgInfo), Info = (ulong)&info };
+            var result = BpfSyscall.Invoke(BpfCommand.ObjGetInfoByFd, ref attr);
+            if (result < 0)
+            {
+                throw new ProgramException(path, "get info", BpfCommand.ObjGetInfoByFd, -result);
+            }
+
+            var spec = new ProgramSpec(ObjectName.Read(info.Name), (ProgramType)info.Type, [], License: string.Empty);
+            return new BpfProgram(spec, handle, statistics: null, verifierLog: string.Empty, pinnedPath: path);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The kernel's id for this program, as <c>bpftool prog show</c> lists it.</summary>

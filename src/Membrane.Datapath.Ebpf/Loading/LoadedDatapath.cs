@@ -1,0 +1,117 @@
+using Membrane.Bpf.Maps;
+using Membrane.Bpf.Programs;
+using Membrane.Datapath.Ebpf.Generator;
+using Membrane.Datapath.Layout;
+
+namespace Membrane.Datapath.Ebpf.Loading;
+
+/// <summary>
+/// The loaded datapath: its maps and programs by role, typed writes for the node-wide state, and pinning under one
+/// bpffs directory (every map and program under its own name), which is how the agent finds it again after a restart.
+/// </summary>
+public sealed class LoadedDatapath : IDisposable
+{
+    internal LoadedDatapath(Collection collection)
+    {
+        Collection = collection;
+        foreach (var name in DatapathMapNames.All)
+        {
+            _ = collection.Map(name);
+        }
+
+        _ = collection.Program(DatapathProgramGenerator.FromEndpointName);
+        _ = collection.Program(DatapathProgramGenerator.ToEndpointName);
+    }
+
+    public Collection Collection { get; }
+
+    public BpfProgram FromEndpoint => Collection.Program(DatapathProgramGenerator.FromEndpointName);
+
+    public BpfProgram ToEndpoint => Collection.Program(DatapathProgramGenerator.ToEndpointName);
+
+    public BpfMap Endpoints => Collection.Map(DatapathMapNames.Endpoints);
+
+    public BpfMap Policy => Collection.Map(DatapathMapNames.Policy);
+
+    public BpfMap Ipcache => Collection.Map(DatapathMapNames.Ipcache);
+
+    public BpfMap Conntrack => Collection.Map(DatapathMapNames.Conntrack);
+
+    public BpfMap Fragments => Collection.Map(DatapathMapNames.Fragments);
+
+    public BpfMap Config => Collection.Map(DatapathMapNames.Config);
+
+    public BpfMap Counters => Collection.Map(DatapathMapNames.Counters);
+
+    public BpfMap Bucket => Collection.Map(DatapathMapNames.Bucket);
+
+    public BpfMap Events => Collection.Map(DatapathMapNames.Events);
+
+    /// <summary>The program enforcing <paramref name="direction"/>.</summary>
+    public BpfProgram Program(byte direction) =>
+        direction == DatapathConstants.DirectionEgress ? FromEndpoint : ToEndpoint;
+
+    /// <summary>
+    /// Opens a datapath pinned by <see cref="Pin"/>. Throws <see cref="InvalidOperationException"/> naming what is
+    /// missing when the directory does not hold every map and both programs.
+    /// </summary>
+    public static LoadedDatapath OpenPinned(string directory)
+    {
+        var collection = Collection.OpenPinned(directory);
+        try
+        {
+            var missing = DatapathMapNames.All.Where(name => !collection.Maps.ContainsKey(name))
+                .Concat(new[] { DatapathProgramGenerator.FromEndpointName, DatapathProgramGenerator.ToEndpointName }
+                    .Where(name => !collection.Programs.ContainsKey(name)))
+                .ToArray();
+            if (missing.Length > 0)
+            {
+                throw new InvalidOperationException(
+                    $"datapath: open pinned: '{directory}' lacks {string.Join(", ", missing)}. Hint: pin a loaded datapath there (LoadedDatapath.Pin)");
+            }
+
+            return new LoadedDatapath(collection);
+        }
+        catch
+        {
+            collection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Pins every map and both programs under <paramref name="directory"/>.</summary>
+    public void Pin(string directory) => Collection.Pin(directory);
+
+    public void Unpin() => Collection.Unpin();
+
+    public void SetConfig(in DatapathConfig config) => Config.Update(0u, config);
+
+    public DatapathConfig GetConfig() => Config.TryLookup(0u, out DatapathConfig config) ? config : default;
+
+    public void SetEndpoint(uint ifindex, in EndpointConfig config) => Endpoints.Update(ifindex, config);
+
+    public bool DeleteEndpoint(uint ifindex) => Endpoints.Delete(ifindex);
+
+    /// <summary>Maps <paramref name="addressPrefixLength"/> bits of <paramref name="address"/> to <paramref name="identity"/>.</summary>
+    public void SetIpcache(byte family, in IpAddress16 address, int addressPrefixLength, uint identity) =>
+        Ipcache.Update(IpcacheKey.Of(family, address, addressPrefixLength), new IpcacheValue { Identity = identity });
+
+    public bool TryGetConntrack(in ConntrackKey key, out ConntrackEntry entry) => Conntrack.TryLookup(key, out entry);
+
+    public IEnumerable<KeyValuePair<ConntrackKey, ConntrackEntry>> ConntrackEntries() => Conntrack.Entries<ConntrackKey, ConntrackEntry>();
+
+    public IEnumerable<KeyValuePair<FragmentKey, FragmentEntry>> FragmentEntries() => Fragments.Entries<FragmentKey, FragmentEntry>();
+
+    /// <summary>The counter of <paramref name="slot"/>, summed over every CPU.</summary>
+    public ulong Counter(int slot)
+    {
+        var values = new ulong[BpfMap.PossibleCpuCount];
+        return Counters.TryLookupPerCpu((uint)slot, values.AsSpan()) ? values.Aggregate(0ul, (sum, value) => sum + value) : 0;
+    }
+
+    /// <summary>The counter of a verdict, summed over every CPU.</summary>
+    public ulong Counter(VerdictReason reason, byte direction, ProtocolClass protocol) =>
+        Counter(ProtocolClassExtensions.CounterSlot(reason, direction, protocol));
+
+    public void Dispose() => Collection.Dispose();
+}
