@@ -38,7 +38,7 @@ public struct ParsedPacket
     /// <summary>A fragment with a non-zero offset: it has no L4 header, which stays unparsed.</summary>
     public bool IsLaterFragment;
 
-    /// <summary>IPv4's 16-bit identification or the IPv6 fragment header's 32-bit one.</summary>
+    /// <summary>IPv4's 16-bit identification, or the 32-bit one of the last IPv6 fragment header walked (0 without one).</summary>
     public uint FragmentId;
 
     /// <summary>The flow an ICMP error carries; only for the error types of docs/datapath.md §4.</summary>
