@@ -67,11 +67,8 @@ public static class PacketParser
         var fragmentWord = BinaryPrimitives.ReadUInt16BigEndian(ip[6..]);
         var offset = fragmentWord & IPv4OffsetMask;
         packet.IsFragment = (fragmentWord & IPv4MoreFragments) != 0 || offset != 0;
-        if (packet.IsFragment)
-        {
-            packet.FragmentId = BinaryPrimitives.ReadUInt16BigEndian(ip[4..]);
-            packet.IsLaterFragment = offset != 0;
-        }
+        packet.IsLaterFragment = offset != 0;
+        packet.FragmentId = BinaryPrimitives.ReadUInt16BigEndian(ip[4..]);
 
         // Options are skipped by IHL; the datagram ends at the total length (Ethernet padding is not part of it).
         return packet.IsLaterFragment ? VerdictReason.None : ParseL4(ip[headerLength..totalLength], ref packet);
@@ -123,13 +120,10 @@ public static class PacketParser
                 var fragmentWord = BinaryPrimitives.ReadUInt16BigEndian(datagram[(offset + 2)..]);
                 packet.Protocol = datagram[offset];
                 var fragmentOffset = fragmentWord >> 3;
-                // An atomic fragment (offset 0, M clear: RFC 6946) is a whole datagram, not a fragment.
-                if (fragmentOffset != 0 || (fragmentWord & 1) != 0)
-                {
-                    packet.IsFragment = true;
-                    packet.FragmentId = BinaryPrimitives.ReadUInt32BigEndian(datagram[(offset + 4)..]);
-                }
-
+                // The last fragment header walked decides. An atomic fragment (offset 0, M clear: RFC 6946) is a
+                // whole datagram, not a fragment.
+                packet.IsFragment = fragmentOffset != 0 || (fragmentWord & 1) != 0;
+                packet.FragmentId = BinaryPrimitives.ReadUInt32BigEndian(datagram[(offset + 4)..]);
                 if (fragmentOffset != 0)
                 {
                     // A later fragment's payload is the middle of the datagram: there is nothing more to read.
@@ -141,7 +135,8 @@ public static class PacketParser
                 continue;
             }
 
-            if (datagram.Length - offset < 2)
+            // Every extension header is at least 8 bytes (RFC 8200 §4; AH: RFC 4302 §2.2 gives 12 for its payload).
+            if (datagram.Length - offset < 8)
             {
                 return VerdictReason.Truncated;
             }

@@ -38,7 +38,7 @@ public struct ParsedPacket
     /// <summary>A fragment with a non-zero offset: it has no L4 header, which stays unparsed.</summary>
     public bool IsLaterFragment;
 
-    /// <summary>IPv4's 16-bit identification or the IPv6 fragment header's 32-bit one.</summary>
+    /// <summary>IPv4's 16-bit identification, or the 32-bit one of the last IPv6 fragment header walked (0 without one).</summary>
     public uint FragmentId;
 
     /// <summary>The flow an ICMP error carries; only for the error types of docs/datapath.md §4.</summary>
@@ -49,11 +49,12 @@ public struct ParsedPacket
     /// <summary>Whether the L4 protocol is the ICMP of the packet's own family (ICMP in IPv4, ICMPv6 in IPv6).</summary>
     public readonly bool IsIcmp => IsIcmpOf(Family, Protocol);
 
-    public readonly bool IsEchoRequest => IsIcmp && IcmpType == (Family == DatapathConstants.FamilyIPv4 ? DatapathConstants.Icmp4EchoRequest : DatapathConstants.Icmp6EchoRequest);
+    // A later fragment has no ICMP header: its type 0 is "unread", not Echo Reply.
+    public readonly bool IsEchoRequest => IsIcmp && !IsLaterFragment && IcmpType == (Family == DatapathConstants.FamilyIPv4 ? DatapathConstants.Icmp4EchoRequest : DatapathConstants.Icmp6EchoRequest);
 
-    public readonly bool IsEchoReply => IsIcmp && IcmpType == (Family == DatapathConstants.FamilyIPv4 ? DatapathConstants.Icmp4EchoReply : DatapathConstants.Icmp6EchoReply);
+    public readonly bool IsEchoReply => IsIcmp && !IsLaterFragment && IcmpType == (Family == DatapathConstants.FamilyIPv4 ? DatapathConstants.Icmp4EchoReply : DatapathConstants.Icmp6EchoReply);
 
-    public readonly bool IsIcmpError => IsIcmp && IsErrorType(Family, IcmpType);
+    public readonly bool IsIcmpError => IsIcmp && !IsLaterFragment && IsErrorType(Family, IcmpType);
 
     public readonly bool HasPorts => Protocol is IpProtocols.Tcp or IpProtocols.Udp or IpProtocols.Sctp;
 

@@ -281,6 +281,21 @@ public sealed class PacketParserTests
     }
 
     [Fact]
+    public void The_last_fragment_header_walked_decides()
+    {
+        // A first fragment's header followed by an atomic one: the atomic one is last, so the packet is whole.
+        var (reason, packet) = Parse(V6.Fragment(5, 0, more: true).Fragment(6, 0, more: false).Udp(1, 2).Build());
+        Assert.Equal(VerdictReason.None, reason);
+        Assert.False(packet.IsFragment);
+        Assert.Equal(6u, packet.FragmentId);
+
+        (reason, packet) = Parse(V6.Fragment(5, 0, more: false).Fragment(6, 0, more: true).Udp(1, 2).Build());
+        Assert.Equal(VerdictReason.None, reason);
+        Assert.True(packet.IsFirstFragment);
+        Assert.Equal(6u, packet.FragmentId);
+    }
+
+    [Fact]
     public void A_later_IPv6_fragment_ends_the_walk_before_a_fifth_header()
     {
         var frame = V6.ExtensionHeader(0).ExtensionHeader(60).ExtensionHeader(43).Fragment(1, 8, more: false)
