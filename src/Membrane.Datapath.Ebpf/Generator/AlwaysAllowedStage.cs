@@ -18,6 +18,8 @@ internal static class AlwaysAllowedStage
         e.Comment("AlwaysAllowed: ICMPv6 128..159 in the set, with its hop limit")
             .Load(R1, StackFrame.Family, Size.Byte).If(JumpOperation.JNE, R1, FamilyIPv6, Done)
             .Load(R1, StackFrame.Protocol, Size.Byte).If(JumpOperation.JNE, R1, IpProtocols.IcmpV6, Done)
+            .Comment("a fragment is never ND (RFC 6980 §5: fragmented NDP is ignored)")
+            .Load(R1, StackFrame.FragmentKind, Size.Byte).If(JumpOperation.JNE, R1, (int)FragmentKind.None, Done)
             .Load(R1, StackFrame.IcmpType, Size.Byte).Alu(AluOperation.Sub, R1, AlwaysAllowedIcmpV6Base)
             .Comment("r1 = type - 128, unsigned: outside 0..31 is outside the set").If(JumpOperation.JGT, R1, 31, Done)
             .Load(R2, StackFrame.AllowedIcmpV6Types, Size.Word)

@@ -25,20 +25,12 @@ internal static class EndpointStage
         e.Store(StackFrame.Direction, e.Direction, Size.Byte);
         e.Add(Instruction.LoadMem(R1, R6, SkBuff.LenOffset, Size.Word)).Store(StackFrame.PacketLength, R1, Size.Word);
         e.Add(Instruction.LoadMem(R1, R6, SkBuff.IfindexOffset, Size.Word))
-            .Store(StackFrame.Ifindex, R1, Size.Word)
-            .Store(StackFrame.SmallKey, R1, Size.Word);
+            .Store(StackFrame.Ifindex, R1, Size.Word);
         e.Comment("one clock reading for every expiry of this packet").Add(Instruction.Call(HelperFunction.KtimeGetNs))
             .Store(StackFrame.Now, R0, Size.DWord)
             .Store(StackFrame.Timestamp, R0, Size.DWord);
 
-        e.Comment("mbr_endpoints[skb->ifindex]").Lookup(DatapathMapNames.Endpoints, StackFrame.SmallKey)
-            .If(JumpOperation.JEq, R0, 0, e.Early(VerdictReason.UnknownEndpoint));
-        e.Copy(StackFrame.EndpointId, R0, Offset(nameof(EndpointConfig.EndpointId)), 4)
-            .Copy(StackFrame.EndpointIdentity, R0, Offset(nameof(EndpointConfig.Identity)), 4)
-            .Copy(StackFrame.PolicyId, R0, Offset(nameof(EndpointConfig.PolicyId)), 4)
-            .Copy(StackFrame.EndpointFlags, R0, Offset(nameof(EndpointConfig.Flags)), 4);
-
-        e.Comment("mbr_config[0]; a missing one reads as zero (no always-allowed types, no events)")
+        e.Comment("mbr_config[0] first, so an unknown endpoint's drop event meets the configured bucket; missing reads as zero")
             .Store(StackFrame.SmallKey, 0, Size.Word)
             .Lookup(DatapathMapNames.Config, StackFrame.SmallKey)
             .If(JumpOperation.JEq, R0, 0, "config_done");
@@ -50,6 +42,13 @@ internal static class EndpointStage
             .Copy(StackFrame.EventRate, R0, 8, 4)
             .Copy(StackFrame.EventBurst, R0, 12, 4);
         e.Label("config_done");
+        e.Comment("mbr_endpoints[skb->ifindex]").Load(R1, StackFrame.Ifindex, Size.Word).Store(StackFrame.SmallKey, R1, Size.Word)
+            .Lookup(DatapathMapNames.Endpoints, StackFrame.SmallKey)
+            .If(JumpOperation.JEq, R0, 0, e.Early(VerdictReason.UnknownEndpoint));
+        e.Copy(StackFrame.EndpointId, R0, Offset(nameof(EndpointConfig.EndpointId)), 4)
+            .Copy(StackFrame.EndpointIdentity, R0, Offset(nameof(EndpointConfig.Identity)), 4)
+            .Copy(StackFrame.PolicyId, R0, Offset(nameof(EndpointConfig.PolicyId)), 4)
+            .Copy(StackFrame.EndpointFlags, R0, Offset(nameof(EndpointConfig.Flags)), 4);
     }
 
     private static short Offset(string field) => (short)System.Runtime.InteropServices.Marshal.OffsetOf<EndpointConfig>(field);

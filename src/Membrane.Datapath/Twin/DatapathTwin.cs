@@ -87,7 +87,8 @@ public sealed class DatapathTwin(TwinMaps maps)
     private VerdictReason AlwaysAllowed(PacketRun run)
     {
         ref readonly var packet = ref run.Packet;
-        if (packet.Family != DatapathConstants.FamilyIPv6 || !packet.IsIcmp || packet.IsLaterFragment)
+        // A fragmented ND message is not one (RFC 6980 §5: nodes MUST silently ignore fragmented NDP), so it gets no pass.
+        if (packet.Family != DatapathConstants.FamilyIPv6 || !packet.IsIcmp || packet.IsFragment)
         {
             return VerdictReason.None;
         }

@@ -168,6 +168,11 @@ internal sealed class PacketSequence(Random random, DifferentialWorld world)
             builder.ExtensionHeader(DatapathConstants.NextHeaderHopByHop); // MLD carries a router alert (RFC 2711)
         }
 
+        if (random.Next(8) == 0)
+        {
+            builder.Payload(new byte[64]).Fragment(_nextFragmentId++, 0, more: true); // fragmented ND is not ND (RFC 6980)
+        }
+
         return (builder.Build(), direction, $"ICMPv6 type {type} hop limit {hopLimit}: {source} -> {destination}");
     }
 
