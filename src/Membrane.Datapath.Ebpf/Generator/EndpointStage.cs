@@ -8,8 +8,9 @@ namespace Membrane.Datapath.Ebpf.Generator;
 /// <summary>
 /// Step 1 of docs/datapath.md §2, with the prologue before it: the context goes to R6 for the whole program, the
 /// frame is zeroed, the clock is read once, and the endpoint behind <c>skb-&gt;ifindex</c> is looked up. An
-/// interface without an entry drops everything (fail closed). The node configuration is read here too; the
-/// always-allowed ICMPv6 set is masked with the RFC 4890 set at once, so the configuration can narrow it, never widen it.
+/// interface without an entry drops everything (fail closed). The node configuration is read first, so that the event
+/// of that drop goes through the configured token bucket too; the always-allowed ICMPv6 set is masked with the RFC
+/// 4890 set at once, so the configuration can narrow it, never widen it.
 /// </summary>
 internal static class EndpointStage
 {
@@ -25,21 +26,12 @@ internal static class EndpointStage
         e.Store(StackFrame.Direction, e.Direction, Size.Byte);
         e.Add(Instruction.LoadMem(R1, R6, SkBuff.LenOffset, Size.Word)).Store(StackFrame.PacketLength, R1, Size.Word);
         e.Add(Instruction.LoadMem(R1, R6, SkBuff.IfindexOffset, Size.Word))
-            .Store(StackFrame.Ifindex, R1, Size.Word)
-            .Store(StackFrame.SmallKey, R1, Size.Word);
+            .Store(StackFrame.Ifindex, R1, Size.Word);
         e.Comment("one clock reading for every expiry of this packet").Add(Instruction.Call(HelperFunction.KtimeGetNs))
             .Store(StackFrame.Now, R0, Size.DWord)
             .Store(StackFrame.Timestamp, R0, Size.DWord);
 
-        e.Comment("mbr_endpoints[skb->ifindex]").Lookup(DatapathMapNames.Endpoints, StackFrame.SmallKey)
-            .If(JumpOperation.JEq, R0, 0, e.Early(VerdictReason.UnknownEndpoint));
-        e.Copy(StackFrame.EndpointId, R0, Offset(nameof(EndpointConfig.EndpointId)), 4)
-            .Copy(StackFrame.EndpointIdentity, R0, Offset(nameof(EndpointConfig.Identity)), 4)
-            .Copy(StackFrame.PolicyId, R0, Offset(nameof(EndpointConfig.PolicyId)), 4)
-            .Copy(StackFrame.EndpointFlags, R0, Offset(nameof(EndpointConfig.Flags)), 4);
-
-        e.Comment("mbr_config[0]; a missing one reads as zero (no always-allowed types, no events)")
-            .Store(StackFrame.SmallKey, 0, Size.Word)
+        e.Comment("mbr_config[0] (the key is still zero), first: an unknown endpoint's drop is an event too")
             .Lookup(DatapathMapNames.Config, StackFrame.SmallKey)
             .If(JumpOperation.JEq, R0, 0, "config_done");
         e.Copy(StackFrame.ConfigFlags, R0, 0, 4)
@@ -50,6 +42,13 @@ internal static class EndpointStage
             .Copy(StackFrame.EventRate, R0, 8, 4)
             .Copy(StackFrame.EventBurst, R0, 12, 4);
         e.Label("config_done");
+        e.Add(Instruction.LoadMem(R1, R6, SkBuff.IfindexOffset, Size.Word)).Store(StackFrame.SmallKey, R1, Size.Word);
+        e.Comment("mbr_endpoints[skb->ifindex]").Lookup(DatapathMapNames.Endpoints, StackFrame.SmallKey)
+            .If(JumpOperation.JEq, R0, 0, e.Early(VerdictReason.UnknownEndpoint));
+        e.Copy(StackFrame.EndpointId, R0, Offset(nameof(EndpointConfig.EndpointId)), 4)
+            .Copy(StackFrame.EndpointIdentity, R0, Offset(nameof(EndpointConfig.Identity)), 4)
+            .Copy(StackFrame.PolicyId, R0, Offset(nameof(EndpointConfig.PolicyId)), 4)
+            .Copy(StackFrame.EndpointFlags, R0, Offset(nameof(EndpointConfig.Flags)), 4);
     }
 
     private static short Offset(string field) => (short)System.Runtime.InteropServices.Marshal.OffsetOf<EndpointConfig>(field);

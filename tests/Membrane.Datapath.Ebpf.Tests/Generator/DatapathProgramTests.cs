@@ -37,6 +37,10 @@ public sealed class DatapathProgramTests
         var outcome = harness.Ingress(TcpV4(Peer, Endpoint, 40000, 80));
         Assert.Equal(new DatapathHarness.Outcome(VerdictReason.UnknownEndpoint, 0, ActionDrop), outcome);
         Assert.Equal(1ul, harness.Datapath.Counter(VerdictReason.UnknownEndpoint, DirectionIngress, ProtocolClass.NotIp));
+        using var reader = new RingBufferReader(harness.Datapath.Events);
+        var buffer = new byte[256];
+        Assert.True(reader.TryRead(buffer, out _), "the drop is an event");
+        Assert.Equal((byte)VerdictReason.UnknownEndpoint, MemoryMarshal.Read<EventRecord>(buffer).Reason);
     }
 
     [Fact]
