@@ -17,9 +17,13 @@ internal sealed class DatapathHarness : IDisposable
     public const uint EndpointId = 7;
     public const uint EndpointIdentity = 100;
 
-    public DatapathHarness(uint endpointFlags = 0, bool withEndpoint = true, DatapathConfig? config = null)
+    public DatapathHarness(uint endpointFlags = 0, bool withEndpoint = true, DatapathConfig? config = null, int? eventRingBytes = null)
     {
-        Datapath = DatapathLoader.Load(TestDatapath.SmallMaps with { Config = config ?? DatapathConfig.Default });
+        Datapath = DatapathLoader.Load(TestDatapath.SmallMaps with
+        {
+            Config = config ?? DatapathConfig.Default,
+            EventRingBytes = eventRingBytes ?? TestDatapath.SmallMaps.EventRingBytes,
+        });
         PolicyId = EndpointConfig.PolicyIdOf(EndpointId, 0);
         if (withEndpoint)
         {
