@@ -8,8 +8,9 @@ namespace Membrane.Datapath.Ebpf.Generator;
 /// <summary>
 /// Step 1 of docs/datapath.md §2, with the prologue before it: the context goes to R6 for the whole program, the
 /// frame is zeroed, the clock is read once, and the endpoint behind <c>skb-&gt;ifindex</c> is looked up. An
-/// interface without an entry drops everything (fail closed). The node configuration is read here too; the
-/// always-allowed ICMPv6 set is masked with the RFC 4890 set at once, so the configuration can narrow it, never widen it.
+/// interface without an entry drops everything (fail closed). The node configuration is read first, so that the event
+/// of that drop goes through the configured token bucket too; the always-allowed ICMPv6 set is masked with the RFC
+/// 4890 set at once, so the configuration can narrow it, never widen it.
 /// </summary>
 internal static class EndpointStage
 {
@@ -30,8 +31,7 @@ internal static class EndpointStage
             .Store(StackFrame.Now, R0, Size.DWord)
             .Store(StackFrame.Timestamp, R0, Size.DWord);
 
-        e.Comment("mbr_config[0] first, so an unknown endpoint's drop event meets the configured bucket; missing reads as zero")
-            .Store(StackFrame.SmallKey, 0, Size.Word)
+        e.Comment("mbr_config[0] (the key is still zero), first: an unknown endpoint's drop is an event too")
             .Lookup(DatapathMapNames.Config, StackFrame.SmallKey)
             .If(JumpOperation.JEq, R0, 0, "config_done");
         e.Copy(StackFrame.ConfigFlags, R0, 0, 4)
@@ -42,8 +42,8 @@ internal static class EndpointStage
             .Copy(StackFrame.EventRate, R0, 8, 4)
             .Copy(StackFrame.EventBurst, R0, 12, 4);
         e.Label("config_done");
-        e.Comment("mbr_endpoints[skb->ifindex]").Load(R1, StackFrame.Ifindex, Size.Word).Store(StackFrame.SmallKey, R1, Size.Word)
-            .Lookup(DatapathMapNames.Endpoints, StackFrame.SmallKey)
+        e.Add(Instruction.LoadMem(R1, R6, SkBuff.IfindexOffset, Size.Word)).Store(StackFrame.SmallKey, R1, Size.Word);
+        e.Comment("mbr_endpoints[skb->ifindex]").Lookup(DatapathMapNames.Endpoints, StackFrame.SmallKey)
             .If(JumpOperation.JEq, R0, 0, e.Early(VerdictReason.UnknownEndpoint));
         e.Copy(StackFrame.EndpointId, R0, Offset(nameof(EndpointConfig.EndpointId)), 4)
             .Copy(StackFrame.EndpointIdentity, R0, Offset(nameof(EndpointConfig.Identity)), 4)

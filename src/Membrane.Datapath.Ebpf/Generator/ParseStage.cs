@@ -119,6 +119,11 @@ internal static class ParseStage
             var read = $"ext{i}_read";
             var next = $"ext{i + 1}";
             e.Label($"ext{i}").Comment($"extension header {i + 1} of at most {MaxExtensionHeaders}");
+            if (i > 0)
+            {
+                ForgetOffset(e, truncated);
+            }
+
             EmitIsExtensionHeader(e, read);
             e.Goto("l4");
             e.Label(read)
@@ -157,8 +162,27 @@ internal static class ParseStage
         }
 
         e.Label($"ext{MaxExtensionHeaders}").Comment("a fifth extension header: fail closed");
+        ForgetOffset(e, truncated);
         EmitIsExtensionHeader(e, e.Early(VerdictReason.TooManyExtensionHeaders));
     }
+
+    /// <summary>
+    /// The largest offset an L4 header can have: Ethernet, IPv6 and four extension headers of the largest length
+    /// (a routing header of length byte 255 is 2,048 bytes).
+    /// </summary>
+    public const int MaxL4Offset = EthernetHeaderLength + IPv6HeaderLength + (MaxExtensionHeaders * 2048);
+
+    /// <summary>
+    /// Makes the verifier forget what it knows of R5's range beyond [0, <see cref="MaxL4Offset"/>], by passing it
+    /// through a stack slot it does not track (a 2-byte store at an offset not aligned to 8 is plain data to it). The
+    /// paths through the headers give R5 different ranges (each kind of extension header adds its own), and states
+    /// with different ranges are not pruned against each other: without this, the L4 parse would be walked once per
+    /// combination of headers before it (4^4 of them). The bound can never be exceeded, so it changes no verdict.
+    /// </summary>
+    private static ProgramEmitter ForgetOffset(ProgramEmitter e, string truncated) =>
+        e.Store(StackFrame.OffsetScratch, R5, Size.Half)
+            .Load(R5, StackFrame.OffsetScratch, Size.Half)
+            .If(JumpOperation.JGT, R5, MaxL4Offset, truncated);
 
     private static void EmitIsExtensionHeader(ProgramEmitter e, string label) =>
         e.If(JumpOperation.JEq, R4, NextHeaderHopByHop, label)
@@ -176,7 +200,8 @@ internal static class ParseStage
 
     private static void EmitLayer4(ProgramEmitter e, string truncated)
     {
-        e.Label("l4").Comment("L4, within the datagram")
+        e.Label("l4").Comment("L4, within the datagram");
+        ForgetOffset(e, truncated)
             .Load(R4, StackFrame.Protocol, Size.Byte)
             .Load(R2, StackFrame.Family, Size.Byte)
             .If(JumpOperation.JEq, R4, IpProtocols.Tcp, "tcp")

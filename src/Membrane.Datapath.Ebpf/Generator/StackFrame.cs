@@ -32,6 +32,9 @@ internal static unsafe class StackFrame
     public const short InnerSourcePort = -86;
     public const short InnerDestinationPort = -84;
 
+    /// <summary>Where the parser passes its offset through to widen the verifier's view of it (ParseStage.ForgetOffset).</summary>
+    public const short OffsetScratch = -82;
+
     /// <summary>bpf_ktime_get_ns at the start: one clock reading for every expiry check and write of this packet.</summary>
     public const short Now = -120;
     public const short EventRate = -128;

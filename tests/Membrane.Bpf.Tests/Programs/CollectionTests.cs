@@ -99,4 +99,29 @@ public sealed class CollectionTests
         Assert.StartsWith("program 'mbr_count_a': pin at", error.Message);
         Assert.Equal(Errno.EEXIST, error.Errno);
     }
+
+    [Fact]
+    public void A_failed_pin_removes_the_pins_made_before_it()
+    {
+        Root.Require();
+        using var pins = new TestPins();
+        using var squatter = BpfMap.Create(Counts);
+        squatter.Pin(pins.PathOf("mbr_count_a")); // the program's pin path is taken
+        using var collection = Collection.Load(new CollectionSpec([Counts], [Counter("mbr_count_a")]));
+        var error = Assert.Throws<ProgramException>(() => collection.Pin(pins.Directory));
+        Assert.Equal(Errno.EEXIST, error.Errno);
+        Assert.False(File.Exists(pins.PathOf("mbr_counts")), "the map's pin was removed again");
+        Assert.Null(collection.PinDirectory);
+    }
+
+    [Fact]
+    public void Opening_a_pinned_map_as_a_program_is_refused_naming_what_is_there()
+    {
+        Root.Require();
+        using var pins = new TestPins();
+        using var map = BpfMap.Create(Counts);
+        map.Pin(pins.PathOf("m"));
+        var error = Assert.Throws<ArgumentException>(() => BpfProgram.OpenPinned(pins.PathOf("m")));
+        Assert.Contains("pins a map, not a program", error.Message);
+    }
 }

@@ -1,6 +1,7 @@
 using Membrane.Bpf.Programs;
 using Membrane.Datapath.Ebpf.Loading;
 using Membrane.Datapath.Ebpf.Tests.Support;
+using Membrane.Datapath.Ebpf.Tests.Loading;
 
 namespace Membrane.Datapath.Ebpf.Tests.Loading;
 

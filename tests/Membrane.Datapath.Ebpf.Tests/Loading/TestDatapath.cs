@@ -1,6 +1,6 @@
 using Membrane.Datapath.Ebpf.Loading;
 
-namespace Membrane.Datapath.Ebpf.Tests.Support;
+namespace Membrane.Datapath.Ebpf.Tests.Loading;
 
 /// <summary>A datapath with small maps, quick to create and light on the kernel.</summary>
 internal static class TestDatapath
