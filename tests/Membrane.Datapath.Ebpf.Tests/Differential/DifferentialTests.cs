@@ -1,3 +1,4 @@
+using Membrane.Datapath.Ebpf.Tests.Loading;
 using System.Diagnostics;
 using System.Text;
 using Membrane.Bpf.Programs;

@@ -1,3 +1,4 @@
+using Membrane.Datapath.Ebpf.Tests.Loading;
 using Membrane.Datapath.Ebpf.Tests.Support;
 using Membrane.Datapath.Encoding;
 using Membrane.Datapath.Writing;

@@ -1,3 +1,4 @@
+using Membrane.Datapath.Ebpf.Tests.Loading;
 using System.Net;
 using Membrane.Bpf.Maps;
 using Membrane.Bpf.Programs;
