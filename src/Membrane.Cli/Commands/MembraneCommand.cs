@@ -22,6 +22,8 @@ public static class MembraneCommand
         var root = new RootCommand("Membrane: network policy for Linux, with explicit ICMP allow-listing, enforced with eBPF.");
         root.Options.Add(debug);
         root.Subcommands.Add(PolicyCommand.Create(stdout, stderr, stdin));
+        root.Subcommands.Add(BpfCommand.Create(stdout, stderr));
+        root.Subcommands.Add(BenchCommand.Create(stdout, stderr));
         foreach (var extra in extraCommands)
         {
             extra.Hidden = true;
