@@ -27,6 +27,9 @@ public static class DatapathBenchmark
     public static readonly string[] Cases = ["return", "established", "new-allowed", "denied", "icmp-echo-request", "icmp-echo-reply"];
     public static readonly int[] Sizes = [10, 100_000];
 
+    // A case that enters conntrack runs once per packet, at most this many times a round.
+    private const int PerPacketCalls = 10_000;
+
     private const uint Ifindex = 1; // BPF_PROG_TEST_RUN's device: loopback
     private const uint EndpointIdentity = 300;
     private const uint PeerIdentity = 301;
@@ -35,53 +38,78 @@ public static class DatapathBenchmark
     private static readonly IPAddress Endpoint = IPAddress.Parse("10.0.0.1");
     private static readonly IPAddress Peer = IPAddress.Parse("10.0.1.1");
 
-    /// <summary>Runs every case at every size; <paramref name="packets"/> is how many packets each figure averages.</summary>
-    public static IReadOnlyList<DatapathBenchmarkResult> Run(int packets = 100_000, IProgress<string>? progress = null)
+    /// <summary>
+    /// Runs every case at every size. The four sizes are four loaded datapaths side by side, and each case is measured
+    /// in <paramref name="rounds"/> rounds that visit them in turn, so that drift of the machine falls on all four
+    /// alike; each figure is the median of its rounds, each round averaging <paramref name="packets"/> packets.
+    /// </summary>
+    public static IReadOnlyList<DatapathBenchmarkResult> Run(int packets = 100_000, IProgress<string>? progress = null, int rounds = 5)
     {
-        var results = new List<DatapathBenchmarkResult>();
         using var empty = BpfProgram.Load(new ProgramSpec("mbr_return", ProgramType.SchedCls,
             [AluOperation.Mov.Imm(Register.R0, DatapathConstants.ActionPass), Instruction.Exit()]));
-        using var datapath = DatapathLoader.Load(new DatapathLoaderOptions
+        var setups = new List<(int Policy, int Ipcache, LoadedDatapath Datapath)>();
+        try
         {
-            PolicyEntries = 4 * Sizes.Max(),
-            IpcacheEntries = 2 * Sizes.Max(),
-            ConntrackEntries = 4 * packets + 1024,
-            Endpoints = 16,
-        });
-        var target = new KernelPolicyMapTarget(datapath);
-        foreach (var policyEntries in Sizes)
-        {
-            foreach (var ipcacheEntries in Sizes)
+            foreach (var policyEntries in Sizes)
             {
-                progress?.Report($"{policyEntries} policy entries, {ipcacheEntries} ipcache entries");
-                Fill(datapath, target, policyEntries, ipcacheEntries);
-                var ingress = datapath.ToEndpoint;
-                var egress = datapath.FromEndpoint;
-                var port = (ushort)1024;
-                var echoId = (ushort)1;
-
-                results.Add(new("return", policyEntries, ipcacheEntries, Repeated(empty, Tcp(40000, AllowedPort, PacketBuilder.TcpAck), packets)));
-
-                Once(ingress, Tcp(40001, AllowedPort, PacketBuilder.TcpSyn));
-                results.Add(new("established", policyEntries, ipcacheEntries, Repeated(ingress, Tcp(40001, AllowedPort, PacketBuilder.TcpAck), packets)));
-
-                results.Add(new("new-allowed", policyEntries, ipcacheEntries,
-                    PerPacket(ingress, packets, () => Tcp(port = port == ushort.MaxValue ? (ushort)1024 : (ushort)(port + 1), AllowedPort, PacketBuilder.TcpSyn))));
-
-                results.Add(new("denied", policyEntries, ipcacheEntries, Repeated(ingress, Tcp(40002, DeniedPort, PacketBuilder.TcpSyn), packets)));
-
-                results.Add(new("icmp-echo-request", policyEntries, ipcacheEntries,
-                    PerPacket(ingress, packets, () => PacketBuilder.Between(Peer, Endpoint).EchoRequest(echoId = echoId == ushort.MaxValue ? (ushort)1 : (ushort)(echoId + 1)).Build())));
-
-                // The reply to an echo request the endpoint sent: the egress program tracks the request first.
-                Once(egress, PacketBuilder.Between(Endpoint, Peer).EchoRequest(7).Build());
-                results.Add(new("icmp-echo-reply", policyEntries, ipcacheEntries, Repeated(ingress, PacketBuilder.Between(Peer, Endpoint).EchoReply(7).Build(), packets)));
-
-                ClearConntrack(datapath);
+                foreach (var ipcacheEntries in Sizes)
+                {
+                    progress?.Report($"loading and filling: {policyEntries} policy entries, {ipcacheEntries} ipcache entries");
+                    var datapath = DatapathLoader.Load(new DatapathLoaderOptions
+                    {
+                        PolicyEntries = 2 * policyEntries + 64,
+                        IpcacheEntries = ipcacheEntries + 64,
+                        ConntrackEntries = 2 * rounds * Math.Min(packets, PerPacketCalls) + 1024,
+                        FragmentEntries = 64,
+                        Endpoints = 16,
+                    });
+                    setups.Add((policyEntries, ipcacheEntries, datapath));
+                    Fill(datapath, new KernelPolicyMapTarget(datapath), policyEntries, ipcacheEntries);
+                }
             }
-        }
 
-        return results;
+            var samples = setups.ToDictionary(s => s, _ => Cases.ToDictionary(c => c, _ => new List<double>()));
+            var port = (ushort)1024;
+            var echoId = (ushort)1;
+            for (var round = 0; round < rounds; round++)
+            {
+                progress?.Report($"round {round + 1} of {rounds}");
+                foreach (var setup in setups)
+                {
+                    var ingress = setup.Datapath.ToEndpoint;
+                    var egress = setup.Datapath.FromEndpoint;
+                    var figures = samples[setup];
+                    figures["return"].Add(Repeated(empty, Tcp(40000, AllowedPort, PacketBuilder.TcpAck), packets));
+
+                    Once(ingress, Tcp(40001, AllowedPort, PacketBuilder.TcpSyn));
+                    figures["established"].Add(Repeated(ingress, Tcp(40001, AllowedPort, PacketBuilder.TcpAck), packets));
+
+                    figures["new-allowed"].Add(PerPacket(ingress, packets,
+                        () => Tcp(port = port == ushort.MaxValue ? (ushort)1024 : (ushort)(port + 1), AllowedPort, PacketBuilder.TcpSyn)));
+
+                    figures["denied"].Add(Repeated(ingress, Tcp(40002, DeniedPort, PacketBuilder.TcpSyn), packets));
+
+                    figures["icmp-echo-request"].Add(PerPacket(ingress, packets,
+                        () => PacketBuilder.Between(Peer, Endpoint).EchoRequest(echoId = echoId == ushort.MaxValue ? (ushort)1 : (ushort)(echoId + 1)).Build()));
+
+                    // The reply to an echo request the endpoint sent: the egress program tracks the request first.
+                    Once(egress, PacketBuilder.Between(Endpoint, Peer).EchoRequest(7).Build());
+                    figures["icmp-echo-reply"].Add(Repeated(ingress, PacketBuilder.Between(Peer, Endpoint).EchoReply(7).Build(), packets));
+                }
+            }
+
+            return [.. setups.SelectMany(setup => Cases.Select(c => new DatapathBenchmarkResult(c, setup.Policy, setup.Ipcache, Median(samples[setup][c]))))];
+        }
+        finally
+        {
+            setups.ForEach(s => s.Datapath.Dispose());
+        }
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     private static byte[] Tcp(ushort sourcePort, ushort destinationPort, byte flags) =>
@@ -97,7 +125,7 @@ public static class DatapathBenchmark
     private static double PerPacket(BpfProgram program, int packets, Func<byte[]> next)
     {
         var context = new SkBuff { Ifindex = Ifindex };
-        var calls = Math.Min(packets, 20_000);
+        var calls = Math.Min(packets, PerPacketCalls);
         double total = 0;
         for (var i = 0; i < calls; i++)
         {
