@@ -21,6 +21,12 @@ if (args is ["kernel-ns", ..])
     return 0;
 }
 
+if (args is ["helper-ns", ..])
+{
+    HelperCosts.Run();
+    return 0;
+}
+
 // In-process: the toolkit needs no separate build, and the short job keeps a full run to a few minutes.
 var config = DefaultConfig.Instance.AddJob(
     Job.Default.WithWarmupCount(3).WithIterationCount(10).WithToolchain(InProcessEmitToolchain.Instance));
