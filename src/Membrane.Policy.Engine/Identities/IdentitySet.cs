@@ -116,6 +116,55 @@ public sealed class IdentitySet
         return identity;
     }
 
+    /// <summary>
+    /// Gives an endpoint identity more addresses: endpoints with the same labels share one identity (as pods of one
+    /// deployment do in Cilium), each with its own addresses. An address that belongs to another identity is refused
+    /// with an <see cref="ArgumentException"/>. Policy does not depend on addresses, so no change is published.
+    /// </summary>
+    public Identity AddAddresses(uint id, IEnumerable<IPAddress> addresses)
+    {
+        var identity = _byId.TryGetValue(id, out var found) && found.IsEndpoint
+            ? found
+            : throw new ArgumentException($"{id} is not an endpoint identity of this node");
+        var added = addresses.Where(a => !identity.Addresses.Contains(a)).Distinct().ToList();
+        foreach (var address in added)
+        {
+            if (_byAddress.TryGetValue(address, out var owner))
+            {
+                throw new ArgumentException($"the address {address} already belongs to identity {owner.Id} ({owner.Labels})");
+            }
+        }
+
+        return Replace(identity, identity with { Addresses = [.. identity.Addresses, .. added] });
+    }
+
+    /// <summary>Takes addresses away from an endpoint identity, as when one of the endpoints sharing it is deleted.</summary>
+    public Identity RemoveAddresses(uint id, IEnumerable<IPAddress> addresses)
+    {
+        var identity = _byId.TryGetValue(id, out var found) && found.IsEndpoint
+            ? found
+            : throw new ArgumentException($"{id} is not an endpoint identity of this node");
+        var removed = addresses.ToHashSet();
+        foreach (var address in removed.Where(a => _byAddress.TryGetValue(a, out var owner) && owner.Id == id))
+        {
+            _byAddress.Remove(address);
+        }
+
+        return Replace(identity, identity with { Addresses = [.. identity.Addresses.Where(a => !removed.Contains(a))] });
+    }
+
+    private Identity Replace(Identity old, Identity updated)
+    {
+        _byId[old.Id] = updated;
+        _byLabels[_keyById[old.Id]] = updated;
+        foreach (var address in updated.Addresses)
+        {
+            _byAddress[address] = updated;
+        }
+
+        return updated;
+    }
+
     /// <summary>Whether a number is in the endpoint range (not reserved, not a CIDR identity).</summary>
     public static bool IsEndpointNumber(uint id) => id is >= Identity.FirstEndpoint and < Identity.FirstCidr;
 

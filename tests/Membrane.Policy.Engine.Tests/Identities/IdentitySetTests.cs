@@ -90,4 +90,28 @@ public sealed class IdentitySetTests
     }
 
     private static Cidr Prefix(string text) => Cidr.TryParse(text, allowBareAddress: false, out var cidr, out var error) ? cidr : throw new FormatException(error);
+
+    [Fact]
+    public void Endpoints_with_the_same_labels_share_an_identity_each_with_its_own_addresses()
+    {
+        var set = new IdentitySet();
+        var first = set.AddEndpoint(Web, addresses: [IPAddress.Parse("10.0.0.1")]);
+        var second = set.AddEndpoint(Web, addresses: [IPAddress.Parse("10.0.0.2")]);
+        Assert.Equal(first.Id, second.Id);
+        Assert.Single(second.Addresses); // AddEndpoint returns the existing identity as it is
+
+        var both = set.AddAddresses(first.Id, [IPAddress.Parse("10.0.0.2"), IPAddress.Parse("10.0.0.2")]);
+        Assert.Equal(["10.0.0.1", "10.0.0.2"], both.Addresses.Select(a => a.ToString()));
+        Assert.Equal(first.Id, set.Lookup(IPAddress.Parse("10.0.0.2")).Id);
+        Assert.Same(both, set.Find(both.Labels) ?? set[first.Id]);
+
+        var other = set.AddEndpoint(LabelSet.Parse("k8s:app=db"), addresses: [IPAddress.Parse("10.0.0.9")]);
+        Assert.Contains("already belongs to identity", Assert.Throws<ArgumentException>(() => set.AddAddresses(first.Id, [IPAddress.Parse("10.0.0.9")])).Message);
+        Assert.Throws<ArgumentException>(() => set.AddAddresses(ReservedIdentities.World.Id, [IPAddress.Parse("10.0.0.3")]));
+
+        var left = set.RemoveAddresses(first.Id, [IPAddress.Parse("10.0.0.1")]);
+        Assert.Equal(["10.0.0.2"], left.Addresses.Select(a => a.ToString()));
+        Assert.Equal(ReservedIdentities.WorldIPv4.Id, set.Lookup(IPAddress.Parse("10.0.0.1")).Id);
+        Assert.Equal(other.Id, set.Lookup(IPAddress.Parse("10.0.0.9")).Id);
+    }
 }
