@@ -1,0 +1,108 @@
+using System.Net;
+using System.Security.Cryptography;
+using Membrane.Agent.Node;
+using Membrane.Datapath.Ebpf.Loading;
+using Membrane.Netlink;
+using Membrane.Netlink.Namespaces;
+using Membrane.Policy.Engine.Labels;
+using Membrane.Policy.Validation;
+
+namespace Membrane.Agent.Tests.Node;
+
+/// <summary>
+/// The node agent as a library, in a node namespace of the test's own (mbrna…): endpoints made with their networks,
+/// identities and programs, an ICMP policy imported, and real ping deciding by it; then a policy change and a delete.
+/// </summary>
+[Collection(AgentKernelCollection.Name)]
+public sealed class NodeAgentTests
+{
+    private const string DbAcceptsPingFromWeb = """
+        apiVersion: cilium.io/v2
+        kind: CiliumNetworkPolicy
+        metadata: {name: db, namespace: default}
+        spec:
+          endpointSelector: {matchLabels: {app: db}}
+          ingress:
+          - fromEndpoints: [{matchLabels: {app: web}}]
+            icmps: [{fields: [{type: EchoRequest, family: IPv4}]}]
+        """;
+
+    [Fact]
+    public void Endpoints_and_an_imported_ICMP_policy_decide_real_pings_and_delete_leaves_nothing()
+    {
+        Root.Require();
+        var s = RandomNumberGenerator.GetInt32(0, 256);
+        var nodeName = Unique();
+        using var node = NetworkNamespace.Create(nodeName);
+        try
+        {
+            using var agent = new NodeAgent(new NodeAgentOptions(node, nodeName)
+            {
+                IPv4Pool = IPNetwork.Parse($"10.237.{s}.0/24"),
+                IPv6Pool = IPNetwork.Parse($"fd00:237:{s:x}::/64"),
+                Datapath = new DatapathLoaderOptions { Endpoints = 16, PolicyEntries = 1024, IpcacheEntries = 256, ConntrackEntries = 1024, FragmentEntries = 64, EventRingBytes = 1 << 16 },
+            });
+            var web = agent.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=web"));
+            var db = agent.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=db"));
+            var other = agent.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=other"));
+            Assert.Equal(3, agent.Endpoints.Count);
+            Assert.NotEqual(web.Identity, db.Identity);
+            Assert.Contains("k8s:io.kubernetes.pod.namespace=default", web.Labels);
+
+            // No policy: everything passes.
+            Assert.True(Command.PingEventually(other.Name, db.Network.IPv4.ToString()), "no policy selects db yet");
+
+            var change = agent.Import([new PolicyText("db.yaml", DbAcceptsPingFromWeb)]);
+            Assert.True(change.Applied);
+            Assert.True(Command.PingEventually(web.Name, db.Network.IPv4.ToString()), "web may ping db");
+            Assert.False(Command.Ping(other.Name, db.Network.IPv4.ToString()), "other may not ping db: the policy selects db now");
+            Assert.False(Command.Ping(web.Name, db.Network.IPv6.ToString()), "the rule is IPv4 only");
+
+            // A second web endpoint shares web's identity, and is allowed as web is.
+            var web2 = agent.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=web"));
+            Assert.Equal(web.Identity, web2.Identity);
+            Assert.True(Command.PingEventually(web2.Name, db.Network.IPv4.ToString()), "web2 has web's identity");
+
+            // Deleting the policy makes db default-allow again.
+            agent.DeletePolicies(agent.Policies.Repository.Resources.Select(r => r.Key).ToList());
+            Assert.True(Command.PingEventually(other.Name, db.Network.IPv4.ToString()), "with the policy gone, other may ping db");
+
+            foreach (var record in agent.Endpoints)
+            {
+                Assert.True(agent.DeleteEndpoint(record.Name));
+                Assert.False(NetworkNamespace.Exists(record.Name));
+            }
+
+            Assert.Empty(agent.Endpoints);
+            using var links = Rtnetlink.Open(node);
+            Assert.DoesNotContain(links.ListLinks(), l => l.Name.StartsWith("mbr", StringComparison.Ordinal));
+        }
+        finally
+        {
+            NetworkNamespace.Delete(nodeName);
+        }
+    }
+
+    [Fact]
+    public void A_bad_endpoint_name_is_refused_before_anything_is_made()
+    {
+        Root.Require();
+        var nodeName = Unique();
+        using var node = NetworkNamespace.Create(nodeName);
+        try
+        {
+            using var agent = new NodeAgent(new NodeAgentOptions(node, nodeName)
+            {
+                Datapath = new DatapathLoaderOptions { Endpoints = 16, PolicyEntries = 64, IpcacheEntries = 64, ConntrackEntries = 64, FragmentEntries = 64, EventRingBytes = 1 << 16 },
+            });
+            Assert.Contains("DNS label", Assert.Throws<ArgumentException>(() => agent.CreateEndpoint("../x", LabelSet.Parse("k8s:app=web"))).Message);
+            Assert.Empty(agent.Endpoints);
+        }
+        finally
+        {
+            NetworkNamespace.Delete(nodeName);
+        }
+    }
+
+    private static string Unique() => "mbrna" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+}
