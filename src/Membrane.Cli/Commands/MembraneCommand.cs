@@ -24,6 +24,9 @@ public static class MembraneCommand
         root.Subcommands.Add(PolicyCommand.Create(stdout, stderr, stdin));
         root.Subcommands.Add(BpfCommand.Create(stdout, stderr));
         root.Subcommands.Add(BenchCommand.Create(stdout, stderr));
+        root.Subcommands.Add(Agent.AgentCommand.Create(stderr));
+        root.Subcommands.Add(Agent.EndpointCommand.Create(stdout, stderr));
+        root.Subcommands.Add(Agent.StatusCommand.Create(stdout, stderr));
         foreach (var extra in extraCommands)
         {
             extra.Hidden = true;

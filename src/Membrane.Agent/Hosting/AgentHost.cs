@@ -1,0 +1,192 @@
+using Membrane.Agent.Node;
+using Membrane.Api;
+using Membrane.Netlink.Namespaces;
+using Membrane.Policy.Diagnostics;
+using Membrane.Policy.Engine.Labels;
+using Membrane.Policy.Engine.Service;
+using Membrane.Policy.Validation;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Membrane.Agent.Hosting;
+
+/// <summary>
+/// <c>membrane agent</c>: the node agent behind its API, with ASP.NET Core on a unix socket, in the foreground, with
+/// structured logs and a clean stop on SIGTERM. The node is the network namespace the agent runs in.
+/// </summary>
+public static class AgentHost
+{
+    /// <summary>The largest request the API reads: an import of many policies fits, a runaway client does not.</summary>
+    public const long MaxRequestBytes = 64L << 20;
+
+    public static async Task<int> RunAsync(AgentHostOptions options, CancellationToken stopping = default)
+    {
+        var app = Build(options, out var agent);
+        using (agent)
+        {
+            await app.StartAsync(stopping);
+            if (OperatingSystem.IsLinux())
+            {
+                File.SetUnixFileMode(options.Socket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
+            app.Logger.LogInformation("membrane agent serving on {Socket} for node {Node}, state in {StateDirectory}", options.Socket, options.NodeName, options.StateDirectory);
+            await app.WaitForShutdownAsync(stopping);
+            await app.DisposeAsync();
+        }
+
+        return 0;
+    }
+
+    public static WebApplication Build(AgentHostOptions options, out NodeAgent agent)
+    {
+        Directory.CreateDirectory(options.StateDirectory);
+        var socketDirectory = Path.GetDirectoryName(Path.GetFullPath(options.Socket))!;
+        Directory.CreateDirectory(socketDirectory);
+        if (File.Exists(options.Socket))
+        {
+            File.Delete(options.Socket); // a socket left by an agent that was killed
+        }
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.ListenUnixSocket(options.Socket);
+            kestrel.Limits.MaxRequestBodySize = MaxRequestBytes;
+        });
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
+
+        var node = NetworkNamespace.OpenCurrent();
+        var nodeAgent = new NodeAgent(new NodeAgentOptions(node, options.NodeName) { IPv4Pool = options.IPv4Pool, IPv6Pool = options.IPv6Pool });
+        agent = nodeAgent;
+        var app = builder.Build();
+        Map(app, nodeAgent, options);
+        return app;
+    }
+
+    private static void Map(WebApplication app, NodeAgent agent, AgentHostOptions options)
+    {
+        app.MapGet("/v1/status", () => Results.Json(
+            new StatusResponse("ok", options.NodeName, agent.Endpoints.Count, agent.Policies.Revision, agent.AttachMode?.ToString()),
+            ApiJsonContext.Default.StatusResponse));
+
+        app.MapGet("/v1/endpoints", () => Results.Json(agent.Endpoints.Select(Info).ToList(), ApiJsonContext.Default.ListEndpointInfo));
+
+        app.MapGet("/v1/endpoints/{name}", (string name) => agent.Endpoint(name) is { } record
+            ? Results.Json(Info(record), ApiJsonContext.Default.EndpointInfo)
+            : Error(StatusCodes.Status404NotFound, $"no endpoint {name}"));
+
+        app.MapPost("/v1/endpoints", async (HttpRequest request) =>
+        {
+            var body = await Read(request, ApiJsonContext.Default.EndpointCreateRequest);
+            if (body is null)
+            {
+                return Error(StatusCodes.Status400BadRequest, "the body must be an endpoint: {\"name\", \"labels\", \"namespace\", \"netns\"}");
+            }
+
+            LabelSet labels;
+            try
+            {
+                labels = LabelSet.Parse(body.Labels);
+            }
+            catch (FormatException e)
+            {
+                return Error(StatusCodes.Status400BadRequest, $"labels: {e.Message}");
+            }
+
+            if (labels.Labels.IsEmpty)
+            {
+                return Error(StatusCodes.Status400BadRequest, "labels: an endpoint needs at least one label");
+            }
+
+            try
+            {
+                return Results.Json(Info(agent.CreateEndpoint(body.Name, labels, body.Namespace, body.Netns)), ApiJsonContext.Default.EndpointInfo,
+                    statusCode: StatusCodes.Status201Created);
+            }
+            catch (ArgumentException e)
+            {
+                return Error(StatusCodes.Status400BadRequest, e.Message);
+            }
+            catch (Exception e) when (e is Membrane.Netlink.NetlinkException or Membrane.Bpf.BpfException or InvalidOperationException)
+            {
+                return Error(StatusCodes.Status500InternalServerError, $"creating endpoint {body.Name} failed, and nothing was left: {e.Message}");
+            }
+        });
+
+        app.MapDelete("/v1/endpoints/{name}", (string name) => agent.DeleteEndpoint(name)
+            ? Results.NoContent()
+            : Error(StatusCodes.Status404NotFound, $"no endpoint {name}"));
+
+        app.MapGet("/v1/policies", () => Results.Json(Policies(agent), ApiJsonContext.Default.PolicyListResponse));
+
+        app.MapPost("/v1/policies", async (HttpRequest request) =>
+        {
+            var body = await Read(request, ApiJsonContext.Default.PolicyImportRequest);
+            if (body is null || body.Files is null || body.Files.Count == 0 || body.Files.Any(f => f is null || f.File is null || f.Text is null))
+            {
+                return Error(StatusCodes.Status400BadRequest, "the body must be {\"files\": [{\"file\", \"text\"}, ...]} with at least one file");
+            }
+
+            var change = agent.Import([.. body.Files.Select(f => new PolicyText(f.File, f.Text))]);
+            var findings = change.Report.Files.SelectMany(file => file.AllFindings.Select(f => new FindingInfo(
+                file.File, f.Position.Line, f.Position.Column, f.Severity == Severity.Error ? "error" : f.Severity.ToString().ToLowerInvariant(),
+                f.Code, f.Path, f.Message))).ToList();
+            return Results.Json(new PolicyImportResponse(change.Applied, change.Revision, findings), ApiJsonContext.Default.PolicyImportResponse,
+                statusCode: change.Applied ? StatusCodes.Status200OK : StatusCodes.Status422UnprocessableEntity);
+        });
+
+        app.MapDelete("/v1/policies", () =>
+        {
+            agent.DeletePolicies([.. agent.Policies.Repository.Resources.Select(r => r.Key)]);
+            return Results.Json(Policies(agent), ApiJsonContext.Default.PolicyListResponse);
+        });
+
+        app.MapDelete("/v1/policies/{name}", (string name) =>
+        {
+            var matches = agent.Policies.Repository.Resources.Where(r => Name(r.Key) == name || r.Key.Name == name).Select(r => r.Key).ToList();
+            if (matches.Count == 0)
+            {
+                return Error(StatusCodes.Status404NotFound, $"no policy {name}");
+            }
+
+            if (matches.Count > 1)
+            {
+                return Error(StatusCodes.Status409Conflict, $"{name} names {matches.Count} policies; give NAMESPACE/NAME: {string.Join(", ", matches.Select(Name))}");
+            }
+
+            agent.DeletePolicies(matches);
+            return Results.Json(Policies(agent), ApiJsonContext.Default.PolicyListResponse);
+        });
+    }
+
+    private static async Task<T?> Read<T>(HttpRequest request, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+    {
+        try
+        {
+            return await request.ReadFromJsonAsync(type);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or BadHttpRequestException)
+        {
+            return default;
+        }
+    }
+
+    private static PolicyListResponse Policies(NodeAgent agent) => new(agent.Policies.Revision,
+        [.. agent.Policies.Repository.Resources.Select(r => new PolicyInfo(r.Key.Kind.ToString(), r.Key.Namespace, r.Key.Name, r.Document.Position.File))
+            .OrderBy(p => p.Namespace, StringComparer.Ordinal).ThenBy(p => p.Name, StringComparer.Ordinal)]);
+
+    private static string Name(ResourceKey key) => key.Namespace is { Length: > 0 } ns ? $"{ns}/{key.Name}" : key.Name;
+
+    private static EndpointInfo Info(EndpointRecord record) => new(
+        record.Name, record.KubernetesNamespace, record.Network.NetworkNamespace, record.Identity, record.Labels,
+        record.Network.IPv4.ToString(), record.Network.IPv6.ToString(), record.Network.HostInterface, record.Network.HostIndex);
+
+    private static IResult Error(int status, string message) => Results.Json(new ApiError(message), ApiJsonContext.Default.ApiError, statusCode: status);
+}

@@ -1,0 +1,8 @@
+namespace Membrane.Api;
+
+/// <summary>The agent refused a call (its <see cref="ApiError"/>), or could not be reached at all.</summary>
+public sealed class AgentApiException(string message, int? status = null, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>The HTTP status the agent answered with; null when it was not reached.</summary>
+    public int? Status { get; } = status;
+}

@@ -1,0 +1,118 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Membrane.Api;
+
+/// <summary>
+/// The agent's API over its unix socket (HTTP/1.1, as ASP.NET Core serves it). The socket is found from the caller's
+/// choice, else MEMBRANE_SOCKET, else /run/membrane/membrane.sock. Every failure is an
+/// <see cref="AgentApiException"/> in words fit to show: the agent's own error, or why it could not be reached.
+/// </summary>
+public sealed class AgentClient : IDisposable
+{
+    public const string DefaultSocket = "/run/membrane/membrane.sock";
+    public const string SocketVariable = "MEMBRANE_SOCKET";
+
+    private readonly HttpClient _http;
+
+    public AgentClient(string? socket = null, TimeSpan? timeout = null)
+    {
+        Socket = socket ?? (Environment.GetEnvironmentVariable(SocketVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : DefaultSocket);
+        var path = Socket;
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, cancellation) =>
+            {
+                var unix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                try
+                {
+                    await unix.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellation);
+                    return new NetworkStream(unix, ownsSocket: true);
+                }
+                catch
+                {
+                    unix.Dispose();
+                    throw;
+                }
+            },
+        };
+        _http = new HttpClient(handler) { BaseAddress = new Uri("http://membrane/"), Timeout = timeout ?? TimeSpan.FromSeconds(60) };
+    }
+
+    public string Socket { get; }
+
+    public Task<StatusResponse> StatusAsync(CancellationToken cancellation = default) =>
+        SendAsync(HttpMethod.Get, "v1/status", ApiJsonContext.Default.StatusResponse, cancellation);
+
+    public Task<List<EndpointInfo>> ListEndpointsAsync(CancellationToken cancellation = default) =>
+        SendAsync(HttpMethod.Get, "v1/endpoints", ApiJsonContext.Default.ListEndpointInfo, cancellation);
+
+    public Task<EndpointInfo> GetEndpointAsync(string name, CancellationToken cancellation = default) =>
+        SendAsync(HttpMethod.Get, $"v1/endpoints/{Uri.EscapeDataString(name)}", ApiJsonContext.Default.EndpointInfo, cancellation);
+
+    public Task<EndpointInfo> CreateEndpointAsync(EndpointCreateRequest request, CancellationToken cancellation = default) =>
+        SendAsync(HttpMethod.Post, "v1/endpoints", ApiJsonContext.Default.EndpointInfo, cancellation,
+            JsonContent.Create(request, ApiJsonContext.Default.EndpointCreateRequest));
+
+    public Task DeleteEndpointAsync(string name, CancellationToken cancellation = default) =>
+        SendAsync<object>(HttpMethod.Delete, $"v1/endpoints/{Uri.EscapeDataString(name)}", null, cancellation);
+
+    /// <summary>Imports policies; an import refused for its findings (422) is an answer too, with <c>Applied</c> false.</summary>
+    public Task<PolicyImportResponse> ImportPoliciesAsync(PolicyImportRequest request, CancellationToken cancellation = default) =>
+        SendAsync(HttpMethod.Post, "v1/policies", ApiJsonContext.Default.PolicyImportResponse, cancellation,
+            JsonContent.Create(request, ApiJsonContext.Default.PolicyImportRequest), answered: HttpStatusCode.UnprocessableEntity);
+
+    public Task<PolicyListResponse> ListPoliciesAsync(CancellationToken cancellation = default) =>
+        SendAsync(HttpMethod.Get, "v1/policies", ApiJsonContext.Default.PolicyListResponse, cancellation);
+
+    public Task<PolicyListResponse> DeletePoliciesAsync(string? name = null, CancellationToken cancellation = default) =>
+        SendAsync(HttpMethod.Delete, name is null ? "v1/policies" : $"v1/policies/{Uri.EscapeDataString(name)}",
+            ApiJsonContext.Default.PolicyListResponse, cancellation);
+
+    public void Dispose() => _http.Dispose();
+
+    private async Task<T> SendAsync<T>(
+        HttpMethod method, string path, JsonTypeInfo<T>? type, CancellationToken cancellation, HttpContent? content = null, HttpStatusCode? answered = null)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(new HttpRequestMessage(method, path) { Content = content }, cancellation);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new AgentApiException($"cannot reach the agent at {Socket}: {e.InnerException?.Message ?? e.Message}; is `membrane agent` running? (set --socket or {SocketVariable})", inner: e);
+        }
+        catch (TaskCanceledException e) when (!cancellation.IsCancellationRequested)
+        {
+            throw new AgentApiException($"the agent at {Socket} did not answer within {_http.Timeout.TotalSeconds:0} s", inner: e);
+        }
+
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode && response.StatusCode != answered)
+            {
+                ApiError? error = null;
+                try
+                {
+                    error = await response.Content.ReadFromJsonAsync(ApiJsonContext.Default.ApiError, cancellation);
+                }
+                catch (System.Text.Json.JsonException)
+                {
+                }
+
+                throw new AgentApiException(error?.Error ?? $"the agent answered {(int)response.StatusCode} {response.ReasonPhrase}", (int)response.StatusCode);
+            }
+
+            if (type is null)
+            {
+                return default!;
+            }
+
+            return await response.Content.ReadFromJsonAsync(type, cancellation)
+                ?? throw new AgentApiException($"the agent's answer to {method} /{path} was empty", (int)response.StatusCode);
+        }
+    }
+}

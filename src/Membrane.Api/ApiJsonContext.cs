@@ -1,0 +1,16 @@
+using System.Text.Json.Serialization;
+
+namespace Membrane.Api;
+
+/// <summary>The API's JSON, generated at build time: camelCase, no reflection, the same shapes for the agent and the CLI.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(EndpointCreateRequest))]
+[JsonSerializable(typeof(EndpointInfo))]
+[JsonSerializable(typeof(List<EndpointInfo>))]
+[JsonSerializable(typeof(PolicyImportRequest))]
+[JsonSerializable(typeof(PolicyImportResponse))]
+[JsonSerializable(typeof(PolicyListResponse))]
+[JsonSerializable(typeof(StatusResponse))]
+[JsonSerializable(typeof(ApiError))]
+public sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -1,0 +1,49 @@
+using System.CommandLine;
+using System.Net;
+using Membrane.Agent.Hosting;
+
+namespace Membrane.Cli.Commands.Agent;
+
+/// <summary><c>membrane agent</c>: runs the node agent in the foreground until SIGTERM or Ctrl-C.</summary>
+public static class AgentCommand
+{
+    public static Command Create(TextWriter stderr)
+    {
+        var defaults = new AgentHostOptions();
+        var stateDir = new Option<string>("--state-dir") { Description = "Where the agent keeps its state.", DefaultValueFactory = _ => defaults.StateDirectory };
+        var socket = new Option<string>("--socket") { Description = "The API's unix socket (mode 0600).", DefaultValueFactory = _ => defaults.Socket };
+        var bpffs = new Option<string>("--bpffs-root") { Description = "Where the agent pins its maps and links.", DefaultValueFactory = _ => defaults.BpffsRoot };
+        var node = new Option<string>("--node-name") { Description = "The node's name (keeps interface names apart between nodes).", DefaultValueFactory = _ => defaults.NodeName };
+        var ipv4 = new Option<string>("--ipv4-pool") { Description = "Endpoint IPv4 addresses come from here; its first address is the node's gateway.", DefaultValueFactory = _ => defaults.IPv4Pool.ToString() };
+        var ipv6 = new Option<string>("--ipv6-pool") { Description = "Endpoint IPv6 addresses come from here.", DefaultValueFactory = _ => defaults.IPv6Pool.ToString() };
+        var command = new Command("agent", "Run the node agent in the foreground: it owns this network namespace's endpoints and policies and serves the API.")
+        {
+            stateDir, socket, bpffs, node, ipv4, ipv6,
+        };
+        command.SetAction(async (parse, cancellation) =>
+        {
+            if (!IPNetwork.TryParse(parse.GetValue(ipv4)!, out var pool4) || !IPNetwork.TryParse(parse.GetValue(ipv6)!, out var pool6))
+            {
+                stderr.WriteLine("membrane: --ipv4-pool and --ipv6-pool take a prefix, such as 10.200.0.0/16 and fd00:200::/64");
+                return MembraneCommand.UsageError;
+            }
+
+            if (!Environment.IsPrivilegedProcess)
+            {
+                stderr.WriteLine("membrane: the agent needs root: it creates network namespaces and loads eBPF programs");
+                return MembraneCommand.UsageError;
+            }
+
+            return await AgentHost.RunAsync(new AgentHostOptions
+            {
+                StateDirectory = parse.GetValue(stateDir)!,
+                Socket = parse.GetValue(socket)!,
+                BpffsRoot = parse.GetValue(bpffs)!,
+                NodeName = parse.GetValue(node)!,
+                IPv4Pool = pool4,
+                IPv6Pool = pool6,
+            }, cancellation);
+        });
+        return command;
+    }
+}

@@ -1,0 +1,34 @@
+using System.CommandLine;
+using Membrane.Api;
+using Membrane.Cli.Output;
+
+namespace Membrane.Cli.Commands.Agent;
+
+/// <summary><c>membrane status</c>: the agent's health, endpoints, policy revision and attach mode.</summary>
+public static class StatusCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var socket = SocketOption.Create();
+        var output = OutputOption.Create();
+        var command = new Command("status", "Show the agent's health, its endpoints, the policy revision and how its programs are attached.") { socket, output };
+        command.SetAction(parse => AgentCall.Run(parse.GetValue(socket), stderr, async client =>
+        {
+            var status = await client.StatusAsync();
+            if (OutputOption.Parse(parse.GetValue(output)!) == OutputFormat.Json)
+            {
+                AgentCall.WriteJson(stdout, status, ApiJsonContext.Default.StatusResponse);
+                return 0;
+            }
+
+            var text = new TerminalSafeWriter(stdout);
+            text.WriteLine($"health:          {status.Health}");
+            text.WriteLine($"node:            {status.Node}");
+            text.WriteLine($"endpoints:       {status.Endpoints}");
+            text.WriteLine($"policy revision: {status.PolicyRevision}");
+            text.WriteLine($"attach mode:     {status.AttachMode ?? "(no endpoint yet)"}");
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Membrane.Api;
+using Membrane.Testing;
+using Membrane.Netlink.Namespaces;
+
+namespace Membrane.Cli.Tests.Agent;
+
+/// <summary>
+/// A real agent process, started in a node namespace of the test's own with nsenter (ARCHITECTURE.md), driven by the
+/// CLI through its socket: endpoints created, an ICMP policy imported (and an invalid one refused whole), real pings
+/// deciding by it, and everything removed. Names start with mbrae; the pools are 10.238.X.0/24 and fd00:238:X::/64.
+/// </summary>
+[Collection(AgentProcessCollection.Name)]
+public sealed class AgentEndToEndTests : IDisposable
+{
+    private const string Policy = """
+        apiVersion: cilium.io/v2
+        kind: CiliumNetworkPolicy
+        metadata: {name: db, namespace: default}
+        spec:
+          endpointSelector: {matchLabels: {app: db}}
+          ingress:
+          - fromEndpoints: [{matchLabels: {app: web}}]
+            icmps: [{fields: [{type: EchoRequest, family: IPv4}, {type: EchoRequest, family: IPv6}]}]
+        """;
+
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "mbrae-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)));
+    private readonly string _node = Unique();
+    private Process? _agent;
+
+    [Fact]
+    public void The_CLI_drives_a_real_agent_whose_endpoints_and_ICMP_policy_decide_real_pings()
+    {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            Assert.Skip("needs root: the agent creates namespaces and loads eBPF programs");
+        }
+
+        Directory.CreateDirectory(_directory);
+        var socket = Path.Combine(_directory, "membrane.sock");
+        StartAgent(socket);
+
+        var (web, db, other) = (Unique(), Unique(), Unique());
+        foreach (var (name, labels) in new[] { (web, "k8s:app=web"), (db, "k8s:app=db"), (other, "k8s:app=other") })
+        {
+            var created = CliHarness.Run("endpoint", "create", name, "--labels", labels, "--socket", socket);
+            Assert.True(created.Code == 0, created.Stderr);
+        }
+
+        var get = CliHarness.Run("endpoint", "get", db, "-o", "json", "--socket", socket);
+        Assert.Equal(0, get.Code);
+        var info = JsonDocument.Parse(get.Stdout).RootElement;
+        Assert.Equal(db, info.GetProperty("name").GetString());
+        Assert.Equal(db, info.GetProperty("netns").GetString());
+        Assert.True(info.GetProperty("identity").GetUInt32() >= 256);
+        Assert.Contains("k8s:app=db", info.GetProperty("labels").EnumerateArray().Select(l => l.GetString()));
+        var db4 = info.GetProperty("ipv4").GetString()!;
+        var db6 = info.GetProperty("ipv6").GetString()!;
+
+        // An invalid file in the import: nothing is applied.
+        var bad = Path.Combine(_directory, "bad.yaml");
+        File.WriteAllText(bad, Policy.Replace("EchoRequest, family: IPv6", "EchoRequest, family: IPv9"));
+        var refused = CliHarness.Run("policy", "import", bad, "--socket", socket);
+        Assert.Equal(1, refused.Code);
+        Assert.Contains("IPv9", refused.Stderr);
+        Assert.Contains("MBR", refused.Stderr); // the finding's stable code
+        Assert.Contains("bad.yaml:", refused.Stderr); // and its file and line
+        Assert.Contains("revision 0", refused.Stdout);
+
+        var good = Path.Combine(_directory, "db.yaml");
+        File.WriteAllText(good, Policy);
+        var imported = CliHarness.Run("policy", "import", good, "--socket", socket);
+        Assert.True(imported.Code == 0, imported.Stderr);
+        Assert.Contains("policy revision 1", imported.Stdout);
+
+        Assert.True(Command.PingEventually(web, db4), "web may ping db over IPv4");
+        Assert.True(Command.PingEventually(web, db6), "web may ping db over IPv6");
+        Assert.False(Command.Ping(other, db4), "other may not ping db");
+
+        var status = CliHarness.Run("status", "-o", "json", "--socket", socket);
+        Assert.Equal(0, status.Code);
+        var state = JsonDocument.Parse(status.Stdout).RootElement;
+        Assert.Equal(3, state.GetProperty("endpoints").GetInt32());
+        Assert.Equal(1, state.GetProperty("policyRevision").GetInt64());
+
+        var deleted = CliHarness.Run("policy", "delete", "--all", "--socket", socket);
+        Assert.Equal(0, deleted.Code);
+        Assert.True(Command.PingEventually(other, db4), "with the policy deleted, other may ping db");
+
+        foreach (var name in new[] { web, db, other })
+        {
+            Assert.Equal(0, CliHarness.Run("endpoint", "delete", name, "--socket", socket).Code);
+            Assert.False(NetworkNamespace.Exists(name));
+        }
+
+        var missing = CliHarness.Run("endpoint", "get", web, "--socket", socket);
+        Assert.Equal(2, missing.Code);
+        Assert.Contains("no endpoint", missing.Stderr);
+    }
+
+    [Fact]
+    public void Without_an_agent_the_CLI_says_where_it_looked()
+    {
+        var (code, _, stderr) = CliHarness.Run("status", "--socket", "/nonexistent/mbr.sock");
+        Assert.Equal(2, code);
+        Assert.Contains("cannot reach the agent at /nonexistent/mbr.sock", stderr);
+    }
+
+    public void Dispose()
+    {
+        if (_agent is { HasExited: false })
+        {
+            // SIGTERM: the agent removes its endpoints and stops cleanly.
+            Process.Start("kill", ["-TERM", _agent.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+            if (!_agent.WaitForExit(15_000))
+            {
+                _agent.Kill(entireProcessTree: true);
+            }
+        }
+
+        _agent?.Dispose();
+        foreach (var leftover in Directory.Exists(NetworkNamespace.RunDirectory) ? Directory.GetFiles(NetworkNamespace.RunDirectory, "mbrae*") : [])
+        {
+            if (Path.GetFileName(leftover) != _node)
+            {
+                NetworkNamespace.Delete(Path.GetFileName(leftover));
+            }
+        }
+
+        if (NetworkNamespace.Exists(_node))
+        {
+            NetworkNamespace.Delete(_node);
+        }
+
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+
+    private void StartAgent(string socket)
+    {
+        NetworkNamespace.Create(_node).Dispose();
+        var s = RandomNumberGenerator.GetInt32(0, 256);
+        var membrane = Path.Combine(AppContext.BaseDirectory, "membrane.dll");
+        var start = new ProcessStartInfo("nsenter")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in new[]
+        {
+            $"--net={NetworkNamespace.RunDirectory}/{_node}", "dotnet", membrane, "agent", "--socket", socket,
+            "--state-dir", Path.Combine(_directory, "state"), "--bpffs-root", $"/sys/fs/bpf/membrane-test/{_node}",
+            "--node-name", _node, "--ipv4-pool", $"10.238.{s}.0/24", "--ipv6-pool", $"fd00:238:{s:x}::/64",
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        _agent = Process.Start(start)!;
+        var log = new System.Text.StringBuilder();
+        _agent.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        _agent.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        _agent.BeginOutputReadLine();
+        _agent.BeginErrorReadLine();
+
+        using var client = new AgentClient(socket, TimeSpan.FromSeconds(2));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                Assert.Equal("ok", client.StatusAsync().GetAwaiter().GetResult().Health);
+                return;
+            }
+            catch (AgentApiException) when (DateTime.UtcNow < deadline && !_agent.HasExited)
+            {
+                Thread.Sleep(200);
+            }
+            catch (AgentApiException e)
+            {
+                lock (log)
+                {
+                    Assert.Fail($"the agent did not come up: {e.Message}\n{log}");
+                }
+            }
+        }
+    }
+
+    private static string Unique() => "mbrae" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+}
+
+/// <summary>Agent processes run one at a time: each pings with one-second timeouts.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class AgentProcessCollection
+{
+    public const string Name = "Agent process";
+}
