@@ -29,7 +29,9 @@ public static class BoundedReader
         }
 
         // One byte past the expected size, so a file read whole ends with a read that returns 0, not with a resize.
-        var buffer = new byte[Math.Min(limit + 1, Math.Max(InitialBuffer, expectedSize + 1))];
+        // Only a stream of unknown size starts at the larger buffer: 64 KiB for each of 10,000 small files was most of
+        // what a directory's validation allocated (issue 8). Uninitialised, as every byte used is read into first.
+        var buffer = GC.AllocateUninitializedArray<byte>((int)Math.Min(limit + 1, expectedSize > 0 ? expectedSize + 1 : InitialBuffer));
         var length = 0;
         while (true)
         {
