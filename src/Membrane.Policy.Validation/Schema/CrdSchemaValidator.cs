@@ -184,7 +184,7 @@ internal sealed class CrdSchemaValidator
     private void CheckString(SourceScalar scalar, CrdSchemaNode schema)
     {
         var text = scalar.Text;
-        if (schema.Enum is { } values && !values.Contains(text, StringComparer.Ordinal))
+        if (schema.Enum is { } values && !IsOneOf(text, values))
         {
             Add(CrdViolationKind.Enum, scalar.Position, $"must be one of {string.Join(", ", values)}", text, _probing > 0 ? null : NameSuggester.DidYouMean(text, values));
             return;
@@ -254,6 +254,20 @@ internal sealed class CrdSchemaValidator
         for (var i = 0; i < branches.Count; i++)
         {
             if (Holds(node, branches[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether a value is one of an enum's, by index: LINQ's Contains allocated an enumerator for each string checked.</summary>
+    private static bool IsOneOf(string text, IReadOnlyList<string> values)
+    {
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (string.Equals(values[i], text, StringComparison.Ordinal))
             {
                 return true;
             }
