@@ -165,6 +165,12 @@ public static class PolicyValidationService
     /// </summary>
     private static FileReport Bound(FileReport report, int max)
     {
+        // Nothing to order, merge or bound; most files of a large run have no findings at all.
+        if (report.FileFindings.IsEmpty && report.Policies.All(p => p.Findings.IsEmpty))
+        {
+            return report;
+        }
+
         var all = new List<(int Owner, FieldError Finding)>();
         all.AddRange(report.FileFindings.Select(f => (-1, f)));
         for (var i = 0; i < report.Policies.Length; i++)

@@ -18,15 +18,14 @@ public sealed partial class PolicyValidator
             return;
         }
 
-        var p = section.PeerPrefix();
         var members = new (string Name, int Count, Source.SourcePosition Position)[]
         {
-            (p + "Endpoints", rule.Endpoints.Count, rule.Endpoints.FirstPosition()),
+            (section.PeerField("Endpoints"), rule.Endpoints.Count, rule.Endpoints.FirstPosition()),
             // CIDR and CIDRSet name the same kind of peer, and Cilium accepts them together.
-            (p + "CIDR", rule.Cidrs.Count + rule.CidrSets.Count, rule.Cidrs.Count > 0 ? rule.Cidrs[0].Position : rule.CidrSets.FirstPosition()),
-            (p + "Entities", rule.Entities.Count, rule.Entities.Count > 0 ? rule.Entities[0].Position : default),
-            (p + "Nodes", rule.Nodes.Count, rule.Nodes.FirstPosition()),
-            (p + "Groups", rule.Groups.Count, rule.Groups.FirstPosition()),
+            (section.PeerField("CIDR"), rule.Cidrs.Count + rule.CidrSets.Count, rule.Cidrs.Count > 0 ? rule.Cidrs[0].Position : rule.CidrSets.FirstPosition()),
+            (section.PeerField("Entities"), rule.Entities.Count, rule.Entities.Count > 0 ? rule.Entities[0].Position : default),
+            (section.PeerField("Nodes"), rule.Nodes.Count, rule.Nodes.FirstPosition()),
+            (section.PeerField("Groups"), rule.Groups.Count, rule.Groups.FirstPosition()),
             ("toServices", rule.Services.Count, rule.Services.FirstPosition()),
             ("toFQDNs", rule.Fqdns.Count, rule.Fqdns.FirstPosition()),
         }.Where(m => m.Count > 0).ToList();
@@ -61,17 +60,17 @@ public sealed partial class PolicyValidator
     {
         var p = section.PeerPrefix();
         var allowsSomething = !rule.ToPorts.IsEmpty || !rule.Icmps.IsEmpty;
-        WarnIfEmpty(rule.Endpoints, p + "Endpoints", "every endpoint", "[{}]", allowsSomething, rule, path);
-        WarnIfEmpty(rule.Cidrs, p + "CIDR", "every address", "[0.0.0.0/0, \"::/0\"]", allowsSomething, rule, path);
-        WarnIfEmpty(rule.CidrSets, p + "CIDRSet", "every address", "[{cidr: 0.0.0.0/0}, {cidr: \"::/0\"}]", allowsSomething, rule, path);
-        WarnIfEmpty(rule.Entities, p + "Entities", "every peer", "[all]", allowsSomething, rule, path);
+        WarnIfEmpty(rule.Endpoints, section.PeerField("Endpoints"), "every endpoint", "[{}]", allowsSomething, rule, path);
+        WarnIfEmpty(rule.Cidrs, section.PeerField("CIDR"), "every address", "[0.0.0.0/0, \"::/0\"]", allowsSomething, rule, path);
+        WarnIfEmpty(rule.CidrSets, section.PeerField("CIDRSet"), "every address", "[{cidr: 0.0.0.0/0}, {cidr: \"::/0\"}]", allowsSomething, rule, path);
+        WarnIfEmpty(rule.Entities, section.PeerField("Entities"), "every peer", "[all]", allowsSomething, rule, path);
 
-        ValidateSelectors(rule.Endpoints, FieldPath.Child(path, p + "Endpoints"));
-        ValidateSelectors(rule.Requires, FieldPath.Child(path, p + "Requires"));
-        ValidateSelectors(rule.Nodes, FieldPath.Child(path, p + "Nodes"));
+        ValidateSelectors(rule.Endpoints, FieldPath.Child(path, section.PeerField("Endpoints")));
+        ValidateSelectors(rule.Requires, FieldPath.Child(path, section.PeerField("Requires")));
+        ValidateSelectors(rule.Nodes, FieldPath.Child(path, section.PeerField("Nodes")));
         if (!rule.Nodes.IsEmpty)
         {
-            Unresolvable(section, FieldPath.Child(path, p + "Nodes"), rule.Nodes[0].Position, $"{p}Nodes selects nodes by their labels, which Membrane does not know");
+            Unresolvable(section, FieldPath.Child(path, section.PeerField("Nodes")), rule.Nodes[0].Position, $"{p}Nodes selects nodes by their labels, which Membrane does not know");
         }
 
         for (var i = 0; i < rule.Entities.Count; i++)
@@ -79,7 +78,7 @@ public sealed partial class PolicyValidator
             var entity = rule.Entities[i];
             if (!Entities.IsKnown(entity.Text))
             {
-                Error(FieldErrorKind.NotSupported, FieldPath.Index(FieldPath.Child(path, p + "Entities"), i), entity.Position,
+                Error(FieldErrorKind.NotSupported, FieldPath.Index(FieldPath.Child(path, section.PeerField("Entities")), i), entity.Position,
                     $"not an entity; entities are {string.Join(", ", Entities.Names)}", entity.Text, NameSuggester.DidYouMean(entity.Text, Entities.Names), code: "MBR2004");
             }
         }
@@ -87,23 +86,23 @@ public sealed partial class PolicyValidator
         for (var i = 0; i < rule.Cidrs.Count; i++)
         {
             var findings = new List<FieldError>();
-            CidrResolver.Resolve(rule.Cidrs[i], FieldPath.Index(FieldPath.Child(path, p + "CIDR"), i), allowBareAddress: true, findings);
+            CidrResolver.Resolve(rule.Cidrs[i], FieldPath.Index(FieldPath.Child(path, section.PeerField("CIDR")), i), allowBareAddress: true, findings);
             _findings.Items.AddRange(findings);
         }
 
         for (var i = 0; i < rule.CidrSets.Count; i++)
         {
-            ValidateCidrRule(rule.CidrSets[i], FieldPath.Index(FieldPath.Child(path, p + "CIDRSet"), i), section);
+            ValidateCidrRule(rule.CidrSets[i], FieldPath.Index(FieldPath.Child(path, section.PeerField("CIDRSet")), i), section);
         }
 
         if (!rule.Groups.IsEmpty)
         {
-            Unresolvable(section, FieldPath.Child(path, p + "Groups"), rule.Groups[0].Position, $"{p}Groups needs a cloud provider integration that Membrane does not have");
+            Unresolvable(section, FieldPath.Child(path, section.PeerField("Groups")), rule.Groups[0].Position, $"{p}Groups needs a cloud provider integration that Membrane does not have");
             for (var i = 0; i < rule.Groups.Count; i++)
             {
                 if (rule.Groups[i].Aws is null)
                 {
-                    Error(FieldErrorKind.Required, FieldPath.Child(FieldPath.Index(FieldPath.Child(path, p + "Groups"), i), "aws"), rule.Groups[i].Position, "a group needs a provider: aws", code: "MBR2005");
+                    Error(FieldErrorKind.Required, FieldPath.Child(FieldPath.Index(FieldPath.Child(path, section.PeerField("Groups")), i), "aws"), rule.Groups[i].Position, "a group needs a provider: aws", code: "MBR2005");
                 }
             }
         }

@@ -156,7 +156,8 @@ public static class IcmpFieldResolver
 
     private static string FamilyName(IcmpFamily family) => family == IcmpFamily.IPv6 ? "ICMPv6" : "ICMPv4";
 
-    private static bool IsNumeric(string text) => text.TrimStart('-', '+') is { Length: > 0 } digits && digits.All(char.IsAsciiDigit);
+    // On a span: TrimStart and All on the string allocated a string and an enumerator for each ICMP type.
+    private static bool IsNumeric(string text) => text.AsSpan().TrimStart("-+") is { Length: > 0 } digits && !digits.ContainsAnyExceptInRange('0', '9');
 
     private static FieldError Error(FieldErrorKind kind, string path, Source.SourcePosition position, string detail, string? bad = null, string? hint = null, string code = "") =>
         Findings.Error(kind, path, position, detail, bad, hint, code);

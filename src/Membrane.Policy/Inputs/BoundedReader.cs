@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace Membrane.Policy.Inputs;
 
@@ -18,7 +19,19 @@ public static class BoundedReader
     /// false, with nothing decoded, once the stream has more than <paramref name="limit"/> bytes.
     /// <paramref name="expectedSize"/>, when known (a regular file's size), sizes the buffer in one go.
     /// </summary>
-    public static bool TryReadText(Stream stream, long limit, out string text, long expectedSize = 0)
+    public static bool TryReadText(Stream stream, long limit, out string text, long expectedSize = 0) =>
+        TryReadText(new StreamChunks(stream), limit, out text, expectedSize);
+
+    /// <summary>
+    /// <see cref="TryReadText(Stream, long, out string, long)"/> for a regular file's open handle, read from its start
+    /// with <c>pread(2)</c>: a <see cref="FileStream"/> around the handle added two <c>lseek(2)</c> calls to each file,
+    /// 20,000 in a directory of 10,000 files.
+    /// </summary>
+    public static bool TryReadText(SafeFileHandle file, long limit, out string text, long expectedSize = 0) =>
+        TryReadText(new FileChunks(file), limit, out text, expectedSize);
+
+    private static bool TryReadText<TChunks>(TChunks chunks, long limit, out string text, long expectedSize)
+        where TChunks : struct, IChunks
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, InputSize.Maximum);
@@ -29,7 +42,9 @@ public static class BoundedReader
         }
 
         // One byte past the expected size, so a file read whole ends with a read that returns 0, not with a resize.
-        var buffer = new byte[Math.Min(limit + 1, Math.Max(InitialBuffer, expectedSize + 1))];
+        // Only a stream of unknown size starts at the larger buffer: 64 KiB for each of 10,000 small files was most of
+        // what a directory's validation allocated (issue 8). Uninitialised, as every byte used is read into first.
+        var buffer = GC.AllocateUninitializedArray<byte>((int)Math.Min(limit + 1, expectedSize > 0 ? expectedSize + 1 : InitialBuffer));
         var length = 0;
         while (true)
         {
@@ -43,7 +58,7 @@ public static class BoundedReader
                 Array.Resize(ref buffer, (int)Math.Min(limit + 1, 2L * buffer.Length));
             }
 
-            var read = stream.Read(buffer, length, buffer.Length - length);
+            var read = chunks.Read(buffer, length, buffer.Length - length);
             if (read == 0)
             {
                 break;
@@ -59,6 +74,23 @@ public static class BoundedReader
 
         text = Decode(buffer.AsSpan(0, length));
         return true;
+    }
+
+    /// <summary>Where the bytes come from; a struct, so the loop calls it directly.</summary>
+    private interface IChunks
+    {
+        /// <summary>Reads the bytes that follow the <paramref name="offset"/> bytes read so far into the buffer at that offset.</summary>
+        int Read(byte[] buffer, int offset, int count);
+    }
+
+    private readonly struct StreamChunks(Stream stream) : IChunks
+    {
+        public int Read(byte[] buffer, int offset, int count) => stream.Read(buffer, offset, count);
+    }
+
+    private readonly struct FileChunks(SafeFileHandle file) : IChunks
+    {
+        public int Read(byte[] buffer, int offset, int count) => RandomAccess.Read(file, buffer.AsSpan(offset, count), fileOffset: offset);
     }
 
     /// <summary>The byte order marks StreamReader detects (UTF-32 LE before UTF-16 LE, whose mark it begins with).</summary>

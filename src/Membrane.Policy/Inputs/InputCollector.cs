@@ -186,8 +186,10 @@ public sealed partial class InputCollector
             status = opened;
         }
 
-        using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
-        if (ReadStream(path, stream, status.Type == FileType.Regular ? (long)Math.Min(status.Size, long.MaxValue) : 0, run) && status.Type == FileType.Regular)
+        var read = status.Type == FileType.Regular
+            ? ReadInput(path, run, (long limit, out string text) => BoundedReader.TryReadText(handle, limit, out text, (long)Math.Min(status.Size, long.MaxValue)))
+            : ReadStream(path, new FileStream(handle, FileAccess.Read, bufferSize: 0), expectedSize: 0, run);
+        if (read && status.Type == FileType.Regular)
         {
             // Plans read files on several threads at once.
             lock (_readFiles)
@@ -207,9 +209,20 @@ public sealed partial class InputCollector
 
     private bool ReadStream(string name, Stream stream, long expectedSize, Findings run)
     {
+        using (stream)
+        {
+            return ReadInput(name, run, (long limit, out string text) => BoundedReader.TryReadText(stream, limit, out text, expectedSize));
+        }
+    }
+
+    /// <summary>A bounded read (<see cref="BoundedReader"/>): true when <paramref name="tryRead"/> gave a text within the size limit.</summary>
+    private delegate bool BoundedRead(long limit, out string text);
+
+    private bool ReadInput(string name, Findings run, BoundedRead tryRead)
+    {
         try
         {
-            if (BoundedReader.TryReadText(stream, _options.MaxInputSize, out var text, expectedSize))
+            if (tryRead(_options.MaxInputSize, out var text))
             {
                 run.Inputs.Add(new InputPlan.Planned { Text = new InputText(name, text), FindingsBefore = run.List.Count });
                 return true;

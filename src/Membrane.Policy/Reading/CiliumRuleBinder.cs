@@ -60,28 +60,33 @@ internal static class CiliumRuleBinder
 
     public static PeerRule BindPeerRule(MappingReader r, PolicySection section)
     {
-        var p = section.PeerPrefix();
         var egress = !section.IsIngress();
         var deny = section.IsDeny();
         var rule = new PeerRule
         {
             Position = r.Position,
-            Endpoints = r.ObjectList(p + "Endpoints", BindSelector),
-            Requires = r.ObjectList(p + "Requires", BindSelector),
-            Cidrs = r.StringList(p + "CIDR"),
-            CidrSets = r.ObjectList(p + "CIDRSet", BindCidrRule),
-            Entities = r.StringList(p + "Entities"),
-            Nodes = r.ObjectList(p + "Nodes", BindSelector),
-            Groups = r.ObjectList(p + "Groups", BindGroups),
+            Endpoints = r.ObjectList(section.PeerField("Endpoints"), BindSelector),
+            Requires = r.ObjectList(section.PeerField("Requires"), BindSelector),
+            Cidrs = r.StringList(section.PeerField("CIDR")),
+            CidrSets = r.ObjectList(section.PeerField("CIDRSet"), BindCidrRule),
+            Entities = r.StringList(section.PeerField("Entities")),
+            Nodes = r.ObjectList(section.PeerField("Nodes"), BindSelector),
+            Groups = r.ObjectList(section.PeerField("Groups"), BindGroups),
             Services = egress ? r.ObjectList("toServices", BindService) : default,
             Fqdns = egress && !deny ? r.ObjectList("toFQDNs", BindFqdn) : default,
-            ToPorts = r.ObjectList("toPorts", m => BindPortRule(m, deny)),
+            ToPorts = r.ObjectList("toPorts", PortRuleBinders[deny ? 1 : 0]),
             Icmps = r.ObjectList("icmps", BindIcmpRule),
             Authentication = deny ? null : r.Object("authentication", m => m.Finish(new AuthenticationRule { Position = m.Position, Mode = m.String("mode") })),
             Auth = deny ? null : r.Object("auth", m => m.Finish(new LegacyAuthRule { Position = m.Position, Type = m.String("type") })),
         };
-        return r.Finish(rule, key => DirectionHint(key, section));
+        return r.Finish(rule, DirectionHints[(int)section]);
     }
+
+    // Made once, not per rule: a lambda capturing deny or the section was a delegate and a closure for every rule.
+    private static readonly Func<MappingReader, PortRule>[] PortRuleBinders = [m => BindPortRule(m, deny: false), m => BindPortRule(m, deny: true)];
+
+    // Indexed by the section's value (Enum.GetValues lists them in order of value, from 0).
+    private static readonly Func<string, string?>[] DirectionHints = [.. Enum.GetValues<PolicySection>().Select(s => (Func<string, string?>)(key => DirectionHint(key, s)))];
 
     /// <summary>Explains a peer field written in the wrong direction, which spelling hints miss.</summary>
     private static string? DirectionHint(string key, PolicySection section)
