@@ -26,8 +26,9 @@ chmod -R u+w "$work/peer"
   && node build.js >/dev/null)
 (cd "$work/peer" && node gen.js "$n" "$work/in" >/dev/null)
 
-echo "membrane: building (Release, ReadyToRun, as ./membrane runs it)" >&2
+echo "membrane: building as ./membrane does (Native AOT with clang, else ReadyToRun)" >&2
 "$root/membrane" --help >/dev/null
+echo "membrane: built as $(cat "$root/artifacts/cli/.mode" 2>/dev/null || echo unknown)" >&2
 
 peer=(node "$work/peer/validate.js")
 membrane=("$root/membrane" policy validate)
