@@ -16,12 +16,13 @@ public sealed class AgentClient : IDisposable
     public const string SocketVariable = "MEMBRANE_SOCKET";
 
     private readonly HttpClient _http;
+    private readonly SocketsHttpHandler _handler;
 
     public AgentClient(string? socket = null, TimeSpan? timeout = null)
     {
         Socket = socket ?? (Environment.GetEnvironmentVariable(SocketVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : DefaultSocket);
         var path = Socket;
-        var handler = new SocketsHttpHandler
+        var handler = _handler = new SocketsHttpHandler
         {
             ConnectCallback = async (_, cancellation) =>
             {
@@ -38,7 +39,7 @@ public sealed class AgentClient : IDisposable
                 }
             },
         };
-        _http = new HttpClient(handler) { BaseAddress = new Uri("http://membrane/"), Timeout = timeout ?? TimeSpan.FromSeconds(60) };
+        _http = new HttpClient(handler, disposeHandler: false) { BaseAddress = new Uri("http://membrane/"), Timeout = timeout ?? TimeSpan.FromSeconds(60) };
     }
 
     public string Socket { get; }
@@ -71,7 +72,46 @@ public sealed class AgentClient : IDisposable
         SendAsync(HttpMethod.Delete, name is null ? "v1/policies" : $"v1/policies/{Uri.EscapeDataString(name)}",
             ApiJsonContext.Default.PolicyListResponse, cancellation);
 
-    public void Dispose() => _http.Dispose();
+    /// <summary>
+    /// The agent's datapath events as they happen, until <paramref name="cancellation"/> or the agent ends the stream.
+    /// A stream has no timeout: it waits as long as the datapath is quiet.
+    /// </summary>
+    public async IAsyncEnumerable<MonitorEvent> MonitorAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellation = default)
+    {
+        using var streaming = new HttpClient(_handler, disposeHandler: false) { BaseAddress = _http.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        HttpResponseMessage response;
+        try
+        {
+            response = await streaming.SendAsync(new HttpRequestMessage(HttpMethod.Get, "v1/monitor"), HttpCompletionOption.ResponseHeadersRead, cancellation);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new AgentApiException($"cannot reach the agent at {Socket}: {e.InnerException?.Message ?? e.Message}; is `membrane agent` running? (set --socket or {SocketVariable})", inner: e);
+        }
+
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new AgentApiException($"the agent answered {(int)response.StatusCode} {response.ReasonPhrase} to the monitor", (int)response.StatusCode);
+            }
+
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellation));
+            while (await reader.ReadLineAsync(cancellation) is { } line)
+            {
+                if (line.Length > 0 && System.Text.Json.JsonSerializer.Deserialize(line, ApiJsonContext.Default.MonitorEvent) is { } monitored)
+                {
+                    yield return monitored;
+                }
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        _handler.Dispose();
+    }
 
     private async Task<T> SendAsync<T>(
         HttpMethod method, string path, JsonTypeInfo<T>? type, CancellationToken cancellation, HttpContent? content = null, HttpStatusCode? answered = null)

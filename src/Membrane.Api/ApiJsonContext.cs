@@ -13,4 +13,5 @@ namespace Membrane.Api;
 [JsonSerializable(typeof(PolicyListResponse))]
 [JsonSerializable(typeof(StatusResponse))]
 [JsonSerializable(typeof(ApiError))]
+[JsonSerializable(typeof(MonitorEvent))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -27,6 +27,7 @@ public static class AgentHost
     {
         var app = Build(options, out var agent);
         using (agent)
+        using (app.Services.GetRequiredService<Monitor.EventHub>())
         {
             await app.StartAsync(stopping);
             if (OperatingSystem.IsLinux())
@@ -66,6 +67,9 @@ public static class AgentHost
         var node = NetworkNamespace.OpenCurrent();
         var nodeAgent = new NodeAgent(new NodeAgentOptions(node, options.NodeName) { IPv4Pool = options.IPv4Pool, IPv6Pool = options.IPv6Pool });
         agent = nodeAgent;
+        builder.Services.AddSingleton(new Monitor.EventHub(nodeAgent.Datapath,
+            endpointId => nodeAgent.EndpointById(endpointId) is { } record ? Peer(nodeAgent, record.Identity, record) : null,
+            identity => Peer(nodeAgent, identity, nodeAgent.Endpoints.FirstOrDefault(e => e.Identity == identity))));
         var app = builder.Build();
         Map(app, nodeAgent, options);
         return app;
@@ -76,6 +80,32 @@ public static class AgentHost
         app.MapGet("/v1/status", () => Results.Json(
             new StatusResponse("ok", options.NodeName, agent.Endpoints.Count, agent.Policies.Revision, agent.AttachMode?.ToString()),
             ApiJsonContext.Default.StatusResponse));
+
+        // One JSON object per line, flushed as each event comes, for as long as the client stays.
+        app.MapGet("/v1/monitor", async (HttpContext context, Monitor.EventHub hub) =>
+        {
+            context.Response.ContentType = "application/x-ndjson";
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            try
+            {
+                await foreach (var monitored in hub.Subscribe(context.RequestAborted))
+                {
+                    // Serialised to memory first: Kestrel allows no synchronous writes, and the line must not be indented.
+                    var line = new System.Buffers.ArrayBufferWriter<byte>();
+                    using (var json = new System.Text.Json.Utf8JsonWriter(line))
+                    {
+                        System.Text.Json.JsonSerializer.Serialize(json, monitored, ApiJsonContext.Default.MonitorEvent);
+                    }
+
+                    System.Buffers.BuffersExtensions.Write(line, "\n"u8);
+                    await context.Response.Body.WriteAsync(line.WrittenMemory, context.RequestAborted);
+                    await context.Response.Body.FlushAsync(context.RequestAborted);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
 
         app.MapGet("/v1/endpoints", () => Results.Json(agent.Endpoints.Select(Info).ToList(), ApiJsonContext.Default.ListEndpointInfo));
 
@@ -166,6 +196,10 @@ public static class AgentHost
             return Results.Json(Policies(agent), ApiJsonContext.Default.PolicyListResponse);
         });
     }
+
+    private static MonitorPeer Peer(NodeAgent agent, uint identity, EndpointRecord? record) => new(
+        identity, record?.Name, record?.KubernetesNamespace,
+        [.. agent.Policies.Identities[identity]?.Labels.Labels.Select(l => l.ToString()) ?? []]);
 
     private static async Task<T?> Read<T>(HttpRequest request, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
     {

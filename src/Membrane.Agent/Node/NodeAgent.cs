@@ -58,6 +58,15 @@ public sealed class NodeAgent : IDisposable
         }
     }
 
+    /// <summary>The endpoint with a datapath endpoint number (the one events carry), or null.</summary>
+    public EndpointRecord? EndpointById(uint endpointId)
+    {
+        lock (_lock)
+        {
+            return _endpoints.Values.FirstOrDefault(e => e.Record.EndpointId == endpointId)?.Record;
+        }
+    }
+
     public EndpointRecord? Endpoint(string name)
     {
         lock (_lock)

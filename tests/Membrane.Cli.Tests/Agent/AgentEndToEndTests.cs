@@ -31,7 +31,7 @@ public sealed class AgentEndToEndTests : IDisposable
     private Process? _agent;
 
     [Fact]
-    public void The_CLI_drives_a_real_agent_whose_endpoints_and_ICMP_policy_decide_real_pings()
+    public async Task The_CLI_drives_a_real_agent_whose_endpoints_and_ICMP_policy_decide_real_pings()
     {
         if (!Environment.IsPrivilegedProcess)
         {
@@ -77,7 +77,25 @@ public sealed class AgentEndToEndTests : IDisposable
 
         Assert.True(Command.PingEventually(web, db4), "web may ping db over IPv4");
         Assert.True(Command.PingEventually(web, db6), "web may ping db over IPv6");
+
+        // The drop is reported by the monitor, with names, in text and in Hubble's JSON, filtered by ICMP type.
+        var text = Task.Run(() => CliHarness.Run("monitor", "--type", "drop", "--icmp-type", "EchoRequest", "--from-label", "app=other", "--count", "1", "--socket", socket));
+        var json = Task.Run(() => CliHarness.Run("monitor", "--protocol", "icmp", "--to-label", "k8s:app=db", "--count", "1", "-o", "json", "--socket", socket));
+        await Task.Delay(1000, TestContext.Current.CancellationToken);
         Assert.False(Command.Ping(other, db4), "other may not ping db");
+        await Task.WhenAll(text, json).WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        var (textOut, jsonOut) = ((await text).Stdout, (await json).Stdout);
+        Assert.Contains("DROPPED ingress  ICMPv4 EchoRequest", textOut);
+        Assert.Contains("reason: denied by default", textOut);
+        Assert.Contains($"({other} -> {db})", textOut);
+        var flow = JsonDocument.Parse(jsonOut.Trim()).RootElement;
+        Assert.Equal("DROPPED", flow.GetProperty("verdict").GetString());
+        Assert.Equal(8, flow.GetProperty("l4").GetProperty("ICMPv4").GetProperty("type").GetInt32());
+        Assert.Equal("INGRESS", flow.GetProperty("traffic_direction").GetString());
+        Assert.Equal(db, flow.GetProperty("destination").GetProperty("pod_name").GetString());
+        Assert.Equal(other, flow.GetProperty("source").GetProperty("pod_name").GetString());
+        Assert.Equal(db4, flow.GetProperty("IP").GetProperty("destination").GetString());
+        Assert.False(flow.GetProperty("is_reply").GetBoolean());
 
         var status = CliHarness.Run("status", "-o", "json", "--socket", socket);
         Assert.Equal(0, status.Code);

@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Membrane.Api;
+using Membrane.Bpf.Maps;
+using Membrane.Bpf.RingBuffer;
+using Membrane.Datapath;
+using Membrane.Datapath.Events;
+using Membrane.Datapath.Layout;
+using Membrane.Datapath.Ebpf.Loading;
+
+namespace Membrane.Agent.Monitor;
+
+/// <summary>
+/// Reads the datapath's ring buffer once, for every monitor: each event is decoded, given the names and labels of
+/// its endpoints, and offered to every subscriber. A subscriber that does not keep up loses its oldest events, never
+/// the agent's memory or the other subscribers'. Once a second it also reports how many events the datapath's token
+/// bucket suppressed since the last report, so that a flood shows as a count rather than as silence.
+/// </summary>
+public sealed class EventHub : IDisposable
+{
+    private const int SubscriberCapacity = 4096;
+
+    private readonly LoadedDatapath _datapath;
+    private readonly Func<uint, MonitorPeer?> _endpoint;
+    private readonly Func<uint, MonitorPeer> _peer;
+    private readonly RingBufferReader _reader;
+    private readonly List<Channel<MonitorEvent>> _subscribers = [];
+    private readonly Lock _lock = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _reading;
+    private readonly Task _counting;
+
+    /// <param name="endpoint">The endpoint with a datapath endpoint id, or null.</param>
+    /// <param name="peer">Any identity's labels (and name, when it is an endpoint's).</param>
+    public EventHub(LoadedDatapath datapath, Func<uint, MonitorPeer?> endpoint, Func<uint, MonitorPeer> peer)
+    {
+        _datapath = datapath;
+        _endpoint = endpoint;
+        _peer = peer;
+        _reader = new RingBufferReader(datapath.Events);
+        _reading = Task.Run(ReadAsync);
+        _counting = Task.Run(CountSuppressedAsync);
+    }
+
+    /// <summary>Events from now on, until <paramref name="cancellation"/>.</summary>
+    public async IAsyncEnumerable<MonitorEvent> Subscribe([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellation)
+    {
+        var channel = Channel.CreateBounded<MonitorEvent>(new BoundedChannelOptions(SubscriberCapacity) { FullMode = BoundedChannelFullMode.DropOldest });
+        lock (_lock)
+        {
+            _subscribers.Add(channel);
+        }
+
+        try
+        {
+            await foreach (var monitored in channel.Reader.ReadAllAsync(cancellation))
+            {
+                yield return monitored;
+            }
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _subscribers.Remove(channel);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        _reader.Dispose(); // ends ReadAllAsync
+        try
+        {
+            Task.WaitAll([_reading, _counting], TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException)
+        {
+        }
+
+        lock (_lock)
+        {
+            _subscribers.ForEach(s => s.Writer.TryComplete());
+        }
+
+        _stopping.Dispose();
+    }
+
+    private async Task ReadAsync()
+    {
+        var buffer = new byte[256];
+        try
+        {
+            await foreach (var record in _reader.ReadAllAsync(buffer, _stopping.Token))
+            {
+                if (EventDecoder.TryDecode(record.Span, out var decoded))
+                {
+                    Publish(ToMonitorEvent(decoded));
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task CountSuppressedAsync()
+    {
+        ulong reported = Suppressed();
+        try
+        {
+            while (!_stopping.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), _stopping.Token);
+                var now = Suppressed();
+                if (now > reported)
+                {
+                    var count = (long)(now - reported);
+                    Publish(new MonitorEvent(DateTimeOffset.UtcNow, MonitorEvent.TypeSuppressed, "-", "rate limited", "-", "-", null, null, null,
+                        null, null, null, null, null, null, false, $"{count} events suppressed by the datapath's rate limit", count));
+                    reported = now;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private ulong Suppressed()
+    {
+        Span<ulong> values = stackalloc ulong[BpfMap.PossibleCpuCount];
+        ulong total = 0;
+        if (_datapath.Counters.TryLookupPerCpu((uint)DatapathConstants.CounterEventsSuppressed, values))
+        {
+            foreach (var value in values)
+            {
+                total += value;
+            }
+        }
+
+        return total;
+    }
+
+    private void Publish(MonitorEvent monitored)
+    {
+        lock (_lock)
+        {
+            foreach (var subscriber in _subscribers)
+            {
+                subscriber.Writer.TryWrite(monitored);
+            }
+        }
+    }
+
+    private MonitorEvent ToMonitorEvent(DatapathEvent e)
+    {
+        // The event's clock is CLOCK_MONOTONIC (bpf_ktime_get_ns), as is Stopwatch's on Linux.
+        var age = TimeSpan.FromTicks((long)((ulong)Stopwatch.GetTimestamp() - e.Timestamp) / 100);
+        var endpoint = _endpoint(e.EndpointId) ?? new MonitorPeer(e.EndpointIdentity, null, null, []);
+        var peer = e.PeerIdentity == 0 ? new MonitorPeer(0, null, null, []) : _peer(e.PeerIdentity);
+        var (source, destination) = e.Direction == DatapathConstants.DirectionEgress ? (endpoint, peer) : (peer, endpoint);
+        var ports = e.Protocol is Policy.Values.IpProtocols.Tcp or Policy.Values.IpProtocols.Udp or Policy.Values.IpProtocols.Sctp;
+        return new MonitorEvent(
+            DateTimeOffset.UtcNow - age,
+            e.Kind == EventKind.Drop ? MonitorEvent.TypeDrop : MonitorEvent.TypePolicyVerdict,
+            e.IsDrop ? "DROPPED" : "FORWARDED",
+            e.ReasonText,
+            e.DirectionName,
+            e.ProtocolName,
+            e.IsIcmp ? e.IcmpType : null,
+            e.IsIcmp ? e.IcmpCode : null,
+            e.IcmpTypeName,
+            e.Source?.ToString(),
+            e.Destination?.ToString(),
+            ports ? e.SourcePort : null,
+            ports ? e.DestinationPort : null,
+            source,
+            destination,
+            e.Reason == VerdictReason.Reply,
+            Summary(e, source, destination));
+    }
+
+    private static string Summary(DatapathEvent e, MonitorPeer source, MonitorPeer destination)
+    {
+        var line = e.ToString();
+        var names = source.Name is not null || destination.Name is not null ? $"  ({source.Name ?? "-"} -> {destination.Name ?? "-"})" : "";
+        return line + names;
+    }
+}
