@@ -61,6 +61,13 @@ public sealed class AgentClient : IDisposable
         SendAsync<object>(HttpMethod.Delete, $"v1/endpoints/{Uri.EscapeDataString(name)}", null, cancellation);
 
     /// <summary>Imports policies; an import refused for its findings (422) is an answer too, with <c>Applied</c> false.</summary>
+    public Task<List<BpfPolicyEntry>> EndpointPolicyMapAsync(string name, CancellationToken cancellation = default) =>
+        SendAsync(HttpMethod.Get, $"v1/endpoints/{Uri.EscapeDataString(name)}/policy-map", ApiJsonContext.Default.ListBpfPolicyEntry, cancellation);
+
+    public Task<List<ConntrackEntryInfo>> ConntrackAsync(string? endpoint = null, CancellationToken cancellation = default) =>
+        SendAsync(HttpMethod.Get, endpoint is null ? "v1/conntrack" : $"v1/conntrack?endpoint={Uri.EscapeDataString(endpoint)}",
+            ApiJsonContext.Default.ListConntrackEntryInfo, cancellation);
+
     public Task<PolicyImportResponse> ImportPoliciesAsync(PolicyImportRequest request, CancellationToken cancellation = default) =>
         SendAsync(HttpMethod.Post, "v1/policies", ApiJsonContext.Default.PolicyImportResponse, cancellation,
             JsonContent.Create(request, ApiJsonContext.Default.PolicyImportRequest), answered: HttpStatusCode.UnprocessableEntity);

@@ -14,4 +14,6 @@ namespace Membrane.Api;
 [JsonSerializable(typeof(StatusResponse))]
 [JsonSerializable(typeof(ApiError))]
 [JsonSerializable(typeof(MonitorEvent))]
+[JsonSerializable(typeof(List<BpfPolicyEntry>))]
+[JsonSerializable(typeof(List<ConntrackEntryInfo>))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

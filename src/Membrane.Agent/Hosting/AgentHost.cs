@@ -113,6 +113,25 @@ public static class AgentHost
             ? Results.Json(Info(record), ApiJsonContext.Default.EndpointInfo)
             : Error(StatusCodes.Status404NotFound, $"no endpoint {name}"));
 
+        app.MapGet("/v1/endpoints/{name}/policy-map", (string name) => agent.LivePolicy(name) is { } rows
+            ? Results.Json(rows.Select(r => new BpfPolicyEntry(r.Row.Direction, r.Row.Identity,
+                    [.. agent.Policies.Identities[r.Row.Identity]?.Labels.Labels.Select(l => l.ToString()) ?? []],
+                    r.Row.Protocol, r.Row.Covers, r.Row.Verdict, [.. r.Rules.Select(o => o.ToString())])).ToList(),
+                ApiJsonContext.Default.ListBpfPolicyEntry)
+            : Error(StatusCodes.Status404NotFound, $"no endpoint {name}"));
+
+        app.MapGet("/v1/conntrack", (string? endpoint) =>
+        {
+            if (endpoint is not null && agent.Endpoint(endpoint) is null)
+            {
+                return Error(StatusCodes.Status404NotFound, $"no endpoint {endpoint}");
+            }
+
+            return Results.Json(agent.LiveConntrack().Where(c => endpoint is null || c.Endpoint == endpoint)
+                .Select(c => new ConntrackEntryInfo(c.Endpoint, c.Row.Direction, c.Row.Protocol, c.Row.Source, c.Row.Destination, c.Row.Ports, c.Row.State, c.Row.SecondsLeft))
+                .ToList(), ApiJsonContext.Default.ListConntrackEntryInfo);
+        });
+
         app.MapPost("/v1/endpoints", async (HttpRequest request) =>
         {
             var body = await Read(request, ApiJsonContext.Default.EndpointCreateRequest);

@@ -58,6 +58,40 @@ public sealed class NodeAgent : IDisposable
         }
     }
 
+    /// <summary>
+    /// What the kernel holds for an endpoint now: the entries of its live policy buffer, decoded, with the rules
+    /// behind each; null when there is no such endpoint.
+    /// </summary>
+    public IReadOnlyList<(Membrane.Datapath.Encoding.PolicyMapRow Row, ImmutableArray<Membrane.Policy.Engine.Rules.RuleOrigin> Rules)>? LivePolicy(string name)
+    {
+        lock (_lock)
+        {
+            if (!_endpoints.TryGetValue(name, out var managed) ||
+                !Datapath.Endpoints.TryLookup((uint)managed.Record.Network.HostIndex, out EndpointConfig config))
+            {
+                return null;
+            }
+
+            return [.. Datapath.Policy.Entries<PolicyMapKey, PolicyMapValue>()
+                .Where(e => e.Key.PolicyId == config.PolicyId)
+                .Select(e => (Membrane.Datapath.Encoding.PolicyMapDecoder.Decode(e.Key, e.Value), _cookies.OriginsOf(e.Value.Cookie)))
+                .OrderBy(e => e.Item1.Direction, StringComparer.Ordinal).ThenBy(e => e.Item1.Identity).ThenBy(e => e.Item1.Protocol, StringComparer.Ordinal)
+                .ThenBy(e => e.Item1.Covers, StringComparer.Ordinal)];
+        }
+    }
+
+    /// <summary>The conntrack entries now, decoded, with the name of the endpoint each belongs to.</summary>
+    public IReadOnlyList<(string? Endpoint, Membrane.Datapath.Encoding.ConntrackRow Row)> LiveConntrack()
+    {
+        var now = (ulong)System.Diagnostics.Stopwatch.GetTimestamp(); // CLOCK_MONOTONIC on Linux, as bpf_ktime_get_ns
+        lock (_lock)
+        {
+            var names = _endpoints.Values.ToDictionary(e => e.Record.EndpointId, e => e.Record.Name);
+            return [.. Datapath.Conntrack.Entries<ConntrackKey, ConntrackEntry>()
+                .Select(e => (names.GetValueOrDefault(e.Key.EndpointId), Membrane.Datapath.Encoding.ConntrackDecoder.Decode(e.Key, e.Value, now)))];
+        }
+    }
+
     /// <summary>The endpoint with a datapath endpoint number (the one events carry), or null.</summary>
     public EndpointRecord? EndpointById(uint endpointId)
     {

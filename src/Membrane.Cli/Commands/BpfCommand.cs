@@ -15,9 +15,13 @@ public static class BpfCommand
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var command = new Command("bpf", "Look at the generated eBPF datapath: its programs and what the verifier says of them.");
+        var command = new Command("bpf", "Look at the eBPF datapath: the generated programs and the verifier's figures (offline), and an agent's live policy and conntrack maps.");
         command.Subcommands.Add(DumpProgram(stdout));
         command.Subcommands.Add(Stats(stdout, stderr));
+        foreach (var live in Agent.BpfLiveCommands.Create(stdout, stderr))
+        {
+            command.Subcommands.Add(live);
+        }
         return command;
     }
 

@@ -97,6 +97,16 @@ public sealed class AgentEndToEndTests : IDisposable
         Assert.Equal(db4, flow.GetProperty("IP").GetProperty("destination").GetString());
         Assert.False(flow.GetProperty("is_reply").GetBoolean());
 
+        // The live maps, decoded: db's ingress entry for web's identity names the ICMP types, and the pings are tracked.
+        var map = CliHarness.Run("bpf", "policy", "get", db, "--socket", socket);
+        Assert.True(map.Code == 0, map.Stderr);
+        Assert.Contains("EchoRequest (8)", map.Stdout);
+        Assert.Contains("EchoRequest (128)", map.Stdout);
+        Assert.Contains("CiliumNetworkPolicy default/db", map.Stdout);
+        var ct = JsonDocument.Parse(CliHarness.Run("bpf", "ct", "list", web, "-o", "json", "--socket", socket).Stdout).RootElement;
+        Assert.Contains(ct.EnumerateArray(), e => e.GetProperty("protocol").GetString() == "ICMPv4" && e.GetProperty("destination").GetString() == db4 &&
+            e.GetProperty("ports").GetString()!.StartsWith("echo id", StringComparison.Ordinal) && e.GetProperty("secondsLeft").GetDouble() > 0);
+
         var status = CliHarness.Run("status", "-o", "json", "--socket", socket);
         Assert.Equal(0, status.Code);
         var state = JsonDocument.Parse(status.Stdout).RootElement;
