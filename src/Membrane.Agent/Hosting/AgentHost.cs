@@ -11,6 +11,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Prometheus;
+using System.Net;
 
 namespace Membrane.Agent.Hosting;
 
@@ -60,6 +62,16 @@ public static class AgentHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.ListenUnixSocket(options.Socket);
+            if (options.Metrics is { } metrics)
+            {
+                // Metrics only on loopback: they name endpoints and policies, and the API itself is root-only.
+                if (!IPAddress.IsLoopback(metrics.Address))
+                {
+                    throw new ArgumentException($"the metrics address {metrics} is not a loopback address");
+                }
+
+                kestrel.Listen(metrics);
+            }
             kestrel.Limits.MaxRequestBodySize = MaxRequestBytes;
         });
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
@@ -71,6 +83,12 @@ public static class AgentHost
             endpointId => nodeAgent.EndpointById(endpointId) is { } record ? Peer(nodeAgent, record.Identity, record) : null,
             identity => Peer(nodeAgent, identity, nodeAgent.Endpoints.FirstOrDefault(e => e.Identity == identity))));
         var app = builder.Build();
+        if (options.Metrics is { } endpoint)
+        {
+            var metrics = new Metrics.AgentMetrics(nodeAgent);
+            app.MapMetrics(settings => settings.Registry = metrics.Registry, "/metrics").RequireHost($"*:{endpoint.Port}");
+        }
+
         Map(app, nodeAgent, options);
         return app;
     }

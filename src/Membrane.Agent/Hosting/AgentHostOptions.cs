@@ -17,6 +17,9 @@ public sealed record AgentHostOptions
     /// <summary>The node's name, which keeps host-side interface names apart between nodes; the host name by default.</summary>
     public string NodeName { get; init; } = Environment.MachineName;
 
+    /// <summary>Where Prometheus scrapes <c>/metrics</c>: a loopback address and port, or null for no metrics.</summary>
+    public IPEndPoint? Metrics { get; init; } = new(IPAddress.Loopback, 9962);
+
     public IPNetwork IPv4Pool { get; init; } = IPNetwork.Parse("10.200.0.0/16");
 
     public IPNetwork IPv6Pool { get; init; } = IPNetwork.Parse("fd00:200::/64");

@@ -40,6 +40,9 @@ public sealed class NodeAgent : IDisposable
 
     public PolicyService Policies { get; } = new();
 
+    /// <summary>Raised after every regeneration with how long it took (the metrics observe it).</summary>
+    public event Action<TimeSpan>? Regenerated;
+
     public LoadedDatapath Datapath { get; }
 
     public KernelPolicyMapTarget PolicyTarget { get; }
@@ -240,11 +243,14 @@ public sealed class NodeAgent : IDisposable
     private void Regenerate()
     {
         // Each endpoint is brought to its whole state below, so the service's per-identity deltas are not needed.
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         Policies.TakeIdentityDeltas();
         foreach (var managed in _endpoints.Values)
         {
             managed.Writer.Apply(Policies.Resolve(Policies.Identities[managed.Record.Identity]!), PolicyTarget);
         }
+
+        Regenerated?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started));
     }
 
     private void Remove(PolicyBufferWriter writer)

@@ -28,6 +28,9 @@ public sealed class AgentEndToEndTests : IDisposable
 
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "mbrae-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)));
     private readonly string _node = Unique();
+
+    // The agent runs in its own node namespace, so its loopback port cannot collide with another test's.
+    private const int MetricsPort = 9962;
     private Process? _agent;
 
     [Fact]
@@ -107,6 +110,14 @@ public sealed class AgentEndToEndTests : IDisposable
         Assert.Contains(ct.EnumerateArray(), e => e.GetProperty("protocol").GetString() == "ICMPv4" && e.GetProperty("destination").GetString() == db4 &&
             e.GetProperty("ports").GetString()!.StartsWith("echo id", StringComparison.Ordinal) && e.GetProperty("secondsLeft").GetDouble() > 0);
 
+        // Prometheus metrics on the node's loopback: the kernel's own counters, the policy revision, the endpoints.
+        var metrics = await ScrapeAsync();
+        Assert.Contains("membrane_policy_revision 1", metrics);
+        Assert.Contains("membrane_endpoints 3", metrics);
+        Assert.Matches(@"membrane_datapath_drops_total\{reason=""denied_by_default""\} [1-9]", metrics);
+        Assert.Contains("membrane_regeneration_seconds_count", metrics);
+        Assert.Matches(@"membrane_conntrack_entries [1-9]", metrics);
+
         var status = CliHarness.Run("status", "-o", "json", "--socket", socket);
         Assert.Equal(0, status.Code);
         var state = JsonDocument.Parse(status.Stdout).RootElement;
@@ -170,7 +181,12 @@ public sealed class AgentEndToEndTests : IDisposable
 
     private void StartAgent(string socket)
     {
-        NetworkNamespace.Create(_node).Dispose();
+        using (var node = NetworkNamespace.Create(_node))
+        using (var links = Membrane.Netlink.Rtnetlink.Open(node))
+        {
+            links.SetLinkUp("lo"); // the metrics listen on the node's loopback
+        }
+
         var s = RandomNumberGenerator.GetInt32(0, 256);
         var membrane = Path.Combine(AppContext.BaseDirectory, "membrane.dll");
         var start = new ProcessStartInfo("nsenter")
@@ -183,6 +199,7 @@ public sealed class AgentEndToEndTests : IDisposable
             $"--net={NetworkNamespace.RunDirectory}/{_node}", "dotnet", membrane, "agent", "--socket", socket,
             "--state-dir", Path.Combine(_directory, "state"), "--bpffs-root", $"/sys/fs/bpf/membrane-test/{_node}",
             "--node-name", _node, "--ipv4-pool", $"10.238.{s}.0/24", "--ipv6-pool", $"fd00:238:{s:x}::/64",
+            "--metrics", $"127.0.0.1:{MetricsPort}",
         })
         {
             start.ArgumentList.Add(argument);
@@ -216,6 +233,23 @@ public sealed class AgentEndToEndTests : IDisposable
                 }
             }
         }
+    }
+
+    /// <summary>GET /metrics from inside the node namespace: the socket is made there, then used from here.</summary>
+    private async Task<string> ScrapeAsync()
+    {
+        using var node = NetworkNamespace.Open(_node);
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, cancellation) =>
+            {
+                var socket = node.Run(() => new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp));
+                await socket.ConnectAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, MetricsPort), cancellation);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(5) };
+        return await http.GetStringAsync($"http://127.0.0.1:{MetricsPort}/metrics", TestContext.Current.CancellationToken);
     }
 
     private static string Unique() => "mbrae" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));

@@ -16,15 +16,27 @@ public static class AgentCommand
         var node = new Option<string>("--node-name") { Description = "The node's name (keeps interface names apart between nodes).", DefaultValueFactory = _ => defaults.NodeName };
         var ipv4 = new Option<string>("--ipv4-pool") { Description = "Endpoint IPv4 addresses come from here; its first address is the node's gateway.", DefaultValueFactory = _ => defaults.IPv4Pool.ToString() };
         var ipv6 = new Option<string>("--ipv6-pool") { Description = "Endpoint IPv6 addresses come from here.", DefaultValueFactory = _ => defaults.IPv6Pool.ToString() };
+        var metrics = new Option<string>("--metrics")
+        {
+            Description = "Where Prometheus scrapes /metrics: a loopback ADDRESS:PORT, or none.",
+            DefaultValueFactory = _ => defaults.Metrics?.ToString() ?? "none",
+        };
         var command = new Command("agent", "Run the node agent in the foreground: it owns this network namespace's endpoints and policies and serves the API.")
         {
-            stateDir, socket, bpffs, node, ipv4, ipv6,
+            stateDir, socket, bpffs, node, ipv4, ipv6, metrics,
         };
         command.SetAction(async (parse, cancellation) =>
         {
             if (!IPNetwork.TryParse(parse.GetValue(ipv4)!, out var pool4) || !IPNetwork.TryParse(parse.GetValue(ipv6)!, out var pool6))
             {
                 stderr.WriteLine("membrane: --ipv4-pool and --ipv6-pool take a prefix, such as 10.200.0.0/16 and fd00:200::/64");
+                return MembraneCommand.UsageError;
+            }
+
+            IPEndPoint? metricsAt = null;
+            if (parse.GetValue(metrics) is not "none" && (!IPEndPoint.TryParse(parse.GetValue(metrics)!, out metricsAt) || !IPAddress.IsLoopback(metricsAt.Address) || metricsAt.Port == 0))
+            {
+                stderr.WriteLine("membrane: --metrics takes a loopback address and port, such as 127.0.0.1:9962, or none");
                 return MembraneCommand.UsageError;
             }
 
@@ -42,6 +54,7 @@ public static class AgentCommand
                 NodeName = parse.GetValue(node)!,
                 IPv4Pool = pool4,
                 IPv6Pool = pool6,
+                Metrics = metricsAt,
             }, cancellation);
         });
         return command;
