@@ -37,7 +37,7 @@ public static class AgentHost
                 File.SetUnixFileMode(options.Socket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             }
 
-            app.Logger.LogInformation("membrane agent serving on {Socket} for node {Node}, state in {StateDirectory}", options.Socket, options.NodeName, options.StateDirectory);
+            app.Logger.LogInformation("membrane agent serving on {Socket} for node {Node}", options.Socket, options.NodeName);
             await app.WaitForShutdownAsync(stopping);
             await app.DisposeAsync();
         }
@@ -47,7 +47,6 @@ public static class AgentHost
 
     public static WebApplication Build(AgentHostOptions options, out NodeAgent agent)
     {
-        Directory.CreateDirectory(options.StateDirectory);
         var socketDirectory = Path.GetDirectoryName(Path.GetFullPath(options.Socket))!;
         Directory.CreateDirectory(socketDirectory);
         if (File.Exists(options.Socket))

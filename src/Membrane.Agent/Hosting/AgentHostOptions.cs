@@ -3,16 +3,12 @@ using System.Net;
 namespace Membrane.Agent.Hosting;
 
 /// <summary>
-/// Where an agent keeps things: its state directory, its API socket (mode 0600, root only) and its bpffs root, as
-/// ARCHITECTURE.md gives them, so that several agents, each in its own node namespace, can run side by side.
+/// Where an agent serves: its API socket (mode 0600, root only) and its metrics, so that several agents, each in its
+/// own node namespace, can run side by side. (The state directory and the bpffs root come with restart safety.)
 /// </summary>
 public sealed record AgentHostOptions
 {
-    public string StateDirectory { get; init; } = "/var/lib/membrane";
-
     public string Socket { get; init; } = Membrane.Api.AgentClient.DefaultSocket;
-
-    public string BpffsRoot { get; init; } = "/sys/fs/bpf/membrane";
 
     /// <summary>The node's name, which keeps host-side interface names apart between nodes; the host name by default.</summary>
     public string NodeName { get; init; } = Environment.MachineName;

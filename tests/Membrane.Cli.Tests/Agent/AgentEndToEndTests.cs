@@ -197,7 +197,6 @@ public sealed class AgentEndToEndTests : IDisposable
         foreach (var argument in new[]
         {
             $"--net={NetworkNamespace.RunDirectory}/{_node}", "dotnet", membrane, "agent", "--socket", socket,
-            "--state-dir", Path.Combine(_directory, "state"), "--bpffs-root", $"/sys/fs/bpf/membrane-test/{_node}",
             "--node-name", _node, "--ipv4-pool", $"10.238.{s}.0/24", "--ipv6-pool", $"fd00:238:{s:x}::/64",
             "--metrics", $"127.0.0.1:{MetricsPort}",
         })
