@@ -28,6 +28,7 @@ public static class MembraneCommand
         root.Subcommands.Add(Agent.EndpointCommand.Create(stdout, stderr));
         root.Subcommands.Add(Agent.StatusCommand.Create(stdout, stderr));
         root.Subcommands.Add(Agent.MonitorCommand.Create(stdout, stderr));
+        root.Subcommands.Add(Agent.DemoCommand.Create(stdout, stderr));
         foreach (var extra in extraCommands)
         {
             extra.Hidden = true;
