@@ -201,10 +201,8 @@ public static class AgentHost
                 return Error(StatusCodes.Status400BadRequest, "the body must be {\"files\": [{\"file\", \"text\"}, ...]} with at least one file");
             }
 
-            var change = agent.Import([.. body.Files.Select(f => new PolicyText(f.File, f.Text))]);
-            var findings = change.Report.Files.SelectMany(file => file.AllFindings.Select(f => new FindingInfo(
-                file.File, f.Position.Line, f.Position.Column, f.Severity == Severity.Error ? "error" : f.Severity.ToString().ToLowerInvariant(),
-                f.Code, f.Path, f.Message))).ToList();
+            var change = agent.Import([.. body.Files.Select(f => new PolicyText(f.File, f.Text))], body.AllowL4Only);
+            var findings = change.Report.Files.SelectMany(file => file.AllFindings.Select(f => Finding(file.File, f, refused: !body.AllowL4Only && NodeAgent.IsUnenforceable(f)))).ToList();
             return Results.Json(new PolicyImportResponse(change.Applied, change.Revision, findings), ApiJsonContext.Default.PolicyImportResponse,
                 statusCode: change.Applied ? StatusCodes.Status200OK : StatusCodes.Status422UnprocessableEntity);
         });
@@ -232,6 +230,13 @@ public static class AgentHost
             return Results.Json(Policies(agent), ApiJsonContext.Default.PolicyListResponse);
         });
     }
+
+    /// <summary>A finding as the API gives it; one the import refused for is an error, saying how to apply it anyway.</summary>
+    private static FindingInfo Finding(string file, FieldError f, bool refused) => new(
+        file, f.Position.Line, f.Position.Column,
+        refused || f.Severity == Severity.Error ? "error" : f.Severity.ToString().ToLowerInvariant(),
+        f.Code, f.Path,
+        refused ? $"{f.Message}; policy import refuses what it cannot enforce (--allow-l4-only applies it anyway, enforcing only what this says)" : f.Message);
 
     private static MonitorPeer Peer(NodeAgent agent, uint identity, EndpointRecord? record) => new(
         identity, record?.Name, record?.KubernetesNamespace,

@@ -201,12 +201,17 @@ public sealed class NodeAgent : IDisposable
         }
     }
 
-    /// <summary>Validates and applies policies; nothing is applied when anything is invalid.</summary>
-    public PolicyChange Import(IReadOnlyList<PolicyText> texts)
+    /// <summary>
+    /// Validates and applies policies; nothing is applied when anything is invalid, nor, unless
+    /// <paramref name="allowL4Only"/>, when a rule needs what Membrane cannot enforce (L7, FQDN, services, groups,
+    /// authentication, host policies: the validator's <c>NotEnforced</c> findings, each naming its field and what is
+    /// enforced instead).
+    /// </summary>
+    public PolicyChange Import(IReadOnlyList<PolicyText> texts, bool allowL4Only = false)
     {
         lock (_lock)
         {
-            var change = Policies.Load(texts);
+            var change = Policies.Load(texts, allowL4Only ? null : IsUnenforceable);
             if (change.Applied)
             {
                 Regenerate();
@@ -215,6 +220,9 @@ public sealed class NodeAgent : IDisposable
             return change;
         }
     }
+
+    public static bool IsUnenforceable(Membrane.Policy.Diagnostics.FieldError finding) =>
+        finding.Kind == Membrane.Policy.Diagnostics.FieldErrorKind.NotEnforced;
 
     public PolicyChange DeletePolicies(IEnumerable<ResourceKey> keys)
     {

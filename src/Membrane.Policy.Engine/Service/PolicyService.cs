@@ -51,10 +51,12 @@ public sealed class PolicyService
     /// change (a document replaces the one of the same kind, namespace and name). When any has an
     /// error, nothing is applied.
     /// </summary>
-    public PolicyChange Load(IReadOnlyList<PolicyText> texts)
+    /// <param name="refuse">Findings that stop the load as errors do, though they are warnings (the agent refuses
+    /// what it cannot enforce unless told otherwise); null refuses only errors.</param>
+    public PolicyChange Load(IReadOnlyList<PolicyText> texts, Func<Membrane.Policy.Diagnostics.FieldError, bool>? refuse = null)
     {
         var report = PolicyValidationService.Validate(texts, Validation with { KeepDocuments = true });
-        if (!report.IsValid)
+        if (!report.IsValid || (refuse is not null && report.Files.Any(f => f.AllFindings.Any(refuse))))
         {
             return new PolicyChange(report, Applied: false, Revision, ImmutableDictionary<uint, MapStateDelta>.Empty);
         }

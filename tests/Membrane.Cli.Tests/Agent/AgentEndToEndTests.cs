@@ -124,6 +124,29 @@ public sealed class AgentEndToEndTests : IDisposable
         Assert.Equal(3, state.GetProperty("endpoints").GetInt32());
         Assert.Equal(1, state.GetProperty("policyRevision").GetInt64());
 
+        // A rule Membrane cannot enforce (L7) is refused, naming its field, unless --allow-l4-only.
+        var l7 = Path.Combine(_directory, "l7.yaml");
+        File.WriteAllText(l7, """
+            apiVersion: cilium.io/v2
+            kind: CiliumNetworkPolicy
+            metadata: {name: l7, namespace: default}
+            spec:
+              endpointSelector: {matchLabels: {app: db}}
+              ingress:
+              - fromEndpoints: [{matchLabels: {app: web}}]
+                toPorts: [{ports: [{port: "80", protocol: TCP}], rules: {http: [{method: GET}]}}]
+            """);
+        var l7Refused = CliHarness.Run("policy", "import", l7, "--socket", socket);
+        Assert.Equal(1, l7Refused.Code);
+        Assert.Contains("spec.ingress[0].toPorts[0]", l7Refused.Stderr);
+        Assert.Contains("L7 rules are not enforced", l7Refused.Stderr);
+        Assert.Contains("--allow-l4-only", l7Refused.Stderr);
+        Assert.Contains("revision 1", l7Refused.Stdout);
+        var l7Applied = CliHarness.Run("policy", "import", l7, "--allow-l4-only", "--socket", socket);
+        Assert.True(l7Applied.Code == 0, l7Applied.Stderr);
+        Assert.Contains("policy revision 2", l7Applied.Stdout);
+        Assert.Contains("L7 rules are not enforced", l7Applied.Stderr); // still said, as a warning
+
         var deleted = CliHarness.Run("policy", "delete", "--all", "--socket", socket);
         Assert.Equal(0, deleted.Code);
         Assert.True(Command.PingEventually(other, db4), "with the policy deleted, other may ping db");

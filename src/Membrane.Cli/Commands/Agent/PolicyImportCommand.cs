@@ -14,7 +14,8 @@ public static class PolicyImportCommand
         var socket = SocketOption.Create();
         var output = OutputOption.Create();
         var maxInputSize = InputSizeOption.Create();
-        var import = new Command("import", "Validate policies and apply them to the agent, all or nothing; prints the new policy revision.") { files, socket, output, maxInputSize };
+        var allowL4Only = new Option<bool>("--allow-l4-only") { Description = "Apply rules that need what Membrane cannot enforce (L7, FQDN, services, groups, authentication), enforcing only what each warning says." };
+        var import = new Command("import", "Validate policies and apply them to the agent, all or nothing; prints the new policy revision.") { files, allowL4Only, socket, output, maxInputSize };
         import.SetAction(parse =>
         {
             var texts = PolicyInputs.Collect(new InputCollector(PolicyInputs.Options(parse.GetValue(maxInputSize), stdin)), parse.GetValue(files)!, stderr);
@@ -25,7 +26,7 @@ public static class PolicyImportCommand
 
             return AgentCall.Run(parse.GetValue(socket), stderr, async client =>
             {
-                var response = await client.ImportPoliciesAsync(new PolicyImportRequest([.. texts.Select(t => new PolicyFile(t.File, t.Text))]));
+                var response = await client.ImportPoliciesAsync(new PolicyImportRequest([.. texts.Select(t => new PolicyFile(t.File, t.Text))], parse.GetValue(allowL4Only)));
 
                 if (OutputOption.Parse(parse.GetValue(output)!) == OutputFormat.Json)
                 {
