@@ -38,11 +38,37 @@ public static class AgentHost
             }
 
             app.Logger.LogInformation("membrane agent serving on {Socket} for node {Node}", options.Socket, options.NodeName);
+            using var shutdown = CancellationTokenSource.CreateLinkedTokenSource(stopping, app.Lifetime.ApplicationStopping);
+            var collecting = CollectGarbageAsync(agent, app.Logger, shutdown.Token);
             await app.WaitForShutdownAsync(stopping);
+            await shutdown.CancelAsync();
+            await collecting;
             await app.DisposeAsync();
         }
 
         return 0;
+    }
+
+    /// <summary>How often expired conntrack and fragment entries are removed.</summary>
+    public static readonly TimeSpan GarbageCollectionInterval = TimeSpan.FromSeconds(30);
+
+    private static async Task CollectGarbageAsync(NodeAgent agent, ILogger logger, CancellationToken stopping)
+    {
+        try
+        {
+            while (!stopping.IsCancellationRequested)
+            {
+                await Task.Delay(GarbageCollectionInterval, stopping);
+                var removed = agent.CollectGarbage();
+                if (removed > 0)
+                {
+                    logger.LogInformation("removed {Count} expired conntrack and fragment entries", removed);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 
     public static WebApplication Build(AgentHostOptions options, out NodeAgent agent)

@@ -95,6 +95,28 @@ public sealed class NodeAgent : IDisposable
         }
     }
 
+    /// <summary>
+    /// Removes the conntrack and fragment entries whose lifetime has passed. The datapath already treats them as
+    /// absent (docs/datapath.md §4), so this only gives their slots back before the LRU would; returns how many went.
+    /// </summary>
+    /// <param name="now">CLOCK_MONOTONIC nanoseconds, the clock of bpf_ktime_get_ns; now by default.</param>
+    public int CollectGarbage(ulong? now = null)
+    {
+        var at = now ?? (ulong)System.Diagnostics.Stopwatch.GetTimestamp();
+        var removed = 0;
+        foreach (var (key, entry) in Datapath.Conntrack.Entries<ConntrackKey, ConntrackEntry>().Where(e => e.Value.ExpiresAt <= at).ToList())
+        {
+            removed += Datapath.Conntrack.Delete(key) ? 1 : 0;
+        }
+
+        foreach (var (key, entry) in Datapath.Fragments.Entries<FragmentKey, FragmentEntry>().Where(e => e.Value.ExpiresAt <= at).ToList())
+        {
+            removed += Datapath.Fragments.Delete(key) ? 1 : 0;
+        }
+
+        return removed;
+    }
+
     /// <summary>The endpoint with a datapath endpoint number (the one events carry), or null.</summary>
     public EndpointRecord? EndpointById(uint endpointId)
     {

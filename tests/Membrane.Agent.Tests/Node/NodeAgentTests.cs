@@ -105,4 +105,33 @@ public sealed class NodeAgentTests
     }
 
     private static string Unique() => "mbrna" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+
+    [Fact]
+    public void Garbage_collection_removes_expired_flows_and_keeps_live_ones()
+    {
+        Root.Require();
+        var nodeName = Unique();
+        using var node = NetworkNamespace.Create(nodeName);
+        try
+        {
+            using var agent = new NodeAgent(new NodeAgentOptions(node, nodeName)
+            {
+                Datapath = new DatapathLoaderOptions { Endpoints = 16, PolicyEntries = 64, IpcacheEntries = 64, ConntrackEntries = 64, FragmentEntries = 64, EventRingBytes = 1 << 16 },
+            });
+            var live = new Membrane.Datapath.Layout.ConntrackKey { EndpointId = 1, SourcePort = 1, Protocol = 17, Family = 4 };
+            var expired = live with { SourcePort = 2 };
+            agent.Datapath.Conntrack.Update(live, new Membrane.Datapath.Layout.ConntrackEntry { ExpiresAt = 2_000, LifetimeSeconds = 60 });
+            agent.Datapath.Conntrack.Update(expired, new Membrane.Datapath.Layout.ConntrackEntry { ExpiresAt = 1_000, LifetimeSeconds = 60 });
+            agent.Datapath.Fragments.Update(new Membrane.Datapath.Layout.FragmentKey { FragmentId = 9 }, new Membrane.Datapath.Layout.FragmentEntry { ExpiresAt = 500 });
+
+            Assert.Equal(2, agent.CollectGarbage(now: 1_500));
+            Assert.True(agent.Datapath.Conntrack.TryLookup(live, out Membrane.Datapath.Layout.ConntrackEntry _));
+            Assert.False(agent.Datapath.Conntrack.TryLookup(expired, out Membrane.Datapath.Layout.ConntrackEntry _));
+            Assert.Empty(agent.Datapath.Fragments.Keys<Membrane.Datapath.Layout.FragmentKey>());
+        }
+        finally
+        {
+            NetworkNamespace.Delete(nodeName);
+        }
+    }
 }
