@@ -31,7 +31,9 @@ public static class DemoRunner
         """;
 
     /// <param name="agentCommand">How to start <c>membrane agent</c>: the program and the arguments before <c>agent</c>.</param>
-    public static async Task<IReadOnlyList<DemoFlow>> RunAsync(IReadOnlyList<string> agentCommand, IProgress<string> progress, CancellationToken cancellation = default)
+    /// <param name="bpffsRoot">Where the demo's agent pins its links; a directory of the demo's own is made in it and removed.</param>
+    public static async Task<IReadOnlyList<DemoFlow>> RunAsync(
+        IReadOnlyList<string> agentCommand, IProgress<string> progress, string bpffsRoot = "/sys/fs/bpf/membrane-demo", CancellationToken cancellation = default)
     {
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2));
         var node = $"mbrdemo-{id}";
@@ -49,7 +51,7 @@ public static class DemoRunner
                 links.SetLinkUp("lo");
             }
 
-            agent = StartAgent(agentCommand, node, socket);
+            agent = StartAgent(agentCommand, node, socket, Path.Combine(bpffsRoot, node));
             using var client = new AgentClient(socket, TimeSpan.FromSeconds(30));
             await WaitForAgentAsync(client, agent, cancellation);
 
@@ -147,13 +149,22 @@ public static class DemoRunner
             }
 
             Directory.Delete(directory, recursive: true);
+            if (Directory.Exists(Path.Combine(bpffsRoot, node)))
+            {
+                Directory.Delete(Path.Combine(bpffsRoot, node), recursive: true);
+            }
+
+            if (Directory.Exists(bpffsRoot) && !Directory.EnumerateFileSystemEntries(bpffsRoot).Any())
+            {
+                Directory.Delete(bpffsRoot);
+            }
         }
     }
 
     private static string Address(EndpointInfo source, string? destination) =>
         destination is not null && destination.Contains(':', StringComparison.Ordinal) ? source.Ipv6 : source.Ipv4;
 
-    private static Process StartAgent(IReadOnlyList<string> agentCommand, string node, string socket)
+    private static Process StartAgent(IReadOnlyList<string> agentCommand, string node, string socket, string pins)
     {
         var start = new ProcessStartInfo("nsenter") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add($"--net={NetworkNamespace.RunDirectory}/{node}");
@@ -162,7 +173,7 @@ public static class DemoRunner
             start.ArgumentList.Add(argument);
         }
 
-        foreach (var argument in new[] { "agent", "--socket", socket, "--node-name", node, "--ipv4-pool", "10.241.0.0/24", "--ipv6-pool", "fd00:241::/64" })
+        foreach (var argument in new[] { "agent", "--socket", socket, "--node-name", node, "--ipv4-pool", "10.241.0.0/24", "--ipv6-pool", "fd00:241::/64", "--metrics", "none", "--bpffs-root", pins })
         {
             start.ArgumentList.Add(argument);
         }

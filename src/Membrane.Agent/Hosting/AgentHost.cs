@@ -102,7 +102,12 @@ public static class AgentHost
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
 
         var node = NetworkNamespace.OpenCurrent();
-        var nodeAgent = new NodeAgent(new NodeAgentOptions(node, options.NodeName) { IPv4Pool = options.IPv4Pool, IPv6Pool = options.IPv6Pool });
+        var nodeAgent = new NodeAgent(new NodeAgentOptions(node, options.NodeName)
+        {
+            IPv4Pool = options.IPv4Pool,
+            IPv6Pool = options.IPv6Pool,
+            PinDirectory = Path.Combine(options.BpffsRoot, "links"),
+        });
         agent = nodeAgent;
         builder.Services.AddSingleton(new Monitor.EventHub(nodeAgent.Datapath,
             endpointId => nodeAgent.EndpointById(endpointId) is { } record ? Peer(nodeAgent, record.Identity, record) : null,

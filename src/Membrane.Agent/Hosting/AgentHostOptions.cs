@@ -3,12 +3,15 @@ using System.Net;
 namespace Membrane.Agent.Hosting;
 
 /// <summary>
-/// Where an agent serves: its API socket (mode 0600, root only) and its metrics, so that several agents, each in its
-/// own node namespace, can run side by side. (The state directory and the bpffs root come with restart safety.)
+/// Where an agent serves and pins: its API socket (mode 0600, root only), its metrics, and its bpffs root (the
+/// endpoints' program links, pinned so that enforcement outlives a crash), so that several agents, each in its own
+/// node namespace, can run side by side. (The state directory comes with restore after a restart.)
 /// </summary>
 public sealed record AgentHostOptions
 {
     public string Socket { get; init; } = Membrane.Api.AgentClient.DefaultSocket;
+
+    public string BpffsRoot { get; init; } = "/sys/fs/bpf/membrane";
 
     /// <summary>The node's name, which keeps host-side interface names apart between nodes; the host name by default.</summary>
     public string NodeName { get; init; } = Environment.MachineName;

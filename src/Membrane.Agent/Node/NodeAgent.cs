@@ -178,6 +178,12 @@ public sealed class NodeAgent : IDisposable
                 attachments.Add(ProgramAttachment.Attach(Datapath.FromEndpoint, target, AttachDirection.Ingress));
                 attachments.Add(ProgramAttachment.Attach(Datapath.ToEndpoint, target, AttachDirection.Egress));
                 AttachMode = attachments[0].Mode;
+                if (_options.PinDirectory is { } pins)
+                {
+                    Directory.CreateDirectory(pins);
+                    attachments[0].Pin(Path.Combine(pins, $"{name}_{Datapath.FromEndpoint.Name}"));
+                    attachments[1].Pin(Path.Combine(pins, $"{name}_{Datapath.ToEndpoint.Name}"));
+                }
 
                 var record = new EndpointRecord(name, kubernetesNamespace, [.. withNamespace.Labels.Select(l => l.ToString())], endpointId, identity.Id, network);
                 _endpoints[name] = new Managed(record, writer, attachments);
@@ -266,6 +272,10 @@ public sealed class NodeAgent : IDisposable
             }
 
             Datapath.Dispose();
+            if (_options.PinDirectory is { } pins && Directory.Exists(pins) && !Directory.EnumerateFileSystemEntries(pins).Any())
+            {
+                Directory.Delete(pins);
+            }
         }
     }
 

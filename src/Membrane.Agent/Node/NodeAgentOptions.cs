@@ -16,4 +16,10 @@ public sealed record NodeAgentOptions(NetworkNamespace Node, string NodeName)
     public IPNetwork IPv6Pool { get; init; } = IPNetwork.Parse("fd00:200::/64");
 
     public DatapathLoaderOptions Datapath { get; init; } = DatapathLoaderOptions.Default;
+
+    /// <summary>
+    /// A directory on a bpf file system where each endpoint's program links are pinned, so that enforcement outlives a
+    /// crash of the agent (a link not pinned is detached when its last descriptor closes); null pins nothing.
+    /// </summary>
+    public string? PinDirectory { get; init; }
 }

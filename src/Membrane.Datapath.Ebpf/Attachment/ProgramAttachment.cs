@@ -65,6 +65,13 @@ public abstract class ProgramAttachment : IDisposable
 
     /// <summary>Detaches the program. An interface that is gone already took the attachment with it, which is not an
     /// error here.</summary>
+    /// <summary>
+    /// Makes the attachment outlive this process (an agent crash must not take enforcement away): a tcx link is
+    /// pinned at <paramref name="path"/> on a bpf file system. A tc filter already outlives the process (the qdisc holds
+    /// the program), so for it there is nothing to pin. Dispose removes the pin again.
+    /// </summary>
+    public abstract void Pin(string path);
+
     public abstract void Dispose();
 
     public override string ToString() => Description;

@@ -79,6 +79,11 @@ internal sealed class TcClsactAttachment : ProgramAttachment
         }
     }
 
+    /// <summary>Nothing to pin: the filter stays on the qdisc after this process ends, until Dispose removes it.</summary>
+    public override void Pin(string path)
+    {
+    }
+
     public override void Dispose()
     {
         if (detached)

@@ -32,5 +32,15 @@ internal sealed class TcxAttachment : ProgramAttachment
         return new TcxAttachment(link, target, direction, program.Name);
     }
 
-    public override void Dispose() => link.Dispose();
+    public override void Pin(string path) => link.Pin(path);
+
+    public override void Dispose()
+    {
+        if (link.PinnedPath is not null)
+        {
+            link.Unpin();
+        }
+
+        link.Dispose();
+    }
 }

@@ -33,6 +33,9 @@ public sealed class AgentEndToEndTests : IDisposable
     private const int MetricsPort = 9962;
     private Process? _agent;
 
+    /// <summary>Where this test's agent pins its links: only under /sys/fs/bpf/membrane-test.</summary>
+    private string PinRoot => $"/sys/fs/bpf/membrane-test/{_node}";
+
     [Fact]
     public async Task The_CLI_drives_a_real_agent_whose_endpoints_and_ICMP_policy_decide_real_pings()
     {
@@ -163,6 +166,39 @@ public sealed class AgentEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void Enforcement_outlives_an_agent_killed_with_SIGKILL()
+    {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            Assert.Skip("needs root: the agent creates namespaces and loads eBPF programs");
+        }
+
+        Directory.CreateDirectory(_directory);
+        var socket = Path.Combine(_directory, "membrane.sock");
+        StartAgent(socket);
+        var (web, db, other) = (Unique(), Unique(), Unique());
+        foreach (var (name, labels) in new[] { (web, "k8s:app=web"), (db, "k8s:app=db"), (other, "k8s:app=other") })
+        {
+            Assert.Equal(0, CliHarness.Run("endpoint", "create", name, "--labels", labels, "--socket", socket).Code);
+        }
+
+        var policy = Path.Combine(_directory, "db.yaml");
+        File.WriteAllText(policy, Policy);
+        Assert.Equal(0, CliHarness.Run("policy", "import", policy, "--socket", socket).Code);
+        var db4 = JsonDocument.Parse(CliHarness.Run("endpoint", "get", db, "-o", "json", "--socket", socket).Stdout).RootElement.GetProperty("ipv4").GetString()!;
+        Assert.True(Command.PingEventually(web, db4), "web may ping db");
+        Assert.False(Command.Ping(other, db4), "other may not ping db");
+        Assert.True(Directory.GetFiles($"{PinRoot}/links").Length == 6, "two pinned links per endpoint");
+
+        _agent!.Kill();
+        Assert.True(_agent.WaitForExit(10_000));
+
+        // No agent now: the pinned links keep the programs, and the programs keep their maps.
+        Assert.True(Command.Ping(web, db4), "after the agent was killed, web still pings db");
+        Assert.False(Command.Ping(other, db4), "after the agent was killed, other is still denied");
+    }
+
+    [Fact]
     public void Without_an_agent_the_CLI_says_where_it_looked()
     {
         var (code, _, stderr) = CliHarness.Run("status", "--socket", "/nonexistent/mbr.sock");
@@ -200,6 +236,29 @@ public sealed class AgentEndToEndTests : IDisposable
         {
             Directory.Delete(_directory, recursive: true);
         }
+
+        // After a kill -9 the agent's pins remain (that is the point); unlinking them releases the links.
+        if (Directory.Exists(PinRoot))
+        {
+            Directory.Delete(PinRoot, recursive: true);
+        }
+
+        RemoveIfEmpty("/sys/fs/bpf/membrane-test");
+    }
+
+    /// <summary>The shared test pin root goes when nothing is left in it; another project's pins keep it (rmdir fails).</summary>
+    internal static void RemoveIfEmpty(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory) && !Directory.EnumerateFileSystemEntries(directory).Any())
+            {
+                Directory.Delete(directory);
+            }
+        }
+        catch (IOException)
+        {
+        }
     }
 
     private void StartAgent(string socket)
@@ -221,7 +280,7 @@ public sealed class AgentEndToEndTests : IDisposable
         {
             $"--net={NetworkNamespace.RunDirectory}/{_node}", "dotnet", membrane, "agent", "--socket", socket,
             "--node-name", _node, "--ipv4-pool", $"10.238.{s}.0/24", "--ipv6-pool", $"fd00:238:{s:x}::/64",
-            "--metrics", $"127.0.0.1:{MetricsPort}",
+            "--metrics", $"127.0.0.1:{MetricsPort}", "--bpffs-root", PinRoot,
         })
         {
             start.ArgumentList.Add(argument);

@@ -15,7 +15,8 @@ public sealed class DemoCommandTests
             Assert.Skip("needs root: the demo creates namespaces and runs an agent");
         }
 
-        var (code, stdout, stderr) = CliHarness.Run("demo", "-o", "json");
+        var pins = $"/sys/fs/bpf/membrane-test/demo-{Environment.ProcessId}";
+        var (code, stdout, stderr) = CliHarness.Run("demo", "-o", "json", "--bpffs-root", pins);
         Assert.True(code == 0, stderr + stdout);
         var flows = JsonDocument.Parse(stdout).RootElement.EnumerateArray().ToList();
         Assert.Equal(7, flows.Count);
@@ -29,5 +30,7 @@ public sealed class DemoCommandTests
 
         Assert.Contains("demo: cleaning up", stderr);
         Assert.Empty(Directory.GetFiles(NetworkNamespace.RunDirectory, "mbrdemo*"));
+        Assert.False(Directory.Exists(pins), "the demo's pins are removed");
+        AgentEndToEndTests.RemoveIfEmpty("/sys/fs/bpf/membrane-test");
     }
 }

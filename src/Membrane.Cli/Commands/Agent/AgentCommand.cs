@@ -11,6 +11,7 @@ public static class AgentCommand
     {
         var defaults = new AgentHostOptions();
         var socket = new Option<string>("--socket") { Description = "The API's unix socket (mode 0600).", DefaultValueFactory = _ => defaults.Socket };
+        var bpffs = new Option<string>("--bpffs-root") { Description = "Where the agent pins the endpoints' program links (a bpf file system), so enforcement outlives a crash.", DefaultValueFactory = _ => defaults.BpffsRoot };
         var node = new Option<string>("--node-name") { Description = "The node's name (keeps interface names apart between nodes).", DefaultValueFactory = _ => defaults.NodeName };
         var ipv4 = new Option<string>("--ipv4-pool") { Description = "Endpoint IPv4 addresses come from here; its first address is the node's gateway.", DefaultValueFactory = _ => defaults.IPv4Pool.ToString() };
         var ipv6 = new Option<string>("--ipv6-pool") { Description = "Endpoint IPv6 addresses come from here.", DefaultValueFactory = _ => defaults.IPv6Pool.ToString() };
@@ -21,7 +22,7 @@ public static class AgentCommand
         };
         var command = new Command("agent", "Run the node agent in the foreground: it owns this network namespace's endpoints and policies and serves the API.")
         {
-            socket, node, ipv4, ipv6, metrics,
+            socket, bpffs, node, ipv4, ipv6, metrics,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -48,6 +49,7 @@ public static class AgentCommand
             {
                 Socket = parse.GetValue(socket)!,
                 NodeName = parse.GetValue(node)!,
+                BpffsRoot = parse.GetValue(bpffs)!,
                 IPv4Pool = pool4,
                 IPv6Pool = pool6,
                 Metrics = metricsAt,

@@ -11,9 +11,10 @@ public static class DemoCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var output = OutputOption.Create();
+        var bpffs = new Option<string>("--bpffs-root") { Description = "Where the demo's agent pins its links (removed at the end).", DefaultValueFactory = _ => "/sys/fs/bpf/membrane-demo" };
         var command = new Command("demo", "Show ICMP allow-listing on real traffic: a throwaway node with its own agent and three endpoints, a policy, real pings and TCP, and what the monitor saw. Leaves nothing behind. Needs root.")
         {
-            output,
+            output, bpffs,
         };
         command.SetAction((parse, cancellation) =>
         {
@@ -23,17 +24,17 @@ public static class DemoCommand
                 return Task.FromResult(MembraneCommand.UsageError);
             }
 
-            return RunAsync(OutputOption.Parse(parse.GetValue(output)!), stdout, stderr, cancellation);
+            return RunAsync(OutputOption.Parse(parse.GetValue(output)!), parse.GetValue(bpffs)!, stdout, stderr, cancellation);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(OutputFormat format, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    private static async Task<int> RunAsync(OutputFormat format, string bpffsRoot, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
         // The agent is this program: its app host, or the dll under dotnet when run from a build.
         var host = Path.Combine(AppContext.BaseDirectory, "membrane");
         IReadOnlyList<string> agent = File.Exists(host) ? [host] : ["dotnet", Path.Combine(AppContext.BaseDirectory, "membrane.dll")];
-        var flows = await DemoRunner.RunAsync(agent, new Progress(stderr), cancellation);
+        var flows = await DemoRunner.RunAsync(agent, new Progress(stderr), bpffsRoot, cancellation);
         if (format == OutputFormat.Json)
         {
             using var stream = new MemoryStream();
