@@ -207,8 +207,8 @@ public static class DemoRunner
     {
         if (!agent.HasExited)
         {
-            using var kill = Process.Start("kill", ["-TERM", agent.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-            kill?.WaitForExit();
+            // SIGTERM through libc: a fresh machine need not have a kill program (procps).
+            Libc.Terminate(agent.Id);
             if (!agent.WaitForExit(20_000))
             {
                 agent.Kill(entireProcessTree: true);

@@ -32,6 +32,12 @@ public static partial class EndpointName
         return error.Length == 0;
     }
 
+    /// <summary>
+    /// Whether a Kubernetes namespace name is valid: a DNS label of at most 63 characters (RFC 1123, as the API server
+    /// checks it). It becomes a label value of the endpoint's identity.
+    /// </summary>
+    public static bool IsValidNamespace(string? name) => name is { Length: > 0 and <= 63 } && Label().IsMatch(name);
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the problem, as the API answers a bad name.</summary>
     public static string Check(string? name) =>
         IsValid(name, out var error) ? name! : throw new ArgumentException($"invalid endpoint name \"{name}\": {error}", nameof(name));

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Membrane.Agent.Addressing;
 using Membrane.Netlink;
 using Membrane.Netlink.Addresses;

@@ -111,7 +111,7 @@ public static class AgentHost
         agent = nodeAgent;
         builder.Services.AddSingleton(new Monitor.EventHub(nodeAgent.Datapath,
             endpointId => nodeAgent.EndpointById(endpointId) is { } record ? Peer(nodeAgent, record.Identity, record) : null,
-            identity => Peer(nodeAgent, identity, nodeAgent.Endpoints.FirstOrDefault(e => e.Identity == identity))));
+            identity => Peer(nodeAgent, identity, nodeAgent.EndpointByIdentity(identity))));
         var app = builder.Build();
         if (options.Metrics is { } endpoint)
         {
@@ -186,6 +186,16 @@ public static class AgentHost
             if (body is null)
             {
                 return Error(StatusCodes.Status400BadRequest, "the body must be an endpoint: {\"name\", \"labels\", \"namespace\", \"netns\"}");
+            }
+
+            if (string.IsNullOrWhiteSpace(body.Labels))
+            {
+                return Error(StatusCodes.Status400BadRequest, "labels: an endpoint needs at least one label, such as k8s:app=web");
+            }
+
+            if (!Membrane.Agent.Endpoints.EndpointName.IsValidNamespace(body.Namespace))
+            {
+                return Error(StatusCodes.Status400BadRequest, $"namespace: \"{body.Namespace}\" is not a Kubernetes namespace name (a DNS label of at most 63 characters)");
             }
 
             LabelSet labels;

@@ -84,7 +84,23 @@ public sealed class AgentMetrics
         _lost.Set(Read(DatapathConstants.CounterEventsLost, perCpu));
         _revision.Set(_agent.Policies.Revision);
         _endpoints.Set(_agent.Endpoints.Count);
-        _conntrack.Set(_agent.Datapath.Conntrack.Keys<ConntrackKey>().Count());
+        _conntrack.Set(CountConntrack());
+    }
+
+    /// <summary>Counts conntrack entries with batch lookups: a full map is 262,144 entries, one syscall each would take a
+    /// scrape most of a second.</summary>
+    private int CountConntrack()
+    {
+        var cursor = new MapBatchCursor();
+        var keys = new ConntrackKey[4096];
+        var values = new ConntrackEntry[4096];
+        var count = 0;
+        while (!cursor.IsComplete)
+        {
+            count += _agent.Datapath.Conntrack.LookupBatch<ConntrackKey, ConntrackEntry>(cursor, keys, values);
+        }
+
+        return count;
     }
 
     private double Read(int slot, Span<ulong> perCpu)

@@ -126,6 +126,15 @@ public sealed class NodeAgent : IDisposable
         }
     }
 
+    /// <summary>An endpoint with this identity (endpoints with the same labels share one), or null.</summary>
+    public EndpointRecord? EndpointByIdentity(uint identity)
+    {
+        lock (_lock)
+        {
+            return _endpoints.Values.FirstOrDefault(e => e.Record.Identity == identity)?.Record;
+        }
+    }
+
     public EndpointRecord? Endpoint(string name)
     {
         lock (_lock)
@@ -161,9 +170,10 @@ public sealed class NodeAgent : IDisposable
                     ? Policies.Identities.AddEndpoint(withNamespace, addresses: addresses)
                     : Policies.Identities.AddAddresses(existing.Id, addresses);
                 undo.Push(() => ReleaseIdentity(identity.Id, addresses));
-                foreach (var (key, value) in IpcacheEncoder.EntriesOf(identity).Where(e => addresses.Any(a => IpAddress16.From(a).Equals(e.Key.Address))))
+                foreach (var address in addresses)
                 {
-                    Datapath.Ipcache.Update(key, value);
+                    var key = IpcacheKey.Host(address);
+                    Datapath.Ipcache.Update(key, new IpcacheValue { Identity = identity.Id });
                     undo.Push(() => Datapath.Ipcache.Delete(key));
                 }
 
@@ -218,8 +228,7 @@ public sealed class NodeAgent : IDisposable
             var network = managed.Record.Network;
             foreach (var address in new[] { network.IPv4, network.IPv6 })
             {
-                var family = IpAddress16.FamilyOf(address);
-                Datapath.Ipcache.Delete(IpcacheKey.Of(family, IpAddress16.From(address), family == Membrane.Datapath.DatapathConstants.FamilyIPv4 ? 32 : 128));
+                Datapath.Ipcache.Delete(IpcacheKey.Host(address));
             }
 
             ReleaseIdentity(managed.Record.Identity, [network.IPv4, network.IPv6]);

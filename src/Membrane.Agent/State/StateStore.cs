@@ -134,10 +134,10 @@ public sealed class StateStore
     /// <summary>fsync on the directory makes the rename itself durable (rename(2) changes the directory, not the file).</summary>
     private static void SyncDirectory(string folder)
     {
-        using var handle = new SafeFileHandle(Interop.Open(folder), ownsHandle: true);
+        using var handle = new SafeFileHandle(Libc.Open(folder), ownsHandle: true);
         if (!handle.IsInvalid)
         {
-            Interop.Fsync(handle);
+            Libc.Fsync(handle);
         }
     }
 }

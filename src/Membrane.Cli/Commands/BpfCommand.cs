@@ -9,10 +9,6 @@ namespace Membrane.Cli.Commands;
 /// <summary><c>membrane bpf ...</c>: the generated datapath, looked at without an agent.</summary>
 public static class BpfCommand
 {
-    /// <summary>The limits of old kernels every program must stay within (docs/datapath.md).</summary>
-    public const int MaxInstructions = 4096;
-    public const int MaxProcessedInstructions = 131_072;
-
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var command = new Command("bpf", "Look at the eBPF datapath: the generated programs and the verifier's figures (offline), and an agent's live policy and conntrack maps.");
@@ -76,8 +72,8 @@ public static class BpfCommand
                 stdout.WriteLine($"{r.Program,-14}{r.Instructions,14:N0}{r.ProcessedInstructions,12:N0}{r.TotalStates,9:N0}{r.PeakStates,8:N0}{time,14}");
             }
 
-            var within = reports.All(r => r.Instructions <= MaxInstructions && r.ProcessedInstructions <= MaxProcessedInstructions);
-            stdout.WriteLine($"budget per program: {MaxInstructions:N0} instructions and {MaxProcessedInstructions:N0} processed (old kernels' limits): {(within ? "within" : "EXCEEDED")}");
+            var within = reports.All(DatapathInspector.WithinBudget);
+            stdout.WriteLine($"budget per program: {DatapathInspector.MaxInstructions:N0} instructions and {DatapathInspector.MaxProcessedInstructions:N0} processed (old kernels' limits): {(within ? "within" : "EXCEEDED")}");
             return within ? 0 : 1;
         });
         return command;

@@ -142,17 +142,12 @@ public static class DatapathBenchmark
     }
 
     /// <summary>
-    /// The endpoint's policy: TCP/80 and echo requests from the peer, a deny for TCP/23, and filler entries for other
-    /// identities and ports up to <paramref name="policyEntries"/>; the ipcache: the peer and filler host prefixes.
+    /// Fills a freshly loaded datapath. The endpoint's policy: TCP/80 and echo requests from the peer, a deny for
+    /// TCP/23, and filler entries for other identities and ports up to <paramref name="policyEntries"/>; the ipcache:
+    /// the peer, the endpoint and filler host prefixes.
     /// </summary>
     private static void Fill(LoadedDatapath datapath, KernelPolicyMapTarget target, int policyEntries, int ipcacheEntries)
     {
-        foreach (var map in new[] { datapath.Policy, datapath.Ipcache })
-        {
-            ClearMap(map);
-        }
-
-        ClearConntrack(datapath);
         var origin = new RuleOrigin("CiliumNetworkPolicy", "default", "bench", "spec.ingress[0]", new SourcePosition("bench.yaml", 1, 1));
         var entries = ImmutableDictionary.CreateBuilder<PolicyKey, PolicyEntry>();
         var allow = new PolicyEntry(Verdict.Allow, [origin]);
@@ -168,37 +163,12 @@ public static class DatapathBenchmark
         var state = new EndpointMapState(entries.ToImmutable(), [origin], []);
         new PolicyBufferWriter(Ifindex, new EndpointConfig { EndpointId = 1, Identity = EndpointIdentity }, new PolicyCookieTable()).Apply(state, target);
 
-        datapath.Ipcache.Update(IpcacheKey.Of(DatapathConstants.FamilyIPv4, IpAddress16.From(Peer), 32), new IpcacheValue { Identity = PeerIdentity });
-        datapath.Ipcache.Update(IpcacheKey.Of(DatapathConstants.FamilyIPv4, IpAddress16.From(Endpoint), 32), new IpcacheValue { Identity = EndpointIdentity });
+        datapath.Ipcache.Update(IpcacheKey.Host(Peer), new IpcacheValue { Identity = PeerIdentity });
+        datapath.Ipcache.Update(IpcacheKey.Host(Endpoint), new IpcacheValue { Identity = EndpointIdentity });
         for (var i = 2; i < ipcacheEntries; i++)
         {
             var address = new IPAddress([11, (byte)(i >> 16), (byte)(i >> 8), (byte)i]);
-            datapath.Ipcache.Update(IpcacheKey.Of(DatapathConstants.FamilyIPv4, IpAddress16.From(address), 32), new IpcacheValue { Identity = (uint)(1000 + i) });
-        }
-    }
-
-    private static void ClearConntrack(LoadedDatapath datapath)
-    {
-        ClearMap(datapath.Conntrack);
-        ClearMap(datapath.Fragments);
-    }
-
-    private static void ClearMap(Membrane.Bpf.Maps.BpfMap map)
-    {
-        var keys = new List<byte[]>();
-        var key = new byte[map.Spec.KeySize];
-        var next = new byte[map.Spec.KeySize];
-        var first = true;
-        while (first ? map.TryGetNextKey(ReadOnlySpan<byte>.Empty, next) : map.TryGetNextKey(key, next))
-        {
-            keys.Add((byte[])next.Clone());
-            next.CopyTo(key, 0);
-            first = false;
-        }
-
-        foreach (var k in keys)
-        {
-            map.Delete(k);
+            datapath.Ipcache.Update(IpcacheKey.Host(address), new IpcacheValue { Identity = (uint)(1000 + i) });
         }
     }
 }

@@ -10,6 +10,17 @@ namespace Membrane.Datapath.Ebpf.Inspection;
 /// </summary>
 public static class DatapathInspector
 {
+    /// <summary>
+    /// The budget every program stays within, with everything compiled in: the limits of kernels before 5.2, 4,096
+    /// instructions (BPF_MAXINSNS) and 131,072 instructions processed by the verifier (BPF_COMPLEXITY_LIMIT_INSNS).
+    /// </summary>
+    public const int MaxInstructions = 4096;
+
+    public const int MaxProcessedInstructions = 131_072;
+
+    public static bool WithinBudget(ProgramReport report) =>
+        report.Instructions <= MaxInstructions && report.ProcessedInstructions <= MaxProcessedInstructions;
+
     /// <summary>The program that enforces <paramref name="direction"/>'s policy, disassembled, with its comments.</summary>
     public static string Disassemble(byte direction) => DatapathProgramGenerator.Generate(direction).Disassemble();
 

@@ -1,5 +1,4 @@
 using Membrane.Datapath.Layout;
-using Membrane.Policy.Values;
 
 namespace Membrane.Datapath.Encoding;
 
@@ -9,9 +8,8 @@ public static class ConntrackDecoder
     /// <param name="now">The CLOCK_MONOTONIC nanoseconds the entries' expiry times count in.</param>
     public static ConntrackRow Decode(in ConntrackKey key, in ConntrackEntry entry, ulong now)
     {
-        var icmp = (key.Family == DatapathConstants.FamilyIPv4 && key.Protocol == IpProtocols.Icmp) ||
-            (key.Family == DatapathConstants.FamilyIPv6 && key.Protocol == IpProtocols.IcmpV6);
-        var protocol = icmp ? (key.Family == DatapathConstants.FamilyIPv6 ? "ICMPv6" : "ICMPv4") : IpProtocols.Name(key.Protocol);
+        var icmp = Packets.ParsedPacket.IsIcmpOf(key.Family, key.Protocol);
+        var protocol = DatapathNames.Protocol(key.Family, key.Protocol);
         var ports = icmp ? $"echo id {key.SourcePort}" : $"{key.SourcePort} -> {key.DestinationPort}";
         var state = (entry.Flags & ConntrackEntry.FlagClosing) != 0 ? "closing"
             : (entry.Flags & ConntrackEntry.FlagSeenReply) != 0 ? "established" : "new";

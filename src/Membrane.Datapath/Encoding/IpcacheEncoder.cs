@@ -32,8 +32,7 @@ public static class IpcacheEncoder
         var value = new IpcacheValue { Identity = identity.Id };
         foreach (var address in identity.Addresses)
         {
-            var family = IpAddress16.FamilyOf(address);
-            yield return (IpcacheKey.Of(family, IpAddress16.From(address), family == DatapathConstants.FamilyIPv4 ? 32 : 128), value);
+            yield return (IpcacheKey.Host(address), value);
         }
 
         if (identity.Prefix is { } prefix)

@@ -40,9 +40,7 @@ public sealed record DatapathEvent(
 
     public bool IsIcmp => Packets.ParsedPacket.IsIcmpOf(Family, Protocol);
 
-    public string ProtocolName => Family == 0 ? "non-IP"
-        : IsIcmp ? (Family == DatapathConstants.FamilyIPv6 ? "ICMPv6" : "ICMPv4")
-        : IpProtocols.Name(Protocol);
+    public string ProtocolName => DatapathNames.Protocol(Family, Protocol);
 
     /// <summary>The ICMP type's Cilium name (or nftables', or its number), from the policy API's tables; null when not ICMP.</summary>
     public string? IcmpTypeName => IsIcmp ? NameOf(Family == DatapathConstants.FamilyIPv6 ? IcmpFamily.IPv6 : IcmpFamily.IPv4, IcmpType) : null;

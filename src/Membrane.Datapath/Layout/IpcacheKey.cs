@@ -1,3 +1,4 @@
+using System.Net;
 using System.Runtime.InteropServices;
 
 namespace Membrane.Datapath.Layout;
@@ -18,6 +19,13 @@ public struct IpcacheKey : IEquatable<IpcacheKey>
 
     public static IpcacheKey Of(byte family, in IpAddress16 address, int addressPrefixLength) =>
         new() { PrefixLength = (uint)(DatapathConstants.IpcacheFamilyBits + addressPrefixLength), Family = family, Address = address };
+
+    /// <summary>The key of a prefix (its base address has no host bits, as <see cref="IPNetwork"/> guarantees).</summary>
+    public static IpcacheKey Of(IPNetwork prefix) =>
+        Of(IpAddress16.FamilyOf(prefix.BaseAddress), IpAddress16.From(prefix.BaseAddress), prefix.PrefixLength);
+
+    /// <summary>The key of one address: a /32 or a /128.</summary>
+    public static IpcacheKey Host(IPAddress address) => Of(new IPNetwork(address, address.GetAddressBytes().Length * 8));
 
     public readonly bool Equals(IpcacheKey other) => PrefixLength == other.PrefixLength && Family == other.Family && Address.Equals(other.Address);
 

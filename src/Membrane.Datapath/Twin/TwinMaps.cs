@@ -39,11 +39,11 @@ public sealed class TwinMaps : IPolicyMapTarget
 
     /// <summary>Maps every address of <paramref name="prefix"/> to <paramref name="identity"/>.</summary>
     public void SetIpcache(IPNetwork prefix, uint identity) =>
-        Ipcache.Update(IpcacheKey.Of(IpAddress16.FamilyOf(prefix.BaseAddress), IpAddress16.From(prefix.BaseAddress), prefix.PrefixLength),
+        Ipcache.Update(IpcacheKey.Of(prefix),
             new IpcacheValue { Identity = identity });
 
     public bool DeleteIpcache(IPNetwork prefix) =>
-        Ipcache.Delete(IpcacheKey.Of(IpAddress16.FamilyOf(prefix.BaseAddress), IpAddress16.From(prefix.BaseAddress), prefix.PrefixLength));
+        Ipcache.Delete(IpcacheKey.Of(prefix));
 
     public ulong Counter(VerdictReason reason, byte direction, ProtocolClass protocol) =>
         Counters[ProtocolClassExtensions.CounterSlot(reason, direction, protocol)];

@@ -55,6 +55,25 @@ public sealed class AgentEndToEndTests : IDisposable
             Assert.True(created.Code == 0, created.Stderr);
         }
 
+        // Bad requests are refused with the field named, and make nothing.
+        using (var client = new AgentClient(socket))
+        {
+            foreach (var (request, field) in new[]
+            {
+                (new EndpointCreateRequest(Unique(), null!), "labels"),
+                (new EndpointCreateRequest(Unique(), "k8s:app=x", "Not_A_Namespace"), "namespace"),
+                (new EndpointCreateRequest("../etc", "k8s:app=x"), "DNS label"),
+                (new EndpointCreateRequest(web, "k8s:app=x"), "exists already"),
+            })
+            {
+                var badRequest = await Assert.ThrowsAsync<AgentApiException>(() => client.CreateEndpointAsync(request, TestContext.Current.CancellationToken));
+                Assert.Equal(400, badRequest.Status);
+                Assert.Contains(field, badRequest.Message);
+            }
+
+            Assert.Equal(3, (await client.ListEndpointsAsync(TestContext.Current.CancellationToken)).Count);
+        }
+
         var get = CliHarness.Run("endpoint", "get", db, "-o", "json", "--socket", socket);
         Assert.Equal(0, get.Code);
         var info = JsonDocument.Parse(get.Stdout).RootElement;

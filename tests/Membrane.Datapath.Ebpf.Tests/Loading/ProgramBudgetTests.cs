@@ -1,4 +1,5 @@
 using Membrane.Bpf.Programs;
+using Membrane.Datapath.Ebpf.Inspection;
 using Membrane.Datapath.Ebpf.Loading;
 using Membrane.Datapath.Ebpf.Tests.Support;
 using Membrane.Datapath.Ebpf.Tests.Loading;
@@ -13,8 +14,6 @@ namespace Membrane.Datapath.Ebpf.Tests.Loading;
 [Collection(DatapathKernelCollection.Name)]
 public sealed class ProgramBudgetTests(ITestOutputHelper output)
 {
-    public const int MaxInstructions = 4096;
-    public const int MaxProcessedInstructions = 131_072;
 
     [Fact]
     public void Both_programs_load_within_the_instruction_and_complexity_budget()
@@ -27,8 +26,8 @@ public sealed class ProgramBudgetTests(ITestOutputHelper output)
             output.WriteLine(
                 $"{program.Name}: {statistics.InstructionCount} instructions, {statistics.ProcessedInstructions} processed, " +
                 $"{statistics.TotalStates} states (peak {statistics.PeakStates}), verified in {statistics.VerificationTime?.TotalMilliseconds} ms");
-            Assert.InRange(statistics.InstructionCount, 1, MaxInstructions);
-            Assert.InRange(statistics.ProcessedInstructions, 1, MaxProcessedInstructions);
+            Assert.InRange(statistics.InstructionCount, 1, DatapathInspector.MaxInstructions);
+            Assert.InRange(statistics.ProcessedInstructions, 1, DatapathInspector.MaxProcessedInstructions);
         }
     }
 }

@@ -103,7 +103,7 @@ internal sealed class KernelRunner : IDisposable
 
     public void SetIpcache(IPNetwork prefix, uint identity) =>
         Datapath.Ipcache.Update(
-            IpcacheKey.Of(IpAddress16.FamilyOf(prefix.BaseAddress), IpAddress16.From(prefix.BaseAddress), prefix.PrefixLength),
+            IpcacheKey.Of(prefix),
             new IpcacheValue { Identity = identity });
 
     public void Dispose()

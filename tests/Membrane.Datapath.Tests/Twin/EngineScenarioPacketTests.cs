@@ -146,8 +146,7 @@ public sealed class EngineScenarioPacketTests
                 var v6 = IPAddress.Parse($"fd00:250::{identity.Id:x}");
                 foreach (var address in new[] { v4, v6 })
                 {
-                    var family = IpAddress16.FamilyOf(address);
-                    Ipcache[IpcacheKey.Of(family, IpAddress16.From(address), family == DatapathConstants.FamilyIPv4 ? 32 : 128)] = new IpcacheValue { Identity = identity.Id };
+                    Ipcache[IpcacheKey.Host(address)] = new IpcacheValue { Identity = identity.Id };
                     _made[(identity.Id, address.AddressFamily)] = address;
                 }
             }
