@@ -41,6 +41,7 @@ public static class DemoRunner
         var socket = Path.Combine(directory, "membrane.sock");
         var names = new Dictionary<string, string> { ["web"] = $"{node}-web", ["db"] = $"{node}-db", ["other"] = $"{node}-other" };
         Process? agent = null;
+        AgentClient? client = null;
         Directory.CreateDirectory(directory);
         try
         {
@@ -51,8 +52,8 @@ public static class DemoRunner
                 links.SetLinkUp("lo");
             }
 
-            agent = StartAgent(agentCommand, node, socket, Path.Combine(bpffsRoot, node));
-            using var client = new AgentClient(socket, TimeSpan.FromSeconds(30));
+            agent = StartAgent(agentCommand, node, socket, Path.Combine(bpffsRoot, node), Path.Combine(directory, "state"));
+            client = new AgentClient(socket, TimeSpan.FromSeconds(30));
             await WaitForAgentAsync(client, agent, cancellation);
 
             var endpoints = new Dictionary<string, EndpointInfo>();
@@ -137,8 +138,12 @@ public static class DemoRunner
             progress.Report("cleaning up");
             if (agent is not null)
             {
-                Stop(agent); // the agent removes its endpoints as it stops
+                // An agent keeps its endpoints when it stops (the next one restores them): the demo deletes its own.
+                await DeleteEndpointsAsync(client, agent, names.Values);
+                Stop(agent);
             }
+
+            client?.Dispose();
 
             foreach (var name in names.Values.Append(node))
             {
@@ -161,10 +166,29 @@ public static class DemoRunner
         }
     }
 
+    private static async Task DeleteEndpointsAsync(AgentClient? client, Process agent, IEnumerable<string> names)
+    {
+        foreach (var name in names)
+        {
+            try
+            {
+                if (client is not null && !agent.HasExited)
+                {
+                    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                    await client.DeleteEndpointAsync(name, timeout.Token);
+                }
+            }
+            catch (Exception e) when (e is AgentApiException or OperationCanceledException)
+            {
+                // Not made, or the agent is gone: the namespaces are removed below either way.
+            }
+        }
+    }
+
     private static string Address(EndpointInfo source, string? destination) =>
         destination is not null && destination.Contains(':', StringComparison.Ordinal) ? source.Ipv6 : source.Ipv4;
 
-    private static Process StartAgent(IReadOnlyList<string> agentCommand, string node, string socket, string pins)
+    private static Process StartAgent(IReadOnlyList<string> agentCommand, string node, string socket, string pins, string state)
     {
         var start = new ProcessStartInfo("nsenter") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add($"--net={NetworkNamespace.RunDirectory}/{node}");
@@ -173,7 +197,7 @@ public static class DemoRunner
             start.ArgumentList.Add(argument);
         }
 
-        foreach (var argument in new[] { "agent", "--socket", socket, "--node-name", node, "--ipv4-pool", "10.241.0.0/24", "--ipv6-pool", "fd00:241::/64", "--metrics", "none", "--bpffs-root", pins })
+        foreach (var argument in new[] { "agent", "--socket", socket, "--node-name", node, "--ipv4-pool", "10.241.0.0/24", "--ipv6-pool", "fd00:241::/64", "--metrics", "none", "--bpffs-root", pins, "--state-dir", state })
         {
             start.ArgumentList.Add(argument);
         }

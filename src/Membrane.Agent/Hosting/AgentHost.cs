@@ -37,6 +37,7 @@ public static class AgentHost
                 File.SetUnixFileMode(options.Socket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             }
 
+            LogRestore(app.Logger, agent.Restored);
             app.Logger.LogInformation("membrane agent serving on {Socket} for node {Node}", options.Socket, options.NodeName);
             using var shutdown = CancellationTokenSource.CreateLinkedTokenSource(stopping, app.Lifetime.ApplicationStopping);
             var collecting = CollectGarbageAsync(agent, app.Logger, shutdown.Token);
@@ -47,6 +48,25 @@ public static class AgentHost
         }
 
         return 0;
+    }
+
+    private static void LogRestore(ILogger logger, RestoreReport restored)
+    {
+        foreach (var problem in restored.Problems)
+        {
+            logger.LogError("state file set aside: {Problem}", problem.ToString());
+        }
+
+        foreach (var swept in restored.Swept)
+        {
+            logger.LogWarning("endpoint removed on restore: {Reason}", swept);
+        }
+
+        if (restored.Restored.Count > 0 || restored.Policies > 0)
+        {
+            logger.LogInformation("restored {Endpoints} endpoints and {Policies} policies at revision {Revision}",
+                restored.Restored.Count, restored.Policies, restored.Revision);
+        }
     }
 
     /// <summary>How often expired conntrack and fragment entries are removed.</summary>
@@ -106,7 +126,8 @@ public static class AgentHost
         {
             IPv4Pool = options.IPv4Pool,
             IPv6Pool = options.IPv6Pool,
-            PinDirectory = Path.Combine(options.BpffsRoot, "links"),
+            PinRoot = options.BpffsRoot,
+            StateDirectory = options.StateDirectory,
         });
         agent = nodeAgent;
         builder.Services.AddSingleton(new Monitor.EventHub(nodeAgent.Datapath,
@@ -222,15 +243,23 @@ public static class AgentHost
             {
                 return Error(StatusCodes.Status400BadRequest, e.Message);
             }
-            catch (Exception e) when (e is Membrane.Netlink.NetlinkException or Membrane.Bpf.BpfException or InvalidOperationException)
+            catch (Exception e) when (e is Membrane.Netlink.NetlinkException or Membrane.Bpf.BpfException or InvalidOperationException or IOException)
             {
                 return Error(StatusCodes.Status500InternalServerError, $"creating endpoint {body.Name} failed, and nothing was left: {e.Message}");
             }
         });
 
-        app.MapDelete("/v1/endpoints/{name}", (string name) => agent.DeleteEndpoint(name)
-            ? Results.NoContent()
-            : Error(StatusCodes.Status404NotFound, $"no endpoint {name}"));
+        app.MapDelete("/v1/endpoints/{name}", (string name) =>
+        {
+            try
+            {
+                return agent.DeleteEndpoint(name) ? Results.NoContent() : Error(StatusCodes.Status404NotFound, $"no endpoint {name}");
+            }
+            catch (Exception e) when (e is Membrane.Netlink.NetlinkException or Membrane.Bpf.BpfException or IOException)
+            {
+                return Error(StatusCodes.Status500InternalServerError, $"deleting endpoint {name} failed part way ({e.Message}); its state file says it is being deleted, so the agent removes what is left when it next starts");
+            }
+        });
 
         app.MapGet("/v1/policies", () => Results.Json(Policies(agent), ApiJsonContext.Default.PolicyListResponse));
 
@@ -242,17 +271,22 @@ public static class AgentHost
                 return Error(StatusCodes.Status400BadRequest, "the body must be {\"files\": [{\"file\", \"text\"}, ...]} with at least one file");
             }
 
-            var change = agent.Import([.. body.Files.Select(f => new PolicyText(f.File, f.Text))], body.AllowL4Only);
+            PolicyChange change;
+            try
+            {
+                change = agent.Import([.. body.Files.Select(f => new PolicyText(f.File, f.Text))], body.AllowL4Only);
+            }
+            catch (InvalidOperationException e)
+            {
+                return Error(StatusCodes.Status500InternalServerError, e.Message);
+            }
+
             var findings = change.Report.Files.SelectMany(file => file.AllFindings.Select(f => Finding(file.File, f, refused: !body.AllowL4Only && NodeAgent.IsUnenforceable(f)))).ToList();
             return Results.Json(new PolicyImportResponse(change.Applied, change.Revision, findings), ApiJsonContext.Default.PolicyImportResponse,
                 statusCode: change.Applied ? StatusCodes.Status200OK : StatusCodes.Status422UnprocessableEntity);
         });
 
-        app.MapDelete("/v1/policies", () =>
-        {
-            agent.DeletePolicies([.. agent.Policies.Repository.Resources.Select(r => r.Key)]);
-            return Results.Json(Policies(agent), ApiJsonContext.Default.PolicyListResponse);
-        });
+        app.MapDelete("/v1/policies", () => DeletePolicies(agent, [.. agent.Policies.Repository.Resources.Select(r => r.Key)]));
 
         app.MapDelete("/v1/policies/{name}", (string name) =>
         {
@@ -267,9 +301,21 @@ public static class AgentHost
                 return Error(StatusCodes.Status409Conflict, $"{name} names {matches.Count} policies; give NAMESPACE/NAME: {string.Join(", ", matches.Select(Name))}");
             }
 
-            agent.DeletePolicies(matches);
-            return Results.Json(Policies(agent), ApiJsonContext.Default.PolicyListResponse);
+            return DeletePolicies(agent, matches);
         });
+    }
+
+    private static IResult DeletePolicies(NodeAgent agent, IReadOnlyList<ResourceKey> keys)
+    {
+        try
+        {
+            agent.DeletePolicies(keys);
+            return Results.Json(Policies(agent), ApiJsonContext.Default.PolicyListResponse);
+        }
+        catch (InvalidOperationException e)
+        {
+            return Error(StatusCodes.Status500InternalServerError, e.Message);
+        }
     }
 
     /// <summary>A finding as the API gives it; one the import refused for is an error, saying how to apply it anyway.</summary>

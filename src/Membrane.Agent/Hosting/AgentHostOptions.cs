@@ -5,10 +5,15 @@ namespace Membrane.Agent.Hosting;
 /// <summary>
 /// Where an agent serves and pins: its API socket (mode 0600, root only), its metrics, and its bpffs root (the
 /// endpoints' program links, pinned so that enforcement outlives a crash), so that several agents, each in its own
-/// node namespace, can run side by side. (The state directory comes with restore after a restart.)
+/// node namespace, can run side by side; and its state directory, from which a restarted agent restores its endpoints
+/// and policies.
 /// </summary>
 public sealed record AgentHostOptions
 {
+    public const string DefaultStateDirectory = "/var/lib/membrane";
+
+    public string StateDirectory { get; init; } = DefaultStateDirectory;
+
     public string Socket { get; init; } = Membrane.Api.AgentClient.DefaultSocket;
 
     public string BpffsRoot { get; init; } = "/sys/fs/bpf/membrane";

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Membrane.Agent.Addressing;
 using Membrane.Agent.Endpoints;
+using Membrane.Agent.State;
 using Membrane.Datapath.Ebpf.Attachment;
 using Membrane.Datapath.Ebpf.Loading;
 using Membrane.Datapath.Encoding;
@@ -18,25 +19,66 @@ namespace Membrane.Agent.Node;
 /// programs) and policies (through the policy service), kept in step. Every change that can alter an endpoint's map
 /// state (a policy imported or deleted, an endpoint created or deleted, which adds or removes a peer identity)
 /// regenerates every endpoint through its double-buffered writer, so each endpoint moves from one whole state to the
-/// next. Calls are serialised: two at once never interleave their map writes.
+/// next. Calls are serialised: two at once never interleave their map writes, nor their state files.
+/// With a state directory, every endpoint and the policies are written there (atomically) before a change is
+/// reported done, and a new agent takes them back (NodeAgent.Restore.cs); without one, disposing the agent removes
+/// its endpoints.
 /// </summary>
-public sealed class NodeAgent : IDisposable
+public sealed partial class NodeAgent : IDisposable
 {
+    private const string EndpointsKind = "endpoints";
+    private const string PoliciesKind = "policies";
+    private const string RepositoryName = "repository";
+
     private readonly Lock _lock = new();
     private readonly NodeAgentOptions _options;
     private readonly EndpointNetworkBuilder _networks;
     private readonly PolicyCookieTable _cookies = new();
     private readonly Dictionary<string, Managed> _endpoints = new(StringComparer.Ordinal);
+    private readonly StateStore? _state;
+    private readonly IDisposable? _stateLock;
+    private readonly HashSet<uint> _cidrsInIpcache = [];
+    private List<StoredImport> _imports = [];
     private uint _nextEndpointId = 1;
 
+    /// <summary>
+    /// Starts the node's enforcement: the datapath pinned under <see cref="NodeAgentOptions.PinRoot"/> is taken back
+    /// if there is one (its maps hold what the kernel enforces now), else loaded and pinned; then, with a state
+    /// directory, endpoints and policies are restored (see <see cref="Restored"/>). Throws
+    /// <see cref="AgentStateException"/> when the state cannot be taken back without enforcing less, or when another
+    /// agent holds the state directory.
+    /// </summary>
     public NodeAgent(NodeAgentOptions options)
     {
         _options = options;
         _networks = new EndpointNetworkBuilder(options.Node, options.NodeName, new AddressPool(options.IPv4Pool), new AddressPool(options.IPv6Pool));
-        _networks.EnableForwarding();
-        Datapath = DatapathLoader.Load(options.Datapath);
-        PolicyTarget = new KernelPolicyMapTarget(Datapath);
+        _state = options.StateDirectory is { } directory ? new StateStore(directory) : null;
+        _stateLock = _state?.Lock();
+        try
+        {
+            _networks.EnableForwarding();
+            Datapath = OpenDatapath(options, out var reopened);
+            try
+            {
+                PolicyTarget = new KernelPolicyMapTarget(Datapath);
+                Restored = _state is null ? RestoreReport.None : Restore(_state, reopened);
+            }
+            catch
+            {
+                ReleaseAll();
+                Datapath.Dispose();
+                throw;
+            }
+        }
+        catch
+        {
+            _stateLock?.Dispose();
+            throw;
+        }
     }
+
+    /// <summary>What was taken back from the state directory at start.</summary>
+    public RestoreReport Restored { get; }
 
     public PolicyService Policies { get; } = new();
 
@@ -145,7 +187,9 @@ public sealed class NodeAgent : IDisposable
 
     /// <summary>
     /// Creates an endpoint: its network, its identity from its labels and Kubernetes namespace, its addresses in the
-    /// ipcache, its policy, and the programs on its host-side veth. A failure part way undoes all of it.
+    /// ipcache, its policy, and the programs on its host-side veth. A failure part way undoes all of it. With a state
+    /// directory the endpoint's file says <see cref="EndpointLifecycle.Creating"/> before anything is made, so that a
+    /// crash part way is swept up on restart, and <see cref="EndpointLifecycle.Ready"/> before this returns.
     /// </summary>
     public EndpointRecord CreateEndpoint(string name, LabelSet labels, string kubernetesNamespace = "default", string? adoptNamespace = null)
     {
@@ -157,13 +201,25 @@ public sealed class NodeAgent : IDisposable
                 throw new ArgumentException($"endpoint {name} exists already");
             }
 
+            // The namespace is the endpoint's own and is deleted with it, so one that exists already is not taken over.
+            if (adoptNamespace is null && Membrane.Netlink.Namespaces.NetworkNamespace.Exists(name))
+            {
+                throw new ArgumentException($"a network namespace named {name} exists already; adopt it with --netns {name}, or choose another name");
+            }
+
             var withNamespace = new LabelSet([.. labels.Labels.Where(l => l.Key != Label.NamespaceKey),
                 new Label(Label.SourceKubernetes, Label.NamespaceKey, kubernetesNamespace)]);
-            var network = _networks.Create(name, adoptNamespace);
+            var endpointId = _nextEndpointId++;
             var undo = new Stack<Action>();
-            undo.Push(() => _networks.Delete(network));
             try
             {
+                var creating = new EndpointState(name, kubernetesNamespace, [.. withNamespace.Labels.Select(l => l.ToString())], endpointId, 0,
+                    EndpointLifecycle.Creating, adoptNamespace, null, null);
+                SaveEndpoint(creating);
+                undo.Push(() => _state?.Delete(EndpointsKind, name));
+
+                var network = _networks.Create(name, adoptNamespace);
+                undo.Push(() => _networks.Delete(network));
                 var addresses = new[] { network.IPv4, network.IPv6 };
                 var existing = Policies.Identities.Find(withNamespace);
                 var identity = existing is null
@@ -177,31 +233,26 @@ public sealed class NodeAgent : IDisposable
                     undo.Push(() => Datapath.Ipcache.Delete(key));
                 }
 
-                var endpointId = _nextEndpointId++;
                 var writer = new PolicyBufferWriter((uint)network.HostIndex, new EndpointConfig { EndpointId = endpointId, Identity = identity.Id }, _cookies);
                 writer.Apply(Policies.Resolve(identity), PolicyTarget);
                 undo.Push(() => Remove(writer));
 
-                var target = new AttachTarget(network.HostInterface, _options.Node);
                 var attachments = new List<ProgramAttachment>();
                 undo.Push(() => attachments.ForEach(a => a.Dispose()));
-                attachments.Add(ProgramAttachment.Attach(Datapath.FromEndpoint, target, AttachDirection.Ingress));
-                attachments.Add(ProgramAttachment.Attach(Datapath.ToEndpoint, target, AttachDirection.Egress));
+                var target = new AttachTarget(network.HostInterface, _options.Node);
+                attachments.Add(Attach(Datapath.FromEndpoint, target, AttachDirection.Ingress, name));
+                attachments.Add(Attach(Datapath.ToEndpoint, target, AttachDirection.Egress, name));
                 AttachMode = attachments[0].Mode;
-                if (_options.PinDirectory is { } pins)
-                {
-                    Directory.CreateDirectory(pins);
-                    attachments[0].Pin(Path.Combine(pins, $"{name}_{Datapath.FromEndpoint.Name}"));
-                    attachments[1].Pin(Path.Combine(pins, $"{name}_{Datapath.ToEndpoint.Name}"));
-                }
 
-                var record = new EndpointRecord(name, kubernetesNamespace, [.. withNamespace.Labels.Select(l => l.ToString())], endpointId, identity.Id, network);
+                var record = new EndpointRecord(name, kubernetesNamespace, creating.Labels, endpointId, identity.Id, network);
+                SaveEndpoint(StateOf(record, EndpointLifecycle.Ready, attachments[0].Mode));
                 _endpoints[name] = new Managed(record, writer, attachments);
                 Regenerate();
                 return record;
             }
             catch
             {
+                _endpoints.Remove(name);
                 while (undo.TryPop(out var step))
                 {
                     step();
@@ -217,10 +268,14 @@ public sealed class NodeAgent : IDisposable
     {
         lock (_lock)
         {
-            if (!_endpoints.Remove(name, out var managed))
+            if (!_endpoints.TryGetValue(name, out var managed))
             {
                 return false;
             }
+
+            // Marked first: an agent killed part way through finishes the delete when it starts again.
+            SaveEndpoint(StateOf(managed.Record, EndpointLifecycle.Deleting, managed.Attachments[0].Mode));
+            _endpoints.Remove(name);
 
             // Programs off first, then the endpoint's maps (packets of a vanishing interface fail closed meanwhile).
             managed.Attachments.ForEach(a => a.Dispose());
@@ -233,6 +288,7 @@ public sealed class NodeAgent : IDisposable
 
             ReleaseIdentity(managed.Record.Identity, [network.IPv4, network.IPv6]);
             _networks.Delete(network);
+            _state?.Delete(EndpointsKind, name);
             Regenerate();
             return true;
         }
@@ -248,9 +304,12 @@ public sealed class NodeAgent : IDisposable
     {
         lock (_lock)
         {
+            var before = Snapshot();
             var change = Policies.Load(texts, allowL4Only ? null : IsUnenforceable);
-            if (change.Applied)
+            if (change.Applied && change.Revision != before.Revision)
             {
+                var keys = change.Report.Files.SelectMany(f => f.Policies.Select(p => StoredPolicyKey.Of(ResourceKey.Of(p.Document, f.File)))).ToList();
+                SavePolicies(before, new StoredImport([.. texts.Select(t => new StoredPolicyFile(t.File, t.Text))], keys));
                 Regenerate();
             }
 
@@ -265,26 +324,66 @@ public sealed class NodeAgent : IDisposable
     {
         lock (_lock)
         {
+            var before = Snapshot();
             var change = Policies.Delete(keys);
-            Regenerate();
+            if (change.Revision != before.Revision)
+            {
+                SavePolicies(before, added: null);
+                Regenerate();
+            }
+
             return change;
         }
     }
 
+    /// <summary>
+    /// Stops. Without a state directory the endpoints are removed (nothing would take them back). With one they stay,
+    /// enforced by their pinned links, for the next agent to restore; only when none is left is the pinned datapath
+    /// removed too, so a stopped agent with no endpoints leaves nothing on the bpf file system.
+    /// </summary>
     public void Dispose()
     {
         lock (_lock)
         {
-            foreach (var name in _endpoints.Keys.ToList())
+            if (_state is null)
             {
-                DeleteEndpoint(name);
+                foreach (var name in _endpoints.Keys.ToList())
+                {
+                    DeleteEndpoint(name);
+                }
+            }
+
+            ReleaseAll();
+            if (_endpoints.Count == 0 && _options.PinRoot is not null)
+            {
+                Datapath.Unpin();
             }
 
             Datapath.Dispose();
-            if (_options.PinDirectory is { } pins && Directory.Exists(pins) && !Directory.EnumerateFileSystemEntries(pins).Any())
+            if (_options.PinRoot is { } root)
             {
-                Directory.Delete(pins);
+                RemoveIfEmpty(LinkDirectory(root));
+                RemoveIfEmpty(Path.Combine(root, "datapath"));
             }
+
+            _stateLock?.Dispose();
+        }
+    }
+
+    /// <summary>Lets go of every endpoint's attachments, leaving them in place.</summary>
+    private void ReleaseAll()
+    {
+        foreach (var managed in _endpoints.Values)
+        {
+            managed.Attachments.ForEach(a => a.Release());
+        }
+    }
+
+    private static void RemoveIfEmpty(string directory)
+    {
+        if (Directory.Exists(directory) && !Directory.EnumerateFileSystemEntries(directory).Any())
+        {
+            Directory.Delete(directory);
         }
     }
 
@@ -294,6 +393,19 @@ public sealed class NodeAgent : IDisposable
         // Each endpoint is brought to its whole state below, so the service's per-identity deltas are not needed.
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         Policies.TakeIdentityDeltas();
+
+        // A prefix a policy names is a CIDR identity: its addresses must map to it in the ipcache before an endpoint's
+        // policy names it. (CIDR identities are never taken back, so neither are their entries.)
+        foreach (var identity in Policies.Identities.All.Where(i => i.IsCidr && !_cidrsInIpcache.Contains(i.Id)).ToList())
+        {
+            foreach (var (key, value) in IpcacheEncoder.EntriesOf(identity))
+            {
+                Datapath.Ipcache.Update(key, value);
+            }
+
+            _cidrsInIpcache.Add(identity.Id);
+        }
+
         foreach (var managed in _endpoints.Values)
         {
             managed.Writer.Apply(Policies.Resolve(Policies.Identities[managed.Record.Identity]!), PolicyTarget);

@@ -18,8 +18,15 @@ public sealed record NodeAgentOptions(NetworkNamespace Node, string NodeName)
     public DatapathLoaderOptions Datapath { get; init; } = DatapathLoaderOptions.Default;
 
     /// <summary>
-    /// A directory on a bpf file system where each endpoint's program links are pinned, so that enforcement outlives a
-    /// crash of the agent (a link not pinned is detached when its last descriptor closes); null pins nothing.
+    /// A directory on a bpf file system where the datapath (<c>datapath/</c>: its maps and programs) and each
+    /// endpoint's program links (<c>links/</c>) are pinned, so that enforcement outlives the agent (a link not pinned is
+    /// detached when its last descriptor closes) and a restarted agent takes the same maps back; null pins nothing.
     /// </summary>
-    public string? PinDirectory { get; init; }
+    public string? PinRoot { get; init; }
+
+    /// <summary>
+    /// Where endpoints and policies are kept (one JSON file per object, written atomically), so that a restarted agent
+    /// restores them; null keeps nothing, and then the agent removes its endpoints when it is disposed.
+    /// </summary>
+    public string? StateDirectory { get; init; }
 }

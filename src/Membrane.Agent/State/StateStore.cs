@@ -114,6 +114,42 @@ public sealed class StateStore
         return (objects, problems);
     }
 
+    /// <summary>
+    /// Takes the directory for this process: two agents on one state directory would overwrite each other's files and
+    /// fight over the same endpoints, so the second is refused. The lock is an flock on <c>agent.lock</c> (what .NET's
+    /// FileShare.None takes on Linux), released by the kernel when the process ends, even by SIGKILL.
+    /// </summary>
+    public IDisposable Lock()
+    {
+        var path = Path.Combine(Directory, "agent.lock");
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new AgentStateException(
+                $"state directory {Directory} is in use by another agent ({e.Message}). Hint: give each agent its own --state-dir", e);
+        }
+    }
+
+    /// <summary>
+    /// Moves a file that read but does not make sense (an address that is not one, a kind this version does not know)
+    /// aside as <see cref="ReadAll{T}"/> does with one that does not read, and reports it.
+    /// </summary>
+    public StateFileProblem SetAside(string kind, string name, string reason)
+    {
+        var path = Path.Combine(Folder(kind), name + ".json");
+        var aside = $"{path}.corrupt-{DateTime.UtcNow:yyyyMMddTHHmmssfffZ}";
+        lock (_lock)
+        {
+            File.Move(path, aside);
+            SyncDirectory(Folder(kind));
+        }
+
+        return new StateFileProblem(path, aside, reason);
+    }
+
     private string Folder(string kind)
     {
         var folder = Path.Combine(Directory, kind);

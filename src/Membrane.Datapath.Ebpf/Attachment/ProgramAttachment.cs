@@ -55,6 +55,26 @@ public abstract class ProgramAttachment : IDisposable
         };
     }
 
+    /// <summary>
+    /// Takes back an attachment that an earlier process made and left in place (an agent restarting after a crash, or
+    /// an upgrade): in <see cref="AttachMode.Tcx"/> the link pinned at <paramref name="pinPath"/>, in
+    /// <see cref="AttachMode.TcClsact"/> the filter still on the interface's hook. Nothing is detached or attached, so
+    /// enforcement never stops. Null when it is not there any more (the pin was removed, the bpf file system was
+    /// remounted, the filter was deleted): then the caller attaches anew.
+    /// </summary>
+    public static ProgramAttachment? Reopen(
+        BpfProgram program, AttachTarget target, AttachDirection direction, AttachMode mode, string pinPath, TcPlacement? placement = null)
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        ArgumentNullException.ThrowIfNull(target);
+        return mode switch
+        {
+            AttachMode.Tcx => File.Exists(pinPath) ? TcxAttachment.Reopen(pinPath, target, direction, program.Name) : null,
+            AttachMode.TcClsact => TcClsactAttachment.Reopen(target, direction, placement ?? TcPlacement.Default, program.Name),
+            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "reopen needs the mode the attachment was made in"),
+        };
+    }
+
     /// <summary>The mode <paramref name="requested"/> means on this kernel: Auto becomes tcx or tc by probing.</summary>
     public static AttachMode ResolveMode(AttachMode requested) => requested switch
     {
@@ -63,8 +83,6 @@ public abstract class ProgramAttachment : IDisposable
         _ => throw new ArgumentOutOfRangeException(nameof(requested), requested, "not an attach mode"),
     };
 
-    /// <summary>Detaches the program. An interface that is gone already took the attachment with it, which is not an
-    /// error here.</summary>
     /// <summary>
     /// Makes the attachment outlive this process (an agent crash must not take enforcement away): a tcx link is
     /// pinned at <paramref name="path"/> on a bpf file system. A tc filter already outlives the process (the qdisc holds
@@ -72,6 +90,15 @@ public abstract class ProgramAttachment : IDisposable
     /// </summary>
     public abstract void Pin(string path);
 
+    /// <summary>
+    /// Lets go of the attachment and leaves it in place: a tcx link keeps its pin (so it stays attached), a tc filter
+    /// stays on its hook. An agent that stops with endpoints left does this, and the next one takes them back with
+    /// <see cref="Reopen"/>. After it, Dispose does nothing.
+    /// </summary>
+    public abstract void Release();
+
+    /// <summary>Detaches the program. An interface that is gone already took the attachment with it, which is not an
+    /// error here.</summary>
     public abstract void Dispose();
 
     public override string ToString() => Description;

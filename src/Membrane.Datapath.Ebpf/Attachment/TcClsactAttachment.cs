@@ -79,9 +79,49 @@ internal sealed class TcClsactAttachment : ProgramAttachment
         }
     }
 
+    /// <summary>
+    /// The filter at <paramref name="placement"/> on the target's hook, if it is there. The qdisc is taken as this
+    /// attachment's to remove: the agent reopens only filters on host-side veths it made itself.
+    /// </summary>
+    public static TcClsactAttachment? Reopen(AttachTarget target, AttachDirection direction, TcPlacement placement, string programName)
+    {
+        var netlink = target.Namespace is { } networkNamespace ? Rtnetlink.Open(networkNamespace) : Rtnetlink.Open();
+        try
+        {
+            if (netlink.FindLink(target.InterfaceName) is not { } link)
+            {
+                netlink.Dispose();
+                return null;
+            }
+
+            var hook = direction == AttachDirection.Ingress ? TcDirection.Ingress : TcDirection.Egress;
+            if (!netlink.ListBpfFilters(link.Index, hook).Any(f => f.Priority == placement.Priority && f.Handle == placement.Handle))
+            {
+                netlink.Dispose();
+                return null;
+            }
+
+            return new TcClsactAttachment(netlink, link.Index, placement, ownsQdisc: true, target, direction, programName);
+        }
+        catch
+        {
+            netlink.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Nothing to pin: the filter stays on the qdisc after this process ends, until Dispose removes it.</summary>
     public override void Pin(string path)
     {
+    }
+
+    public override void Release()
+    {
+        if (!detached)
+        {
+            detached = true;
+            netlink.Dispose();
+        }
     }
 
     public override void Dispose()

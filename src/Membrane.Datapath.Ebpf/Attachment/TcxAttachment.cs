@@ -10,6 +10,7 @@ namespace Membrane.Datapath.Ebpf.Attachment;
 internal sealed class TcxAttachment : ProgramAttachment
 {
     private readonly BpfLink link;
+    private bool released;
 
     private TcxAttachment(BpfLink link, AttachTarget target, AttachDirection direction, string programName)
         : base(target, direction, programName)
@@ -32,10 +33,25 @@ internal sealed class TcxAttachment : ProgramAttachment
         return new TcxAttachment(link, target, direction, program.Name);
     }
 
+    /// <summary>The link pinned at <paramref name="path"/>, kept pinned; Dispose unpins and closes it, which detaches.</summary>
+    public static TcxAttachment Reopen(string path, AttachTarget target, AttachDirection direction, string programName) =>
+        new(BpfLink.OpenPinned(path), target, direction, programName);
+
     public override void Pin(string path) => link.Pin(path);
+
+    public override void Release()
+    {
+        released = true;
+        link.Dispose();
+    }
 
     public override void Dispose()
     {
+        if (released)
+        {
+            return;
+        }
+
         if (link.PinnedPath is not null)
         {
             link.Unpin();

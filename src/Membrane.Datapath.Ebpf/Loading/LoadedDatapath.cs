@@ -53,9 +53,10 @@ public sealed class LoadedDatapath : IDisposable
 
     /// <summary>
     /// Opens a datapath pinned by <see cref="Pin"/>. Throws <see cref="InvalidOperationException"/> naming what is
-    /// missing when the directory does not hold every map and both programs.
+    /// missing when the directory does not hold every map and both programs, or naming the maps whose layout is not the
+    /// one <paramref name="options"/> gives (sizes of entries, not their number: a map keeps the capacity it was made with).
     /// </summary>
-    public static LoadedDatapath OpenPinned(string directory)
+    public static LoadedDatapath OpenPinned(string directory, DatapathLoaderOptions? options = null)
     {
         var collection = Collection.OpenPinned(directory);
         try
@@ -68,6 +69,19 @@ public sealed class LoadedDatapath : IDisposable
             {
                 throw new InvalidOperationException(
                     $"datapath: open pinned: '{directory}' lacks {string.Join(", ", missing)}. Hint: pin a loaded datapath there (LoadedDatapath.Pin)");
+            }
+
+            // A datapath pinned by another Membrane version may lay its maps out otherwise: writing this version's
+            // entries into it would be misread by its programs, so it is refused rather than half understood.
+            var mismatched = DatapathLoader.MapSpecs(options).Select(expected => (expected, actual: collection.Maps[expected.Name].Spec))
+                .Where(m => m.actual.Type != m.expected.Type || m.actual.KeySize != m.expected.KeySize || m.actual.ValueSize != m.expected.ValueSize)
+                .Select(m => $"{m.expected.Name} is {m.actual.Type} {m.actual.KeySize}/{m.actual.ValueSize} bytes, not {m.expected.Type} {m.expected.KeySize}/{m.expected.ValueSize}")
+                .ToArray();
+            if (mismatched.Length > 0)
+            {
+                throw new InvalidOperationException(
+                    $"datapath: open pinned: the maps in '{directory}' are laid out for another version: {string.Join("; ", mismatched)}. " +
+                    "Hint: delete the endpoints with the agent that made them, or remove the directory and create the endpoints again");
             }
 
             return new LoadedDatapath(collection);

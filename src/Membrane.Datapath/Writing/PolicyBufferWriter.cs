@@ -27,7 +27,35 @@ public sealed class PolicyBufferWriter
         _cookies = cookies;
     }
 
+    /// <summary>
+    /// Takes over an endpoint whose buffers another process wrote (an agent restarting): <paramref name="live"/> is
+    /// the configuration the kernel holds, and <paramref name="policyEntries"/> the policy map's entries (those of
+    /// other endpoints are skipped). Nothing is written: the next <see cref="Apply"/> writes the idle buffer and
+    /// switches, as ever, so packets go on reading the old state whole until then, and an unchanged state writes
+    /// nothing at all.
+    /// </summary>
+    public static PolicyBufferWriter Resume(
+        uint ifindex, EndpointConfig live, IEnumerable<KeyValuePair<PolicyMapKey, PolicyMapValue>> policyEntries, PolicyCookieTable cookies)
+    {
+        var writer = new PolicyBufferWriter(ifindex, live, cookies) { Endpoint = live, Installed = true };
+        foreach (var (key, value) in policyEntries)
+        {
+            if (key.PolicyId >> 1 == live.EndpointId)
+            {
+                writer._buffers[key.PolicyId & 1][key with { PolicyId = 0 }] = value;
+            }
+        }
+
+        var (current, idle) = (writer._buffers[writer.LiveBuffer], writer._buffers[1 - writer.LiveBuffer]);
+        writer._idleDiffers = [.. current.Keys.Union(idle.Keys).Where(k =>
+            !current.TryGetValue(k, out var a) || !idle.TryGetValue(k, out var b) || a != b)];
+        return writer;
+    }
+
     public uint Ifindex { get; }
+
+    /// <summary>How many entries the live buffer holds.</summary>
+    public int LiveEntries => _buffers[LiveBuffer].Count;
 
     /// <summary>The configuration as it is live now (or will be after the first update's steps are applied).</summary>
     public EndpointConfig Endpoint { get; private set; }

@@ -173,8 +173,12 @@ public sealed class IdentitySet
         $"endpoint identities are numbered {Identity.FirstEndpoint} to {Identity.FirstCidr - 1}; "
         + (id < Identity.FirstEndpoint ? "1 to 255 are reserved identities, and 0 means any peer" : "16777216 and above are the node's CIDR identities");
 
-    /// <summary>Adds the CIDR identity for a prefix, or returns the existing one.</summary>
-    public Identity AddCidr(Cidr prefix)
+    /// <summary>
+    /// Adds the CIDR identity for a prefix, or returns the existing one. <paramref name="id"/> asks for a number (an
+    /// agent restoring after a restart gives each prefix the number its maps already hold); a number outside the CIDR
+    /// range, or taken, is refused with an <see cref="ArgumentException"/>.
+    /// </summary>
+    public Identity AddCidr(Cidr prefix, uint? id = null)
     {
         var labels = new LabelSet([new Label(Label.SourceCidr, prefix.ToString(), "")]);
         if (_byLabels.TryGetValue(labels, out var existing))
@@ -182,7 +186,14 @@ public sealed class IdentitySet
             return existing;
         }
 
-        var identity = new Identity(NextFree(ref _nextCidr), labels) { Prefix = prefix };
+        if (id is { } wanted && (wanted < Identity.FirstCidr || _byId.ContainsKey(wanted)))
+        {
+            throw new ArgumentException(wanted < Identity.FirstCidr
+                ? $"CIDR identities are numbered from {Identity.FirstCidr}; {wanted} is not one"
+                : $"identity {wanted} is already taken by {_byId[wanted].Labels}");
+        }
+
+        var identity = new Identity(id ?? NextFree(ref _nextCidr), labels) { Prefix = prefix };
         Put(identity);
         Changed?.Invoke(IdentityChange.Add(identity));
         return identity;

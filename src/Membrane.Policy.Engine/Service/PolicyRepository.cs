@@ -38,4 +38,16 @@ public sealed class PolicyRepository
         Revision++;
         return true;
     }
+
+    /// <summary>
+    /// Replaces every resource at once and sets the revision: an agent restarting puts back what it held, under the
+    /// revision it had reached, so that revisions never go back and a user's "revision 7" means one thing.
+    /// </summary>
+    public void Restore(IEnumerable<PolicyResource> resources, long revision)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(revision);
+        _resources = _resources.Clear().SetItems(resources.Select(r => KeyValuePair.Create(r.Key, r)));
+        Rules = [.. _resources.Values.SelectMany(r => r.Rules)];
+        Revision = revision;
+    }
 }

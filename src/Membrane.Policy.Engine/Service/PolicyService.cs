@@ -66,6 +66,51 @@ public sealed class PolicyService
         return Change(report, resources, []);
     }
 
+    /// <summary>
+    /// Puts back what a node held before a restart: <paramref name="imports"/> are the imports that still supply a
+    /// policy, in the order they were made (a later one replaced what an earlier one gave under the same key), and
+    /// <paramref name="live"/> the keys that were held, so a policy deleted since is left out. The revision is the one
+    /// reached before. All or nothing: when an import no longer validates (say, a newer Membrane is stricter), nothing
+    /// is restored and its report is returned, so that the caller can refuse to start rather than enforce less.
+    /// </summary>
+    public ValidationReport? Restore(IReadOnlyList<IReadOnlyList<PolicyText>> imports, IReadOnlySet<ResourceKey> live, long revision)
+    {
+        var resources = new Dictionary<ResourceKey, PolicyResource>();
+        foreach (var texts in imports)
+        {
+            var report = PolicyValidationService.Validate(texts, Validation with { KeepDocuments = true });
+            if (!report.IsValid)
+            {
+                return report;
+            }
+
+            foreach (var file in report.Files)
+            {
+                foreach (var policy in file.Policies)
+                {
+                    var key = ResourceKey.Of(policy.Document, file.File);
+                    if (live.Contains(key))
+                    {
+                        resources[key] = new PolicyResource(key, policy.Document, RuleCompiler.Compile(policy.Document));
+                    }
+                }
+            }
+        }
+
+        Reinstate(resources.Values, revision);
+        return null;
+    }
+
+    /// <summary>
+    /// Puts back a set of policies compiled before, under its revision, in one step: how a change that could not be
+    /// made durable (say, the agent's state disk is full) is taken back.
+    /// </summary>
+    public void Reinstate(IEnumerable<PolicyResource> resources, long revision)
+    {
+        Repository.Restore(resources, revision);
+        AdoptRules();
+    }
+
     /// <summary>Removes resources in one change.</summary>
     public PolicyChange Delete(IEnumerable<ResourceKey> keys) => Change(new ValidationReport([]), [], [.. keys]);
 
@@ -104,6 +149,23 @@ public sealed class PolicyService
             return new PolicyChange(report, Applied: true, Revision, ImmutableDictionary<uint, MapStateDelta>.Empty);
         }
 
+        AdoptRules();
+        var changed = ImmutableDictionary.CreateBuilder<uint, MapStateDelta>();
+        foreach (var (id, resolver) in _endpoints)
+        {
+            var delta = MapStateDelta.Between(before[id], resolver.State);
+            if (!delta.IsEmpty)
+            {
+                changed[id] = delta;
+            }
+        }
+
+        return new PolicyChange(report, Applied: true, Revision, changed.ToImmutable());
+    }
+
+    /// <summary>Gives every endpoint's resolver the repository's rules, and the prefixes they name their identities.</summary>
+    private void AdoptRules()
+    {
         _changing = true;
         try
         {
@@ -123,18 +185,6 @@ public sealed class PolicyService
         {
             _changing = false;
         }
-
-        var changed = ImmutableDictionary.CreateBuilder<uint, MapStateDelta>();
-        foreach (var (id, resolver) in _endpoints)
-        {
-            var delta = MapStateDelta.Between(before[id], resolver.State);
-            if (!delta.IsEmpty)
-            {
-                changed[id] = delta;
-            }
-        }
-
-        return new PolicyChange(report, Applied: true, Revision, changed.ToImmutable());
     }
 
     // While a change is applied, identity deltas are part of the change's own delta.

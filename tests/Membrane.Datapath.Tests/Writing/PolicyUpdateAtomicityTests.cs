@@ -64,6 +64,63 @@ public sealed class PolicyUpdateAtomicityTests
         Assert.True(steps > 1000, $"only {steps} steps were checked");
     }
 
+    /// <summary>
+    /// An agent that restarts resumes each endpoint's writer from the maps, with a new cookie table. Its first update
+    /// must be as atomic as any other, and must end in the new state exactly; and the restored state written again is
+    /// a no-op for packets whatever steps it takes.
+    /// </summary>
+    [Fact]
+    public void A_writer_resumed_from_the_maps_updates_as_atomically_as_one_that_never_stopped()
+    {
+        var seed = Random.Shared.Next();
+        var random = new Random(seed);
+        for (var pair = 0; pair < 200; pair++)
+        {
+            var (earlier, before, after) = (RandomState(random), RandomState(random), RandomState(random));
+            var maps = Maps();
+            var stopped = new PolicyBufferWriter(Ifindex, new EndpointConfig { EndpointId = 5, Identity = 300 }, new PolicyCookieTable());
+            stopped.Apply(earlier, maps);
+            stopped.Apply(before, maps);
+            if (random.Next(2) == 0)
+            {
+                stopped.Apply(before, maps); // sometimes the live buffer is the second one
+            }
+
+            var flows = Enumerable.Range(0, 24).Select(_ => RandomFlow(random)).ToList();
+            var verdictsBefore = flows.Select(f => Decide(maps, f.Frame, f.Direction)).ToList();
+
+            var cookies = new PolicyCookieTable();
+            var resumed = PolicyBufferWriter.Resume(Ifindex, maps.Endpoints[Ifindex], maps.Policy.Entries.Select(e => KeyValuePair.Create(e.Key, e.Value)), cookies);
+            Assert.Equal(stopped.LiveBuffer, resumed.LiveBuffer);
+
+            // The same state again: every step leaves every verdict as it was.
+            foreach (var step in resumed.Plan(before))
+            {
+                step.ApplyTo(maps);
+                Assert.Equal(verdictsBefore, flows.Select(f => Decide(maps, f.Frame, f.Direction)).ToList());
+            }
+
+            var verdictsAfter = flows.Select(f => Decide(Installed(after, cookies), f.Frame, f.Direction)).ToList();
+            foreach (var step in resumed.Plan(after))
+            {
+                step.ApplyTo(maps);
+                for (var i = 0; i < flows.Count; i++)
+                {
+                    var now = Decide(maps, flows[i].Frame, flows[i].Direction);
+                    Assert.True(now == verdictsBefore[i] || now == verdictsAfter[i],
+                        $"seed {seed}, pair {pair}, after {step}: flow {flows[i].What} was {verdictsBefore[i]} and will be {verdictsAfter[i]}, but {now} now");
+                }
+            }
+
+            Assert.Equal(verdictsAfter, flows.Select(f => Decide(maps, f.Frame, f.Direction)).ToList());
+
+            // Nothing of the old process's entries is left over in either buffer once both have been written.
+            resumed.Apply(earlier, maps);
+            var expected = Installed(earlier, new PolicyCookieTable());
+            Assert.Equal(expected.Policy.Count, maps.Policy.Entries.Count(e => e.Key.PolicyId == maps.Endpoints[Ifindex].PolicyId));
+        }
+    }
+
     [Fact]
     public void An_update_writes_only_its_delta_and_one_switch()
     {

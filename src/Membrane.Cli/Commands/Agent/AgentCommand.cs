@@ -1,43 +1,89 @@
 using System.CommandLine;
 using System.Net;
 using Membrane.Agent.Hosting;
+using Membrane.Agent.State;
 
 namespace Membrane.Cli.Commands.Agent;
 
-/// <summary><c>membrane agent</c>: runs the node agent in the foreground until SIGTERM or Ctrl-C.</summary>
+/// <summary>
+/// <c>membrane agent</c>: runs the node agent in the foreground until SIGTERM or Ctrl-C. Each setting comes from its
+/// flag, else from the config file (<c>--config</c>, or /etc/membrane/agent.yaml when it exists), else the default.
+/// </summary>
 public static class AgentCommand
 {
     public static Command Create(TextWriter stderr)
     {
         var defaults = new AgentHostOptions();
-        var socket = new Option<string>("--socket") { Description = "The API's unix socket (mode 0600).", DefaultValueFactory = _ => defaults.Socket };
-        var bpffs = new Option<string>("--bpffs-root") { Description = "Where the agent pins the endpoints' program links (a bpf file system), so enforcement outlives a crash.", DefaultValueFactory = _ => defaults.BpffsRoot };
-        var node = new Option<string>("--node-name") { Description = "The node's name (keeps interface names apart between nodes).", DefaultValueFactory = _ => defaults.NodeName };
-        var ipv4 = new Option<string>("--ipv4-pool") { Description = "Endpoint IPv4 addresses come from here; its first address is the node's gateway.", DefaultValueFactory = _ => defaults.IPv4Pool.ToString() };
-        var ipv6 = new Option<string>("--ipv6-pool") { Description = "Endpoint IPv6 addresses come from here.", DefaultValueFactory = _ => defaults.IPv6Pool.ToString() };
-        var metrics = new Option<string>("--metrics")
-        {
-            Description = "Where Prometheus scrapes /metrics: a loopback ADDRESS:PORT, or none.",
-            DefaultValueFactory = _ => defaults.Metrics?.ToString() ?? "none",
-        };
+        var config = new Option<string>("--config") { Description = $"A YAML file of these settings (flags override it); {AgentConfigFile.DefaultPath} is read when it exists." };
+        var state = new Option<string>("--state-dir") { Description = $"Where endpoints and policies are kept, for a restarted agent to restore [default: {defaults.StateDirectory}]." };
+        var socket = new Option<string>("--socket") { Description = $"The API's unix socket, mode 0600 [default: {defaults.Socket}]." };
+        var bpffs = new Option<string>("--bpffs-root") { Description = $"Where the datapath and the endpoints' program links are pinned (a bpf file system), so enforcement outlives the agent [default: {defaults.BpffsRoot}]." };
+        var node = new Option<string>("--node-name") { Description = "The node's name (keeps interface names apart between nodes) [default: the host name]." };
+        var ipv4 = new Option<string>("--ipv4-pool") { Description = $"Endpoint IPv4 addresses come from here; its first address is the node's gateway [default: {defaults.IPv4Pool}]." };
+        var ipv6 = new Option<string>("--ipv6-pool") { Description = $"Endpoint IPv6 addresses come from here [default: {defaults.IPv6Pool}]." };
+        var metrics = new Option<string>("--metrics") { Description = $"Where Prometheus scrapes /metrics: a loopback ADDRESS:PORT, or none [default: {defaults.Metrics}]." };
         var command = new Command("agent", "Run the node agent in the foreground: it owns this network namespace's endpoints and policies and serves the API.")
         {
-            socket, bpffs, node, ipv4, ipv6, metrics,
+            config, state, socket, bpffs, node, ipv4, ipv6, metrics,
         };
         command.SetAction(async (parse, cancellation) =>
         {
-            if (!IPNetwork.TryParse(parse.GetValue(ipv4)!, out var pool4) || !IPNetwork.TryParse(parse.GetValue(ipv6)!, out var pool6))
+            var options = defaults;
+            var file = parse.GetValue(config) ?? (File.Exists(AgentConfigFile.DefaultPath) ? AgentConfigFile.DefaultPath : null);
+            try
             {
-                stderr.WriteLine("membrane: --ipv4-pool and --ipv6-pool take a prefix, such as 10.200.0.0/16 and fd00:200::/64");
+                if (file is not null)
+                {
+                    options = AgentConfigFile.Read(file, options);
+                }
+            }
+            catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine($"membrane: {e.Message}");
                 return MembraneCommand.UsageError;
             }
 
-            IPEndPoint? metricsAt = null;
-            if (parse.GetValue(metrics) is not "none" && (!IPEndPoint.TryParse(parse.GetValue(metrics)!, out metricsAt) || !IPAddress.IsLoopback(metricsAt.Address) || metricsAt.Port == 0))
+            if (parse.GetValue(ipv4) is { } pool4Text)
             {
-                stderr.WriteLine("membrane: --metrics takes a loopback address and port, such as 127.0.0.1:9962, or none");
-                return MembraneCommand.UsageError;
+                if (AgentConfigFile.Pool(pool4Text, System.Net.Sockets.AddressFamily.InterNetwork) is not { } pool4)
+                {
+                    stderr.WriteLine("membrane: --ipv4-pool takes an IPv4 prefix, such as 10.200.0.0/16");
+                    return MembraneCommand.UsageError;
+                }
+
+                options = options with { IPv4Pool = pool4 };
             }
+
+            if (parse.GetValue(ipv6) is { } pool6Text)
+            {
+                if (AgentConfigFile.Pool(pool6Text, System.Net.Sockets.AddressFamily.InterNetworkV6) is not { } pool6)
+                {
+                    stderr.WriteLine("membrane: --ipv6-pool takes an IPv6 prefix, such as fd00:200::/64");
+                    return MembraneCommand.UsageError;
+                }
+
+                options = options with { IPv6Pool = pool6 };
+            }
+
+            if (parse.GetValue(metrics) is { } metricsText)
+            {
+                IPEndPoint? metricsAt = null;
+                if (metricsText != "none" && (metricsAt = AgentConfigFile.Metrics(metricsText)) is null)
+                {
+                    stderr.WriteLine("membrane: --metrics takes a loopback address and port, such as 127.0.0.1:9962, or none");
+                    return MembraneCommand.UsageError;
+                }
+
+                options = options with { Metrics = metricsAt };
+            }
+
+            options = options with
+            {
+                StateDirectory = parse.GetValue(state) ?? options.StateDirectory,
+                Socket = parse.GetValue(socket) ?? options.Socket,
+                BpffsRoot = parse.GetValue(bpffs) ?? options.BpffsRoot,
+                NodeName = parse.GetValue(node) ?? options.NodeName,
+            };
 
             if (!Environment.IsPrivilegedProcess)
             {
@@ -45,15 +91,15 @@ public static class AgentCommand
                 return MembraneCommand.UsageError;
             }
 
-            return await AgentHost.RunAsync(new AgentHostOptions
+            try
             {
-                Socket = parse.GetValue(socket)!,
-                NodeName = parse.GetValue(node)!,
-                BpffsRoot = parse.GetValue(bpffs)!,
-                IPv4Pool = pool4,
-                IPv6Pool = pool6,
-                Metrics = metricsAt,
-            }, cancellation);
+                return await AgentHost.RunAsync(options, cancellation);
+            }
+            catch (AgentStateException e)
+            {
+                stderr.WriteLine($"membrane: {e.Message}");
+                return AgentStateException.ExitCode;
+            }
         });
         return command;
     }

@@ -1,0 +1,275 @@
+using Membrane.Agent.Endpoints;
+using Membrane.Agent.State;
+using Membrane.Datapath.Ebpf.Attachment;
+using Membrane.Datapath.Layout;
+using Membrane.Datapath.Writing;
+using Membrane.Netlink;
+using Membrane.Netlink.Namespaces;
+using Membrane.Policy.Engine.Labels;
+using Membrane.Policy.Engine.Service;
+using Membrane.Policy.Validation;
+using Membrane.Policy.Values;
+
+namespace Membrane.Agent.Node;
+
+/// <summary>
+/// Restore: a new agent takes back what the last one left. Nothing is detached and no buffer a packet reads is
+/// written until the end, where each endpoint's idle buffer gets its state under the restored policies and is switched
+/// to in one update (docs/datapath.md §9): traffic that was allowed is never dropped meanwhile, and traffic that was
+/// denied is never let through. What cannot be taken back is handled so as to enforce no less: an endpoint whose
+/// file does not read is left in the kernel as it is (still enforcing what it last had) and reported; policies that do
+/// not read, or no longer validate, stop the agent from starting at all.
+/// </summary>
+public sealed partial class NodeAgent
+{
+    private RestoreReport Restore(StateStore state, bool reopened)
+    {
+        var (policies, policyProblems) = ReadPolicies(state);
+        var (endpoints, problems) = state.ReadAll(EndpointsKind, AgentStateJsonContext.Default.EndpointState);
+        var problemList = problems.Concat(policyProblems).ToList();
+        if (policies is not null)
+        {
+            RestorePolicies(state, policies);
+        }
+
+        // Identities first, with the numbers the maps hold, so that every endpoint's restored state names the same
+        // peers as its live buffer does.
+        var restored = new List<string>();
+        var swept = new List<string>();
+        var policyEntries = Datapath.Policy.Entries<PolicyMapKey, PolicyMapValue>().ToList();
+        foreach (var (file, endpoint) in endpoints)
+        {
+            _nextEndpointId = Math.Max(_nextEndpointId, endpoint.EndpointId + 1);
+            if (endpoint.Name != file || !EndpointName.IsValid(endpoint.Name, out _))
+            {
+                problemList.Add(state.SetAside(EndpointsKind, file, $"the file names endpoint \"{endpoint.Name}\""));
+                continue;
+            }
+
+            if (endpoint.Lifecycle != EndpointLifecycle.Ready || endpoint.Network is null)
+            {
+                Sweep(endpoint);
+                swept.Add($"{endpoint.Name}: {(endpoint.Lifecycle == EndpointLifecycle.Deleting ? "it was being deleted" : "it was being created")} when the agent stopped");
+                continue;
+            }
+
+            string? gone;
+            try
+            {
+                gone = TakeBack(endpoint, reopened, policyEntries);
+            }
+            catch (FormatException e)
+            {
+                problemList.Add(state.SetAside(EndpointsKind, file, e.Message));
+                continue;
+            }
+
+            if (gone is not null)
+            {
+                Sweep(endpoint);
+                swept.Add($"{endpoint.Name}: {gone}");
+                continue;
+            }
+
+            restored.Add(endpoint.Name);
+        }
+
+        Regenerate();
+        return new RestoreReport(restored, swept, problemList, Policies.Revision, Policies.Repository.Resources.Count);
+    }
+
+    /// <summary>
+    /// The policy state, or null when there is none yet. One that does not read is not set aside as other files are:
+    /// starting without it would enforce no policy at all, so the agent refuses to start and the file stays for the
+    /// user to repair or remove.
+    /// </summary>
+    private static (PolicyState? State, IReadOnlyList<StateFileProblem> Problems) ReadPolicies(StateStore state)
+    {
+        var path = Path.Combine(state.Directory, PoliciesKind, RepositoryName + ".json");
+        if (!File.Exists(path))
+        {
+            return (null, []);
+        }
+
+        try
+        {
+            var policies = System.Text.Json.JsonSerializer.Deserialize(File.ReadAllBytes(path), AgentStateJsonContext.Default.PolicyState)
+                ?? throw new System.Text.Json.JsonException("the file holds null");
+            return (policies, []);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new AgentStateException(
+                $"{path} does not read ({e.Message}). The agent does not start without its policies: the kernel keeps enforcing " +
+                "what it had. Hint: repair the file, or move it away to start with no policies (then import them again)", e);
+        }
+    }
+
+    private void RestorePolicies(StateStore state, PolicyState policies)
+    {
+        var path = Path.Combine(state.Directory, PoliciesKind, RepositoryName + ".json");
+        try
+        {
+            foreach (var cidr in policies.Cidrs)
+            {
+                if (!Cidr.TryParse(cidr.Prefix, allowBareAddress: false, out var prefix, out var error))
+                {
+                    throw new FormatException($"cidrs: \"{cidr.Prefix}\": {error}");
+                }
+
+                Policies.Identities.AddCidr(prefix, cidr.Identity);
+            }
+
+            var live = policies.Live.Select(k => k.ToKey()).ToHashSet();
+            var failed = Policies.Restore([.. policies.Imports.Select(i => (IReadOnlyList<PolicyText>)[.. i.Files.Select(f => new PolicyText(f.File, f.Text))])],
+                live, policies.Revision);
+            if (failed is not null)
+            {
+                var first = failed.Files.SelectMany(f => f.AllFindings.Where(x => x.Severity == Membrane.Policy.Diagnostics.Severity.Error)
+                    .Select(x => $"{f.File}:{x.Position.Line}:{x.Position.Column}: {x.Path}: {x.Message}")).FirstOrDefault();
+                throw new AgentStateException(
+                    $"{path}: a policy held before no longer validates ({first}). The agent does not start, so the kernel keeps enforcing " +
+                    "what it had. Hint: run the Membrane that imported it, or move the file away to start with no policies");
+            }
+
+            _imports = [.. policies.Imports];
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException)
+        {
+            throw new AgentStateException($"{path}: {e.Message}. The agent does not start without its policies: the kernel keeps enforcing what it had", e);
+        }
+    }
+
+    /// <summary>
+    /// Takes an endpoint back: its addresses, its identity (same number), its ipcache entries, its buffers as the
+    /// kernel holds them, and its attachments. Returns why it cannot be (its namespace or interface is gone), or null.
+    /// </summary>
+    private string? TakeBack(EndpointState endpoint, bool reopened, List<KeyValuePair<PolicyMapKey, PolicyMapValue>> policyEntries)
+    {
+        var network = endpoint.Network!.ToNetwork(endpoint.Name);
+        var labels = new LabelSet([.. endpoint.Labels.Select(Label.Parse)]);
+        if (!Enum.TryParse<AttachMode>(endpoint.AttachMode, out var mode) || mode == Membrane.Datapath.Ebpf.Attachment.AttachMode.Auto)
+        {
+            throw new FormatException($"attachMode: \"{endpoint.AttachMode}\" is not tcx or tc");
+        }
+
+        if (!NetworkNamespace.Exists(network.NetworkNamespace))
+        {
+            return $"its network namespace {network.NetworkNamespace} is gone";
+        }
+
+        using (var links = Rtnetlink.Open(_options.Node))
+        {
+            if (links.FindLink(network.HostInterface) is not { } link || link.Index != network.HostIndex)
+            {
+                return $"its interface {network.HostInterface} (index {network.HostIndex}) is gone";
+            }
+        }
+
+        _networks.Restore(network);
+        var addresses = new[] { network.IPv4, network.IPv6 };
+        var identity = Policies.Identities.Find(labels) is { } shared
+            ? Policies.Identities.AddAddresses(shared.Id, addresses)
+            : Policies.Identities.AddEndpoint(labels, endpoint.Identity, addresses);
+        if (identity.Id != endpoint.Identity)
+        {
+            throw new FormatException($"identity: {endpoint.Identity}, but another endpoint with the same labels has {identity.Id}");
+        }
+
+        foreach (var address in addresses)
+        {
+            Datapath.Ipcache.Update(IpcacheKey.Host(address), new IpcacheValue { Identity = identity.Id });
+        }
+
+        var ifindex = (uint)network.HostIndex;
+        var writer = Datapath.Endpoints.TryLookup(ifindex, out EndpointConfig live) && live.EndpointId == endpoint.EndpointId
+            ? PolicyBufferWriter.Resume(ifindex, live, policyEntries, _cookies)
+            : new PolicyBufferWriter(ifindex, new EndpointConfig { EndpointId = endpoint.EndpointId, Identity = identity.Id }, _cookies);
+
+        var target = new AttachTarget(network.HostInterface, _options.Node);
+        var attachments = new List<ProgramAttachment>();
+        try
+        {
+            foreach (var (program, direction) in new[] { (Datapath.FromEndpoint, AttachDirection.Ingress), (Datapath.ToEndpoint, AttachDirection.Egress) })
+            {
+                // A datapath loaded anew (its pins were lost) has new programs: whatever is still attached runs the old
+                // ones, on maps no longer written, so it is replaced.
+                var pin = LinkPin(endpoint.Name, program.Name);
+                var kept = reopened && pin is not null ? ProgramAttachment.Reopen(program, target, direction, mode, pin) : null;
+                if (kept is null && mode == Membrane.Datapath.Ebpf.Attachment.AttachMode.TcClsact)
+                {
+                    ProgramAttachment.Reopen(program, target, direction, mode, pin ?? "")?.Dispose();
+                }
+
+                attachments.Add(kept ?? Attach(program, target, direction, endpoint.Name));
+            }
+        }
+        catch
+        {
+            attachments.ForEach(a => a.Release());
+            throw;
+        }
+
+        AttachMode = attachments[0].Mode;
+        var record = new EndpointRecord(endpoint.Name, endpoint.Namespace, endpoint.Labels, endpoint.EndpointId, identity.Id, network);
+        _endpoints[endpoint.Name] = new Managed(record, writer, attachments);
+        SaveEndpoint(StateOf(record, EndpointLifecycle.Ready, AttachMode.Value));
+        return null;
+    }
+
+    /// <summary>
+    /// Removes whatever an endpoint left that is not to be kept: its pinned links (a tcx link with no pin and no
+    /// descriptor detaches), its host-side veth, its namespace unless adopted, its datapath entries (found by its
+    /// endpoint number), its ipcache entries, and its file. Each part may be gone already.
+    /// </summary>
+    private void Sweep(EndpointState endpoint)
+    {
+        foreach (var program in new[] { Datapath.FromEndpoint.Name, Datapath.ToEndpoint.Name })
+        {
+            if (LinkPin(endpoint.Name, program) is { } pin && File.Exists(pin))
+            {
+                File.Delete(pin);
+            }
+        }
+
+        var host = endpoint.Network?.HostInterface ?? HostInterfaceName.For(_options.NodeName, endpoint.Name);
+        using (var links = Rtnetlink.Open(_options.Node))
+        {
+            if (links.FindLink(host) is not null)
+            {
+                links.DeleteLink(host);
+            }
+        }
+
+        var adopted = endpoint.Network?.AdoptedNamespace ?? endpoint.AdoptedNamespace is not null;
+        var networkNamespace = endpoint.Network?.NetworkNamespace ?? endpoint.Name;
+        if (!adopted && NetworkNamespace.Exists(networkNamespace))
+        {
+            NetworkNamespace.Delete(networkNamespace);
+        }
+
+        foreach (var (ifindex, _) in Datapath.Endpoints.Entries<uint, EndpointConfig>().Where(e => e.Value.EndpointId == endpoint.EndpointId).ToList())
+        {
+            Datapath.Endpoints.Delete(ifindex);
+        }
+
+        foreach (var (key, _) in Datapath.Policy.Entries<PolicyMapKey, PolicyMapValue>().Where(e => e.Key.PolicyId >> 1 == endpoint.EndpointId).ToList())
+        {
+            Datapath.Policy.Delete(key);
+        }
+
+        if (endpoint.Network is { } stored && endpoint.Identity != 0)
+        {
+            foreach (var text in new[] { stored.IPv4, stored.IPv6 })
+            {
+                if (System.Net.IPAddress.TryParse(text, out var address) &&
+                    Datapath.Ipcache.TryLookup(IpcacheKey.Host(address), out IpcacheValue value) && value.Identity == endpoint.Identity)
+                {
+                    Datapath.Ipcache.Delete(IpcacheKey.Host(address));
+                }
+            }
+        }
+
+        _state?.Delete(EndpointsKind, endpoint.Name);
+    }
+}

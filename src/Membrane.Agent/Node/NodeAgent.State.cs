@@ -1,0 +1,122 @@
+using Membrane.Agent.State;
+using Membrane.Datapath.Ebpf.Attachment;
+using Membrane.Datapath.Ebpf.Loading;
+using Membrane.Bpf.Programs;
+using Membrane.Policy.Engine.Service;
+
+namespace Membrane.Agent.Node;
+
+/// <summary>The agent's pins and state files: where they are, and how each change is made durable.</summary>
+public sealed partial class NodeAgent
+{
+    private static string LinkDirectory(string pinRoot) => Path.Combine(pinRoot, "links");
+
+    private static string DatapathDirectory(string pinRoot) => Path.Combine(pinRoot, "datapath");
+
+    /// <summary>Where an endpoint's link of one program is pinned (tcx), under the pin root.</summary>
+    private string? LinkPin(string endpoint, string program) =>
+        _options.PinRoot is { } root ? Path.Combine(LinkDirectory(root), $"{endpoint}_{program}") : null;
+
+    /// <summary>The datapath pinned under the pin root, taken back; or a new one, loaded and pinned there.</summary>
+    private static LoadedDatapath OpenDatapath(NodeAgentOptions options, out bool reopened)
+    {
+        reopened = false;
+        if (options.PinRoot is not { } root)
+        {
+            return DatapathLoader.Load(options.Datapath);
+        }
+
+        var directory = DatapathDirectory(root);
+        if (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any())
+        {
+            reopened = true;
+            return LoadedDatapath.OpenPinned(directory, options.Datapath);
+        }
+
+        var datapath = DatapathLoader.Load(options.Datapath);
+        try
+        {
+            Directory.CreateDirectory(directory);
+            datapath.Pin(directory);
+            return datapath;
+        }
+        catch
+        {
+            datapath.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Attaches a program to an endpoint's host-side veth, and pins the link.</summary>
+    private ProgramAttachment Attach(BpfProgram program, AttachTarget target, AttachDirection direction, string endpoint)
+    {
+        var attachment = ProgramAttachment.Attach(program, target, direction);
+        try
+        {
+            if (LinkPin(endpoint, program.Name) is { } pin)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(pin)!);
+                attachment.Pin(pin);
+            }
+
+            return attachment;
+        }
+        catch
+        {
+            attachment.Dispose();
+            throw;
+        }
+    }
+
+    private static EndpointState StateOf(EndpointRecord record, EndpointLifecycle lifecycle, AttachMode mode) => new(
+        record.Name, record.KubernetesNamespace, record.Labels, record.EndpointId, record.Identity, lifecycle,
+        record.Network.AdoptedNamespace ? record.Network.NetworkNamespace : null, StoredNetwork.Of(record.Network), mode.ToString());
+
+    private void SaveEndpoint(EndpointState state) => _state?.Write(EndpointsKind, state.Name, state, AgentStateJsonContext.Default.EndpointState);
+
+    private (IReadOnlyList<PolicyResource> Resources, long Revision) Snapshot() => ([.. Policies.Repository.Resources], Policies.Revision);
+
+    /// <summary>
+    /// Writes the policies after a change, before any map is touched; when that fails, the change is taken back and
+    /// the failure reported, so what the kernel enforces and what a restart restores never part.
+    /// </summary>
+    private void SavePolicies((IReadOnlyList<PolicyResource> Resources, long Revision) before, StoredImport? added)
+    {
+        if (_state is null)
+        {
+            return;
+        }
+
+        var imports = added is null ? _imports : [.. _imports, added];
+        var live = Policies.Repository.Resources.Select(r => r.Key).ToHashSet();
+
+        // An import is kept while it is the last to supply a policy still held; replaying the kept ones in order then
+        // gives every held policy its latest text.
+        var lastSource = new Dictionary<ResourceKey, int>();
+        for (var i = 0; i < imports.Count; i++)
+        {
+            foreach (var key in imports[i].Keys)
+            {
+                lastSource[key.ToKey()] = i;
+            }
+        }
+
+        var kept = lastSource.Where(kv => live.Contains(kv.Key)).Select(kv => kv.Value).ToHashSet();
+        var pruned = imports.Where((_, i) => kept.Contains(i)).ToList();
+        var state = new PolicyState(Policies.Revision, pruned,
+            [.. live.Select(StoredPolicyKey.Of).OrderBy(k => k.ToString(), StringComparer.Ordinal)],
+            [.. Policies.Identities.All.Where(i => i.IsCidr && i.Prefix is not null).OrderBy(i => i.Id).Select(i => new StoredCidr(i.Id, i.Prefix!.Value.ToString()))]);
+        try
+        {
+            _state.Write(PoliciesKind, RepositoryName, state, AgentStateJsonContext.Default.PolicyState);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Policies.Reinstate(before.Resources, before.Revision);
+            throw new InvalidOperationException(
+                $"could not save the policies in the state directory {_state.Directory} ({e.Message}), so nothing was applied", e);
+        }
+
+        _imports = pruned;
+    }
+}

@@ -1,0 +1,235 @@
+using System.Diagnostics;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using Membrane.Agent.Node;
+using Membrane.Agent.State;
+using Membrane.Datapath.Ebpf.Loading;
+using Membrane.Netlink.Namespaces;
+using Membrane.Policy.Engine.Labels;
+using Membrane.Policy.Validation;
+
+namespace Membrane.Agent.Tests.Node;
+
+/// <summary>
+/// Restore after a restart, as a library: one agent makes endpoints and imports policies with a state directory and a
+/// pin root, and stops; a second takes everything back from there. Real pings run across the stop and the restore:
+/// none allowed is lost, none denied gets through. Then what a crash part way leaves is swept up, a corrupt file is
+/// set aside, and policies that do not read stop the start. Names start with mbrnr; pins go only under
+/// /sys/fs/bpf/membrane-test.
+/// </summary>
+[Collection(AgentKernelCollection.Name)]
+public sealed partial class NodeAgentRestoreTests : IDisposable
+{
+    private const string DbAcceptsPingFromWeb = """
+        apiVersion: cilium.io/v2
+        kind: CiliumNetworkPolicy
+        metadata: {name: db, namespace: default}
+        spec:
+          endpointSelector: {matchLabels: {app: db}}
+          ingress:
+          - fromEndpoints: [{matchLabels: {app: web}}]
+            icmps: [{fields: [{type: EchoRequest, family: IPv4}]}]
+        """;
+
+    private const string WebMayReachDocumentationPrefix = """
+        apiVersion: cilium.io/v2
+        kind: CiliumNetworkPolicy
+        metadata: {name: web-out, namespace: default}
+        spec:
+          endpointSelector: {matchLabels: {app: web}}
+          egress:
+          - toCIDR: [192.0.2.0/24]
+          - toEndpoints: [{matchLabels: {app: db}}]
+        """;
+
+    private readonly string _nodeName = Unique();
+    private readonly string _stateDirectory = Path.Combine(Path.GetTempPath(), Unique());
+    private readonly int _pool = RandomNumberGenerator.GetInt32(0, 256);
+    private readonly NetworkNamespace? _node;
+
+    public NodeAgentRestoreTests()
+    {
+        if (Environment.IsPrivilegedProcess)
+        {
+            _node = NetworkNamespace.Create(_nodeName);
+        }
+    }
+
+    private string PinRoot => $"/sys/fs/bpf/membrane-test/{_nodeName}";
+
+    [Fact]
+    public async Task A_restarted_agent_takes_back_endpoints_and_policies_and_no_verdict_changes_meanwhile()
+    {
+        Root.Require();
+        NodeAgent? first = new(Options());
+        var web = first.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=web"));
+        var db = first.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=db"));
+        var other = first.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=other"));
+        Assert.True(first.Import([new PolicyText("db.yaml", DbAcceptsPingFromWeb)]).Applied);
+        Assert.True(first.Import([new PolicyText("web.yaml", WebMayReachDocumentationPrefix)]).Applied);
+        Assert.True(first.Import([new PolicyText("db-again.yaml", DbAcceptsPingFromWeb)]).Applied); // the same policy: no new revision
+        Assert.Equal(2, first.Policies.Revision);
+        var db4 = db.Network.IPv4.ToString();
+        Assert.True(Command.PingEventually(web.Name, db4), "web may ping db");
+        Assert.False(Command.Ping(other.Name, db4), "other may not ping db");
+        // Cookies name rules for events, and are numbered afresh by each agent; the entries are what must not change.
+        var livePolicy = first.LivePolicy(db.Name)!.Select(r => r.Row with { Cookie = 0 }).ToList();
+
+        // Pings every 20 ms for 4 s, across the stop and the restore.
+        var allowed = PingFor(web.Name, db4);
+        var denied = PingFor(other.Name, db4);
+        await Task.Delay(500, TestContext.Current.CancellationToken);
+        first.Dispose();
+        first = null;
+
+        // No agent at all: the pinned links and maps enforce on their own.
+        Assert.True(Command.Ping(web.Name, db4), "with no agent, web may still ping db");
+        Assert.False(Command.Ping(other.Name, db4), "with no agent, other still may not ping db");
+
+        using var second = new NodeAgent(Options());
+        Assert.Equal(new[] { db.Name, other.Name, web.Name }.Order(StringComparer.Ordinal), second.Restored.Restored.Order(StringComparer.Ordinal));
+        Assert.Empty(second.Restored.Swept);
+        Assert.Empty(second.Restored.Problems);
+        Assert.Equal(2, second.Policies.Revision);
+        Assert.Equal(2, second.Policies.Repository.Resources.Count);
+        Assert.Equal(db.Identity, second.Endpoint(db.Name)!.Identity);
+        Assert.Equal(web.Identity, second.Endpoint(web.Name)!.Identity);
+        Assert.Equal(livePolicy, second.LivePolicy(db.Name)!.Select(r => r.Row with { Cookie = 0 }).ToList());
+
+        var (sent, received) = await allowed;
+        Assert.True(sent >= 100 && received == sent, $"web -> db across the restart: {received} of {sent} answered");
+        (sent, received) = await denied;
+        Assert.True(sent >= 100 && received == 0, $"other -> db across the restart: {received} of {sent} answered");
+
+        // The restored agent goes on: a change reaches the maps, and a new endpoint gets a fresh number.
+        Assert.True(second.DeletePolicies([.. second.Policies.Repository.Resources.Select(r => r.Key).Where(k => k.Name == "db")]).Applied);
+        Assert.Equal(3, second.Policies.Revision);
+        Assert.True(Command.PingEventually(other.Name, db4), "with db's policy deleted, other may ping db");
+        var fourth = second.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=fourth"));
+        Assert.True(fourth.EndpointId > new[] { web, db, other }.Max(e => e.EndpointId));
+        Assert.DoesNotContain(fourth.Network.IPv4, new[] { web, db, other }.Select(e => e.Network.IPv4));
+
+        foreach (var record in second.Endpoints)
+        {
+            Assert.True(second.DeleteEndpoint(record.Name));
+        }
+
+        Assert.Empty(Directory.GetFiles(Path.Combine(_stateDirectory, "endpoints")));
+    }
+
+    [Fact]
+    public void What_a_crash_part_way_left_is_swept_up_and_a_corrupt_file_is_set_aside()
+    {
+        Root.Require();
+        string half, gone;
+        using (var first = new NodeAgent(Options()))
+        {
+            gone = first.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=gone")).Name;
+            first.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=kept"));
+        }
+
+        // As a kill during a create would leave it: the file says creating, the namespace exists.
+        half = Unique();
+        NetworkNamespace.Create(half).Dispose();
+        File.WriteAllText(Path.Combine(_stateDirectory, "endpoints", half + ".json"),
+            $$"""{"name": "{{half}}", "namespace": "default", "labels": ["k8s:app=half"], "endpointId": 40, "identity": 0, "lifecycle": "Creating", "adoptedNamespace": null, "network": null, "attachMode": null}""");
+        NetworkNamespace.Delete(gone); // removed while no agent ran
+        File.WriteAllText(Path.Combine(_stateDirectory, "endpoints", "mbrnrbroken.json"), "{\"name\": ");
+
+        using var second = new NodeAgent(Options());
+        Assert.Single(second.Restored.Restored);
+        Assert.Contains(second.Restored.Swept, s => s.StartsWith(half, StringComparison.Ordinal) && s.Contains("being created"));
+        Assert.Contains(second.Restored.Swept, s => s.StartsWith(gone, StringComparison.Ordinal) && s.Contains("namespace"));
+        Assert.False(NetworkNamespace.Exists(half), "the half-made endpoint's namespace is removed");
+        var problem = Assert.Single(second.Restored.Problems);
+        Assert.EndsWith("mbrnrbroken.json", problem.Path);
+        Assert.True(File.Exists(problem.MovedTo), "the corrupt file is kept, aside");
+        Assert.Equal(41u, second.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=new")).EndpointId); // numbers never reused
+        foreach (var record in second.Endpoints)
+        {
+            second.DeleteEndpoint(record.Name);
+        }
+    }
+
+    [Fact]
+    public void Policies_that_do_not_read_stop_the_start_and_stay_where_they_are()
+    {
+        Root.Require();
+        using (var first = new NodeAgent(Options()))
+        {
+            Assert.True(first.Import([new PolicyText("db.yaml", DbAcceptsPingFromWeb)]).Applied);
+        }
+
+        var path = Path.Combine(_stateDirectory, "policies", "repository.json");
+        File.WriteAllText(path, "{ torn");
+        var refused = Assert.Throws<AgentStateException>(() => new NodeAgent(Options()));
+        Assert.Contains("repository.json", refused.Message);
+        Assert.Contains("kernel keeps enforcing", refused.Message);
+        Assert.True(File.Exists(path));
+
+        // And another agent on a state directory in use is refused.
+        File.Delete(path);
+        using var holder = new NodeAgent(Options());
+        Assert.Contains("in use by another agent", Assert.Throws<AgentStateException>(() => new NodeAgent(Options())).Message);
+    }
+
+    public void Dispose()
+    {
+        foreach (var name in Directory.Exists(Path.Combine(_stateDirectory, "endpoints"))
+            ? Directory.GetFiles(Path.Combine(_stateDirectory, "endpoints")).Select(Path.GetFileName).Select(f => f!.Split('.')[0]) : [])
+        {
+            if (name.StartsWith("mbrnr", StringComparison.Ordinal) && NetworkNamespace.Exists(name))
+            {
+                NetworkNamespace.Delete(name);
+            }
+        }
+
+        if (_node is not null)
+        {
+            _node.Dispose();
+            NetworkNamespace.Delete(_nodeName);
+        }
+
+        if (Directory.Exists(PinRoot))
+        {
+            Directory.Delete(PinRoot, recursive: true);
+        }
+
+        if (Directory.Exists(_stateDirectory))
+        {
+            Directory.Delete(_stateDirectory, recursive: true);
+        }
+    }
+
+    private NodeAgentOptions Options() => new(_node!, _nodeName)
+    {
+        IPv4Pool = IPNetwork.Parse($"10.236.{_pool}.0/24"),
+        IPv6Pool = IPNetwork.Parse($"fd00:236:{_pool:x}::/64"),
+        Datapath = new DatapathLoaderOptions { Endpoints = 16, PolicyEntries = 1024, IpcacheEntries = 256, ConntrackEntries = 1024, FragmentEntries = 64, EventRingBytes = 1 << 16 },
+        PinRoot = PinRoot,
+        StateDirectory = _stateDirectory,
+    };
+
+    /// <summary>200 echo requests 20 ms apart, each waiting at most a second; the counts ping reports.</summary>
+    private static async Task<(int Sent, int Received)> PingFor(string from, string to)
+    {
+        var start = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "netns", "exec", from, "ping", "-4", "-n", "-q", "-i", "0.02", "-c", "200", "-W", "1", to })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var ping = Process.Start(start)!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var output = await ping.StandardOutput.ReadToEndAsync(timeout.Token);
+        await ping.WaitForExitAsync(timeout.Token);
+        var counts = Counts().Match(output);
+        return counts.Success ? (int.Parse(counts.Groups[1].Value), int.Parse(counts.Groups[2].Value)) : (0, 0);
+    }
+
+    [GeneratedRegex(@"(\d+) packets transmitted, (\d+) received")]
+    private static partial Regex Counts();
+
+    private static string Unique() => "mbrnr" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+}
