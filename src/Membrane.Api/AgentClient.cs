@@ -64,6 +64,11 @@ public sealed class AgentClient : IDisposable
     public Task<List<BpfPolicyEntry>> EndpointPolicyMapAsync(string name, CancellationToken cancellation = default) =>
         SendAsync(HttpMethod.Get, $"v1/endpoints/{Uri.EscapeDataString(name)}/policy-map", ApiJsonContext.Default.ListBpfPolicyEntry, cancellation);
 
+    /// <summary>Traces a packet against the agent's live policies and identities; a request that does not parse is a 400 naming the option.</summary>
+    public Task<TraceReport> TraceAsync(TraceRequestBody request, CancellationToken cancellation = default) =>
+        SendAsync(HttpMethod.Post, "v1/trace", ApiJsonContext.Default.TraceReport, cancellation,
+            JsonContent.Create(request, ApiJsonContext.Default.TraceRequestBody));
+
     public Task<List<ConntrackEntryInfo>> ConntrackAsync(string? endpoint = null, CancellationToken cancellation = default) =>
         SendAsync(HttpMethod.Get, endpoint is null ? "v1/conntrack" : $"v1/conntrack?endpoint={Uri.EscapeDataString(endpoint)}",
             ApiJsonContext.Default.ListConntrackEntryInfo, cancellation);

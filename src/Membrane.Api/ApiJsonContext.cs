@@ -16,4 +16,6 @@ namespace Membrane.Api;
 [JsonSerializable(typeof(MonitorEvent))]
 [JsonSerializable(typeof(List<BpfPolicyEntry>))]
 [JsonSerializable(typeof(List<ConntrackEntryInfo>))]
+[JsonSerializable(typeof(TraceRequestBody))]
+[JsonSerializable(typeof(TraceReport))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -146,9 +146,15 @@ public static class AgentHost
 
     private static void Map(WebApplication app, NodeAgent agent, AgentHostOptions options)
     {
-        app.MapGet("/v1/status", () => Results.Json(
-            new StatusResponse("ok", options.NodeName, agent.Endpoints.Count, agent.Policies.Revision, agent.AttachMode?.ToString()),
-            ApiJsonContext.Default.StatusResponse));
+        app.MapGet("/v1/status", () =>
+        {
+            var counters = Metrics.DatapathCounters.Read(agent.Datapath);
+            return Results.Json(
+                new StatusResponse("ok", options.NodeName, agent.Endpoints.Count, agent.Policies.Revision, agent.AttachMode?.ToString(),
+                    counters.Forwarded, counters.DropsByReason.Where(d => d.Value > 0).ToDictionary(d => Metrics.AgentMetrics.Name(d.Key), d => d.Value),
+                    counters.EventsSuppressed, counters.EventsLost, counters.ConntrackEntries),
+                ApiJsonContext.Default.StatusResponse);
+        });
 
         // One JSON object per line, flushed as each event comes, for as long as the client stays.
         app.MapGet("/v1/monitor", async (HttpContext context, Monitor.EventHub hub) =>
@@ -199,6 +205,25 @@ public static class AgentHost
             return Results.Json(agent.LiveConntrack().Where(c => endpoint is null || c.Endpoint == endpoint)
                 .Select(c => new ConntrackEntryInfo(c.Endpoint, c.Row.Direction, c.Row.Protocol, c.Row.Source, c.Row.Destination, c.Row.Ports, c.Row.State, c.Row.SecondsLeft))
                 .ToList(), ApiJsonContext.Default.ListConntrackEntryInfo);
+        });
+
+        app.MapPost("/v1/trace", async (HttpRequest request) =>
+        {
+            var body = await Read(request, ApiJsonContext.Default.TraceRequestBody);
+            if (body is null)
+            {
+                return Error(StatusCodes.Status400BadRequest, "the body must be a trace: {\"source\", \"destination\", \"sourceIp\", \"destinationIp\", \"port\", \"icmp\"}");
+            }
+
+            try
+            {
+                var query = Membrane.Policy.Engine.Tracing.TraceQuery.Parse(body.Source, body.Destination, body.SourceIp, body.DestinationIp, body.Port, body.Icmp);
+                return Results.Json(Tracing.TraceReports.Of(agent.Trace(query)), ApiJsonContext.Default.TraceReport);
+            }
+            catch (Exception e) when (e is FormatException or ArgumentException)
+            {
+                return Error(StatusCodes.Status400BadRequest, e.Message);
+            }
         });
 
         app.MapPost("/v1/endpoints", async (HttpRequest request) =>

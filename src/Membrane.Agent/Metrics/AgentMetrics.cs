@@ -1,5 +1,4 @@
 using Membrane.Agent.Node;
-using Membrane.Bpf.Maps;
 using Membrane.Datapath;
 using Membrane.Datapath.Layout;
 using Prometheus;
@@ -51,73 +50,24 @@ public sealed class AgentMetrics
 
     private void Collect()
     {
-        Span<ulong> perCpu = stackalloc ulong[BpfMap.PossibleCpuCount];
-        var drops = new Dictionary<VerdictReason, double>();
-        for (var reason = 1; reason < DatapathConstants.ReasonSlots; reason++)
+        var counters = DatapathCounters.Read(_agent.Datapath);
+        foreach (var ((reason, direction, protocol), value) in counters.Verdicts)
         {
-            if (!Enum.IsDefined((VerdictReason)reason))
-            {
-                continue;
-            }
-
-            for (byte direction = 0; direction < 2; direction++)
-            {
-                for (var protocol = 0; protocol < DatapathConstants.ProtocolClasses - 1; protocol++)
-                {
-                    var value = Read(ProtocolClassExtensions.CounterSlot((VerdictReason)reason, direction, (ProtocolClass)protocol), perCpu);
-                    var name = Name((VerdictReason)reason);
-                    _verdicts.WithLabels(name, direction == DatapathConstants.DirectionEgress ? "egress" : "ingress", Protocols[protocol]).Set(value);
-                    if (((VerdictReason)reason).IsDrop())
-                    {
-                        drops[(VerdictReason)reason] = drops.GetValueOrDefault((VerdictReason)reason) + value;
-                    }
-                }
-            }
+            _verdicts.WithLabels(Name(reason), direction == DatapathConstants.DirectionEgress ? "egress" : "ingress", Protocols[(int)protocol]).Set(value);
         }
 
-        foreach (var (reason, value) in drops)
+        foreach (var (reason, value) in counters.DropsByReason)
         {
             _drops.WithLabels(Name(reason)).Set(value);
         }
 
-        _suppressed.Set(Read(DatapathConstants.CounterEventsSuppressed, perCpu));
-        _lost.Set(Read(DatapathConstants.CounterEventsLost, perCpu));
+        _suppressed.Set(counters.EventsSuppressed);
+        _lost.Set(counters.EventsLost);
         _revision.Set(_agent.Policies.Revision);
         _endpoints.Set(_agent.Endpoints.Count);
-        _conntrack.Set(CountConntrack());
+        _conntrack.Set(counters.ConntrackEntries);
     }
 
-    /// <summary>Counts conntrack entries with batch lookups: a full map is 262,144 entries, one syscall each would take a
-    /// scrape most of a second.</summary>
-    private int CountConntrack()
-    {
-        var cursor = new MapBatchCursor();
-        var keys = new ConntrackKey[4096];
-        var values = new ConntrackEntry[4096];
-        var count = 0;
-        while (!cursor.IsComplete)
-        {
-            count += _agent.Datapath.Conntrack.LookupBatch<ConntrackKey, ConntrackEntry>(cursor, keys, values);
-        }
-
-        return count;
-    }
-
-    private double Read(int slot, Span<ulong> perCpu)
-    {
-        if (!_agent.Datapath.Counters.TryLookupPerCpu((uint)slot, perCpu))
-        {
-            return 0;
-        }
-
-        ulong total = 0;
-        foreach (var value in perCpu)
-        {
-            total += value;
-        }
-
-        return total;
-    }
-
-    private static string Name(VerdictReason reason) => reason.Describe().Replace(' ', '_');
+    /// <summary>A reason as a label value: <c>denied_by_default</c>.</summary>
+    public static string Name(VerdictReason reason) => reason.Describe().Replace(' ', '_');
 }

@@ -186,6 +186,55 @@ public sealed partial class NodeAgent : IDisposable
     }
 
     /// <summary>
+    /// Traces a packet against the live policies and identities, without changing them: a side named by labels is the
+    /// one endpoint identity that has them all (a label without a source matches any source), and a side named by an
+    /// address is what the ipcache gives for it. Labels that match no identity, or several, are an
+    /// <see cref="ArgumentException"/> saying which.
+    /// </summary>
+    public Membrane.Policy.Engine.Tracing.TraceResult Trace(Membrane.Policy.Engine.Tracing.TraceQuery query)
+    {
+        lock (_lock)
+        {
+            var notes = new List<string>();
+            var (source, sourceSeen) = Side(query.SourceLabels, query.SourceAddress, "--src", notes);
+            var (destination, destinationSeen) = Side(query.DestinationLabels, query.DestinationAddress, "--dst", notes);
+            return Policies.Trace(source, destination, query.L4, sourceSeen, destinationSeen) with
+            {
+                SourceAddress = query.SourceAddress,
+                DestinationAddress = query.DestinationAddress,
+                Notes = notes,
+            };
+        }
+    }
+
+    private (Identity Endpoint, Identity Seen) Side(LabelSet? labels, System.Net.IPAddress? address, string option, List<string> notes)
+    {
+        var seen = address is null ? null : Policies.Identities.Lookup(address);
+        if (labels is null)
+        {
+            return (seen!, seen!);
+        }
+
+        var matches = Policies.Identities.All.Where(i => i.IsEndpoint && labels.Labels.All(wanted => i.Labels.Labels.Any(held =>
+            held.Key == wanted.Key && held.Value == wanted.Value && (wanted.Source == held.Source || wanted.Source == Label.SourceAny)))).ToList();
+        if (matches.Count != 1)
+        {
+            throw new ArgumentException(matches.Count == 0
+                ? $"{option}: no endpoint on this node has the labels {labels}"
+                : $"{option}: {matches.Count} identities have the labels {labels}: {string.Join("; ", matches.Select(m => $"{m.Id} ({m.Labels})"))}; give more labels");
+        }
+
+        var endpoint = matches[0];
+        if (seen is not null && seen.Id != endpoint.Id)
+        {
+            notes.Add($"{option}-ip {address} is identity {seen.Id} ({seen.Labels}) on this node, not the {option} endpoint (identity {endpoint.Id}): " +
+                $"the {option} endpoint's own policy is traced, and the other side sees identity {seen.Id}");
+        }
+
+        return (endpoint, seen ?? endpoint);
+    }
+
+    /// <summary>
     /// Creates an endpoint: its network, its identity from its labels and Kubernetes namespace, its addresses in the
     /// ipcache, its policy, and the programs on its host-side veth. A failure part way undoes all of it. With a state
     /// directory the endpoint's file says <see cref="EndpointLifecycle.Creating"/> before anything is made, so that a

@@ -78,8 +78,7 @@ public sealed class EngineInputs
     /// The labels of <c>--src</c>, <c>--dst</c> or <c>--endpoint</c>. An empty set (<c>""</c>,
     /// <c>","</c>) would name an endpoint that only <c>{}</c> selects, never the one meant.
     /// </summary>
-    public static LabelSet? ParseLabels(string? text, string option) =>
-        text is null ? null : LabelSet.TryParse(text, out var set, out var error) ? set : throw new FormatException($"{option}: {error}");
+    public static LabelSet? ParseLabels(string? text, string option) => Membrane.Policy.Engine.Tracing.TraceQuery.Labels(text, option);
 
     /// <summary>
     /// One side of a traced packet: the endpoint whose policy applies (from the labels, else the

@@ -17,7 +17,9 @@ public static class PolicyTraceCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr, Func<Stream> stdin)
     {
-        var files = new Option<string[]>("--file", "-f") { Description = "Policy files or directories (repeatable).", Required = true, AllowMultipleArgumentsPerToken = true };
+        var files = new Option<string[]>("--file", "-f") { Description = "Policy files or directories (repeatable); or --live.", AllowMultipleArgumentsPerToken = true };
+        var live = new Option<bool>("--live") { Description = "Trace against the running agent's policies and identities (through --socket) instead of files." };
+        var socket = Agent.SocketOption.Create();
         var src = new Option<string?>("--src") { Description = "Source endpoint labels, e.g. k8s:app=web,k8s:io.kubernetes.pod.namespace=default." };
         var dst = new Option<string?>("--dst") { Description = "Destination endpoint labels." };
         var srcIp = new Option<string?>("--src-ip") { Description = "Source address (IPv4 as four decimal numbers, or IPv6; no brackets or zones); without --src, its identity comes from the IP cache (CIDR or world)." };
@@ -29,39 +31,37 @@ public static class PolicyTraceCommand
         var maxInputSize = InputSizeOption.Create();
 
         var command = new Command("trace", "Trace a packet through the policies: the egress decision at the source, the ingress decision at the destination, and why.");
-        foreach (var option in new Option[] { files, src, dst, srcIp, dstIp, dport, icmp, identities, output, maxInputSize })
+        foreach (var option in new Option[] { files, live, socket, src, dst, srcIp, dstIp, dport, icmp, identities, output, maxInputSize })
         {
             command.Options.Add(option);
         }
 
-        command.SetAction(parse => Execute(new TraceRequest(
-            parse.GetValue(files)!, parse.GetValue(src), parse.GetValue(dst), parse.GetValue(srcIp), parse.GetValue(dstIp),
-            parse.GetValue(dport), parse.GetValue(icmp), parse.GetValue(identities)), OutputOption.Parse(parse.GetValue(output)!),
-            PolicyInputs.Options(parse.GetValue(maxInputSize), stdin), stdout, stderr));
+        command.SetAction(parse =>
+        {
+            var request = new TraceRequest(
+                parse.GetValue(files) ?? [], parse.GetValue(src), parse.GetValue(dst), parse.GetValue(srcIp), parse.GetValue(dstIp),
+                parse.GetValue(dport), parse.GetValue(icmp), parse.GetValue(identities));
+            var format = OutputOption.Parse(parse.GetValue(output)!);
+            if (parse.GetValue(live) == (request.Files.Length > 0) || parse.GetValue(live) && request.IdentitiesFile is not null)
+            {
+                stderr.WriteLine("membrane: trace either files (--file, with --identities if wanted) or the running agent (--live), not both and not neither");
+                return MembraneCommand.UsageError;
+            }
+
+            // The live trace's query is read by the agent, which answers a bad one with the same message as here.
+            return parse.GetValue(live)
+                ? Agent.PolicyTraceLive.Run(request, parse.GetValue(socket), format, stdout, stderr)
+                : Execute(request, format, PolicyInputs.Options(parse.GetValue(maxInputSize), stdin), stdout, stderr);
+        });
         return command;
     }
 
     public static int Execute(TraceRequest request, OutputFormat format, InputOptions inputOptions, TextWriter stdout, TextWriter stderr)
     {
-        L4Spec l4;
-        IPAddress? srcAddress, dstAddress;
-        LabelSet? srcLabels, dstLabels;
+        TraceQuery query;
         try
         {
-            if ((request.Port is null) == (request.Icmp is null))
-            {
-                throw new FormatException("give exactly one of --dport PORT/PROTOCOL and --icmp TYPE[/CODE][/FAMILY]");
-            }
-
-            l4 = request.Port is not null ? ParseOption(request.Port, "--dport", L4Spec.ParsePort) : ParseOption(request.Icmp!, "--icmp", L4Spec.ParseIcmp);
-            srcLabels = EngineInputs.ParseLabels(request.Source, "--src");
-            dstLabels = EngineInputs.ParseLabels(request.Destination, "--dst");
-            srcAddress = ParseAddress(request.SourceIp, "--src-ip");
-            dstAddress = ParseAddress(request.DestinationIp, "--dst-ip");
-            if (srcLabels is null && srcAddress is null || dstLabels is null && dstAddress is null)
-            {
-                throw new FormatException("name the source with --src or --src-ip, and the destination with --dst or --dst-ip");
-            }
+            query = TraceQuery.Parse(request.Source, request.Destination, request.SourceIp, request.DestinationIp, request.Port, request.Icmp);
         }
         catch (FormatException e)
         {
@@ -79,39 +79,27 @@ public static class PolicyTraceCommand
         // datapath looks up in the IP cache. Both given and naming different identities, each is
         // used for its own purpose, and a note says so.
         var notes = new List<string>();
-        var (source, sourceSeen) = inputs.Side(srcLabels, srcAddress, "--src", "--src-ip", "the destination's ingress", notes);
-        var (destination, destinationSeen) = inputs.Side(dstLabels, dstAddress, "--dst", "--dst-ip", "the source's egress", notes);
-        var result = inputs.Service.Trace(source, destination, l4, sourceSeen, destinationSeen) with
+        var (source, sourceSeen) = inputs.Side(query.SourceLabels, query.SourceAddress, "--src", "--src-ip", "the destination's ingress", notes);
+        var (destination, destinationSeen) = inputs.Side(query.DestinationLabels, query.DestinationAddress, "--dst", "--dst-ip", "the source's egress", notes);
+        var result = inputs.Service.Trace(source, destination, query.L4, sourceSeen, destinationSeen) with
         {
-            SourceAddress = srcAddress,
-            DestinationAddress = dstAddress,
+            SourceAddress = query.SourceAddress,
+            DestinationAddress = query.DestinationAddress,
             Notes = notes,
         };
-        if (format == OutputFormat.Json)
-        {
-            TraceJsonWriter.Write(result, stdout);
-        }
-        else
-        {
-            TraceTextWriter.Write(result, new TerminalSafeWriter(stdout));
-        }
-
+        Print(Membrane.Agent.Tracing.TraceReports.Of(result), format, stdout);
         return 0;
     }
 
-    private static L4Spec ParseOption(string text, string option, Func<string, L4Spec> parse)
+    internal static void Print(Membrane.Api.TraceReport report, OutputFormat format, TextWriter stdout)
     {
-        try
+        if (format == OutputFormat.Json)
         {
-            return parse(text);
+            TraceJsonWriter.Write(report, stdout);
         }
-        catch (FormatException e)
+        else
         {
-            throw new FormatException($"{option}: {e.Message}", e);
+            TraceTextWriter.Write(report, new TerminalSafeWriter(stdout));
         }
     }
-
-    /// <summary>An address as Go's netip reads it, which Cilium uses: no 10.1, no 010.0.0.1, no brackets or zones.</summary>
-    private static IPAddress? ParseAddress(string? text, string option) =>
-        text is null ? null : IpAddressText.TryParse(text, out var address, out var error) ? address : throw new FormatException($"{option}: \"{text}\" is not an IP address: {error}");
 }

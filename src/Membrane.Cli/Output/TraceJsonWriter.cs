@@ -6,33 +6,12 @@ using Membrane.Policy.Engine.Tracing;
 
 namespace Membrane.Cli.Output;
 
-/// <summary>The same content as the text trace, as one JSON document.</summary>
+/// <summary>The same content as the text trace, as one JSON document; and the identity and rule shapes <c>policy resolve</c> shares.</summary>
 public static class TraceJsonWriter
 {
-    public static void Write(TraceResult result, TextWriter output)
-    {
-        using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
-        {
-            json.WriteStartObject();
-            json.WriteString("packet", result.L4.ToString());
-            WriteIdentity(json, "source", result.Source, result.SourceAddress);
-            WriteIdentity(json, "destination", result.Destination, result.DestinationAddress);
-            json.WriteStartArray("notes");
-            foreach (var note in result.Notes)
-            {
-                json.WriteStringValue(note);
-            }
-
-            json.WriteEndArray();
-            WriteDecision(json, "egress", result.Egress);
-            WriteDecision(json, "ingress", result.Ingress);
-            json.WriteString("final", result.Final == Verdict.Allow ? "allowed" : "denied");
-            json.WriteEndObject();
-        }
-
-        output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
-    }
+    /// <summary>The trace as the agent's API gives it (<see cref="Membrane.Api.TraceReport"/>): one shape, offline or live.</summary>
+    public static void Write(Membrane.Api.TraceReport report, TextWriter output) =>
+        output.WriteLine(JsonSerializer.Serialize(report, Membrane.Api.ApiJsonContext.Default.TraceReport));
 
     internal static void WriteIdentity(Utf8JsonWriter json, string name, Identity identity, System.Net.IPAddress? address = null)
     {
@@ -69,22 +48,5 @@ public static class TraceJsonWriter
         }
 
         json.WriteEndArray();
-    }
-
-    private static void WriteDecision(Utf8JsonWriter json, string name, PolicyDecision? decision)
-    {
-        if (decision is null)
-        {
-            json.WriteNull(name);
-            return;
-        }
-
-        json.WriteStartObject(name);
-        json.WriteString("verdict", decision.IsAllowed ? "allowed" : "denied");
-        json.WriteString("reason", decision.Reason);
-        json.WriteString("entry", decision.Key?.ToString());
-        WriteOrigins(json, "rules", decision.Entry?.Origins ?? (IEnumerable<RuleOrigin>)decision.DefaultDenyOrigins);
-        json.WriteBoolean("byDefault", decision.Entry is null);
-        json.WriteEndObject();
     }
 }

@@ -1,53 +1,53 @@
+using Membrane.Api;
 using Membrane.Policy.Engine.Identities;
-using Membrane.Policy.Engine.MapState;
-using Membrane.Policy.Engine.Rules;
-using Membrane.Policy.Engine.Tracing;
 
 namespace Membrane.Cli.Output;
 
 /// <summary>A trace for people: each side's decision with the rules behind it, then the final verdict.</summary>
 public static class TraceTextWriter
 {
-    public static void Write(TraceResult result, TextWriter output)
+    public static void Write(TraceReport report, TextWriter output)
     {
-        output.WriteLine($"Tracing {result.L4} from {Describe(result.Source)} to {Describe(result.Destination)}");
-        WriteAddress(output, "source", result.SourceAddress, result.SourceSeen ?? result.Source);
-        WriteAddress(output, "destination", result.DestinationAddress, result.DestinationSeen ?? result.Destination);
-        foreach (var note in result.Notes)
+        output.WriteLine($"Tracing {report.Packet} from {Describe(report.Source)} to {Describe(report.Destination)}");
+        WriteAddress(output, "source", report.Source);
+        WriteAddress(output, "destination", report.Destination);
+        foreach (var note in report.Notes)
         {
             output.WriteLine($"  note: {note}");
         }
 
         output.WriteLine();
-        WriteSide(output, "Egress from source", result.Source, result.Egress);
-        WriteSide(output, "Ingress to destination", result.Destination, result.Ingress);
-        output.WriteLine($"Final verdict: {(result.Final == Verdict.Allow ? "ALLOWED" : "DENIED")}");
+        WriteSide(output, "Egress from source", report.Source, report.Egress);
+        WriteSide(output, "Ingress to destination", report.Destination, report.Ingress);
+        output.WriteLine($"Final verdict: {(report.Final == "allowed" ? "ALLOWED" : "DENIED")}");
     }
 
     /// <summary>The address as Membrane read it, so that a reader sees what was understood.</summary>
-    private static void WriteAddress(TextWriter output, string side, System.Net.IPAddress? address, Identity identity)
+    private static void WriteAddress(TextWriter output, string side, TracePeer peer)
     {
-        if (address is not null)
+        if (peer.Address is not null)
         {
-            output.WriteLine($"  {side} address: {address} (identity {identity.Id})");
+            output.WriteLine($"  {side} address: {peer.Address} (identity {peer.SeenAs ?? peer.Id})");
         }
     }
 
     internal static string Describe(Identity identity) => $"identity {identity.Id} ({identity.Labels})";
 
-    private static void WriteSide(TextWriter output, string title, Identity identity, PolicyDecision? decision)
+    private static string Describe(TracePeer peer) => $"identity {peer.Id} ({string.Join(",", peer.Labels)})";
+
+    private static void WriteSide(TextWriter output, string title, TracePeer peer, TraceDecisionInfo? decision)
     {
-        output.WriteLine($"{title} ({identity.Id}):");
+        output.WriteLine($"{title} ({peer.Id}):");
         if (decision is null)
         {
             output.WriteLine("  not enforced: the peer is not an endpoint, so Membrane makes no decision on this side");
         }
         else
         {
-            output.WriteLine($"  {(decision.IsAllowed ? "ALLOWED" : "DENIED")}: {decision.Reason}");
-            if (decision.Key is { } key)
+            output.WriteLine($"  {(decision.Verdict == "allowed" ? "ALLOWED" : "DENIED")}: {decision.Reason}");
+            if (decision.Entry is { } entry)
             {
-                output.WriteLine($"  map entry: {key}");
+                output.WriteLine($"  map entry: {entry}");
             }
         }
 

@@ -145,6 +145,23 @@ public sealed class AgentEndToEndTests : IDisposable
         var state = JsonDocument.Parse(status.Stdout).RootElement;
         Assert.Equal(3, state.GetProperty("endpoints").GetInt32());
         Assert.Equal(1, state.GetProperty("policyRevision").GetInt64());
+        Assert.True(state.GetProperty("forwarded").GetInt64() > 0);
+        Assert.True(state.GetProperty("drops").GetProperty("denied_by_default").GetInt64() > 0);
+        Assert.Contains("denied by default", CliHarness.Run("status", "--socket", socket).Stdout);
+
+        // policy trace against the live policies and identities, by labels or by an endpoint's address.
+        var allowedTrace = CliHarness.Run("policy", "trace", "--live", "--src", "app=web", "--dst-ip", db4, "--icmp", "EchoRequest/IPv4", "--socket", socket);
+        Assert.True(allowedTrace.Code == 0, allowedTrace.Stderr);
+        Assert.Contains("Final verdict: ALLOWED", allowedTrace.Stdout);
+        Assert.Contains("CiliumNetworkPolicy default/db", allowedTrace.Stdout);
+        var deniedTrace = JsonDocument.Parse(CliHarness.Run("policy", "trace", "--live", "--src", "k8s:app=other", "--dst", "app=db",
+            "--icmp", "EchoRequest/IPv4", "-o", "json", "--socket", socket).Stdout).RootElement;
+        Assert.Equal("denied", deniedTrace.GetProperty("final").GetString());
+        Assert.Equal(info.GetProperty("identity").GetUInt32(), deniedTrace.GetProperty("destination").GetProperty("id").GetUInt32());
+        var unknown = CliHarness.Run("policy", "trace", "--live", "--src", "app=nobody", "--dst", "app=db", "--icmp", "EchoRequest", "--socket", socket);
+        Assert.Equal(2, unknown.Code);
+        Assert.Contains("--src: no endpoint on this node has the labels", unknown.Stderr);
+        Assert.Equal(2, CliHarness.Run("policy", "trace", "--live", "-f", good, "--src", "app=web", "--dst", "app=db", "--icmp", "0", "--socket", socket).Code);
 
         // A rule Membrane cannot enforce (L7) is refused, naming its field, unless --allow-l4-only.
         var l7 = Path.Combine(_directory, "l7.yaml");

@@ -11,7 +11,7 @@ public static class StatusCommand
     {
         var socket = SocketOption.Create();
         var output = OutputOption.Create();
-        var command = new Command("status", "Show the agent's health, its endpoints, the policy revision and how its programs are attached.") { socket, output };
+        var command = new Command("status", "Show the agent's health, its endpoints, the policy revision, how its programs are attached, and the datapath's counters.") { socket, output };
         command.SetAction(parse => AgentCall.Run(parse.GetValue(socket), stderr, async client =>
         {
             var status = await client.StatusAsync();
@@ -27,6 +27,10 @@ public static class StatusCommand
             text.WriteLine($"endpoints:       {status.Endpoints}");
             text.WriteLine($"policy revision: {status.PolicyRevision}");
             text.WriteLine($"attach mode:     {status.AttachMode ?? "(no endpoint yet)"}");
+            text.WriteLine($"forwarded:       {status.Forwarded} packets");
+            text.WriteLine($"dropped:         {(status.Drops is { Count: > 0 } drops ? string.Join(", ", drops.OrderByDescending(d => d.Value).Select(d => $"{d.Value} {d.Key.Replace('_', ' ')}")) : "none")}");
+            text.WriteLine($"events:          {status.EventsSuppressed} suppressed by the rate limit, {status.EventsLost} lost");
+            text.WriteLine($"conntrack:       {status.ConntrackEntries} entries");
             return 0;
         }));
         return command;
