@@ -118,6 +118,47 @@ public sealed partial class NodeAgentRestoreTests : IDisposable
         Assert.Empty(Directory.GetFiles(Path.Combine(_stateDirectory, "endpoints")));
     }
 
+    /// <summary>
+    /// Calls at once, as concurrent CLI calls make them through the API: endpoints created and deleted and policies
+    /// imported from several threads. Every call is serialised, so the state directory ends consistent with what the
+    /// agent holds, and a restart restores exactly that.
+    /// </summary>
+    [Fact]
+    public async Task Calls_at_once_leave_a_state_that_restores_to_what_the_agent_held()
+    {
+        Root.Require();
+        var names = Enumerable.Range(0, 6).Select(_ => Unique()).ToList();
+        HashSet<string> held;
+        long revision;
+        using (var first = new NodeAgent(Options()))
+        {
+            var calls = names.Select((name, i) => Task.Run(() =>
+            {
+                first.CreateEndpoint(name, LabelSet.Parse($"k8s:app=app{i % 3}"));
+                Assert.True(first.Import([new PolicyText($"p{i}.yaml", DbAcceptsPingFromWeb.Replace("name: db,", $"name: p{i},"))]).Applied);
+                if (i % 2 == 0)
+                {
+                    Assert.True(first.DeleteEndpoint(name));
+                }
+            }, TestContext.Current.CancellationToken)).ToList();
+            await Task.WhenAll(calls);
+            held = [.. first.Endpoints.Select(e => e.Name)];
+            revision = first.Policies.Revision;
+            Assert.Equal(3, held.Count);
+            Assert.Equal(6, revision);
+        }
+
+        using var second = new NodeAgent(Options());
+        Assert.Equal(held.Order(StringComparer.Ordinal), second.Restored.Restored.Order(StringComparer.Ordinal));
+        Assert.Empty(second.Restored.Swept);
+        Assert.Equal(revision, second.Policies.Revision);
+        Assert.Equal(6, second.Policies.Repository.Resources.Count);
+        foreach (var record in second.Endpoints)
+        {
+            second.DeleteEndpoint(record.Name);
+        }
+    }
+
     [Fact]
     public void What_a_crash_part_way_left_is_swept_up_and_a_corrupt_file_is_set_aside()
     {
