@@ -104,6 +104,53 @@ public sealed class NodeAgentTests
         }
     }
 
+    /// <summary>
+    /// A prefix a policy names is a CIDR identity, and the agent maps it in the ipcache: web's egress allowed only to
+    /// the node's gateway address (a /32 in the node namespace, the test's own) reaches it, and nothing else.
+    /// Without the ipcache entry the gateway would be world, and the ping denied.
+    /// </summary>
+    [Fact]
+    public void A_toCIDR_rule_allows_the_prefix_it_names_through_the_ipcache()
+    {
+        Root.Require();
+        var s = RandomNumberGenerator.GetInt32(0, 256);
+        var nodeName = Unique();
+        using var node = NetworkNamespace.Create(nodeName);
+        try
+        {
+            using var agent = new NodeAgent(new NodeAgentOptions(node, nodeName)
+            {
+                IPv4Pool = IPNetwork.Parse($"10.235.{s}.0/24"),
+                IPv6Pool = IPNetwork.Parse($"fd00:235:{s:x}::/64"),
+                Datapath = new DatapathLoaderOptions { Endpoints = 16, PolicyEntries = 1024, IpcacheEntries = 256, ConntrackEntries = 1024, FragmentEntries = 64, EventRingBytes = 1 << 16 },
+            });
+            var web = agent.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=web"));
+            var db = agent.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=db"));
+            var gateway = $"10.235.{s}.1";
+            Assert.True(Command.PingEventually(web.Name, gateway), "no policy: web may ping the gateway");
+
+            Assert.True(agent.Import([new PolicyText("web.yaml", $$$"""
+                apiVersion: cilium.io/v2
+                kind: CiliumNetworkPolicy
+                metadata: {name: web-out, namespace: default}
+                spec:
+                  endpointSelector: {matchLabels: {app: web}}
+                  egress:
+                  - toCIDR: [{{{gateway}}}/32]
+                """)]).Applied);
+            Assert.True(Command.PingEventually(web.Name, gateway), "the rule names the gateway's /32");
+            Assert.False(Command.Ping(web.Name, db.Network.IPv4.ToString()), "db is not in the rule");
+            foreach (var record in agent.Endpoints)
+            {
+                agent.DeleteEndpoint(record.Name);
+            }
+        }
+        finally
+        {
+            NetworkNamespace.Delete(nodeName);
+        }
+    }
+
     private static string Unique() => "mbrna" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
 
     [Fact]
