@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Membrane.Api;
 using Membrane.Testing;
@@ -10,7 +9,8 @@ namespace Membrane.Cli.Tests.Agent;
 /// <summary>
 /// A real agent process, started in a node namespace of the test's own with nsenter (ARCHITECTURE.md), driven by the
 /// CLI through its socket: endpoints created, an ICMP policy imported (and an invalid one refused whole), real pings
-/// deciding by it, and everything removed. Names start with mbrae; the pools are 10.238.X.0/24 and fd00:238:X::/64.
+/// deciding by it, and everything removed. The agent is an <see cref="AgentProcess"/>: names start with mbrae, the
+/// pools are 10.238.X.0/24 and fd00:238:X::/64.
 /// </summary>
 [Collection(AgentProcessCollection.Name)]
 public sealed class AgentEndToEndTests : IDisposable
@@ -26,15 +26,7 @@ public sealed class AgentEndToEndTests : IDisposable
             icmps: [{fields: [{type: EchoRequest, family: IPv4}, {type: EchoRequest, family: IPv6}]}]
         """;
 
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "mbrae-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)));
-    private readonly string _node = Unique();
-
-    // The agent runs in its own node namespace, so its loopback port cannot collide with another test's.
-    private const int MetricsPort = 9962;
-    private Process? _agent;
-
-    /// <summary>Where this test's agent pins its links: only under /sys/fs/bpf/membrane-test.</summary>
-    private string PinRoot => $"/sys/fs/bpf/membrane-test/{_node}";
+    private readonly AgentProcess _agent = new("ae");
 
     [Fact]
     public async Task The_CLI_drives_a_real_agent_whose_endpoints_and_ICMP_policy_decide_real_pings()
@@ -44,15 +36,13 @@ public sealed class AgentEndToEndTests : IDisposable
             Assert.Skip("needs root: the agent creates namespaces and loads eBPF programs");
         }
 
-        Directory.CreateDirectory(_directory);
-        var socket = Path.Combine(_directory, "membrane.sock");
-        StartAgent(socket);
+        await _agent.StartAsync();
+        var socket = _agent.Socket;
 
-        var (web, db, other) = (Unique(), Unique(), Unique());
+        var (web, db, other) = (_agent.EndpointName("web"), _agent.EndpointName("db"), _agent.EndpointName("other"));
         foreach (var (name, labels) in new[] { (web, "k8s:app=web"), (db, "k8s:app=db"), (other, "k8s:app=other") })
         {
-            var created = CliHarness.Run("endpoint", "create", name, "--labels", labels, "--socket", socket);
-            Assert.True(created.Code == 0, created.Stderr);
+            _agent.CreateEndpoint(name, labels);
         }
 
         // Bad requests are refused with the field named, and make nothing.
@@ -60,8 +50,8 @@ public sealed class AgentEndToEndTests : IDisposable
         {
             foreach (var (request, field) in new[]
             {
-                (new EndpointCreateRequest(Unique(), null!), "labels"),
-                (new EndpointCreateRequest(Unique(), "k8s:app=x", "Not_A_Namespace"), "namespace"),
+                (new EndpointCreateRequest(_agent.EndpointName("bad1"), null!), "labels"),
+                (new EndpointCreateRequest(_agent.EndpointName("bad2"), "k8s:app=x", "Not_A_Namespace"), "namespace"),
                 (new EndpointCreateRequest("../etc", "k8s:app=x"), "DNS label"),
                 (new EndpointCreateRequest(web, "k8s:app=x"), "exists already"),
             })
@@ -85,7 +75,7 @@ public sealed class AgentEndToEndTests : IDisposable
         var db6 = info.GetProperty("ipv6").GetString()!;
 
         // An invalid file in the import: nothing is applied.
-        var bad = Path.Combine(_directory, "bad.yaml");
+        var bad = Path.Combine(_agent.Directory, "bad.yaml");
         File.WriteAllText(bad, Policy.Replace("EchoRequest, family: IPv6", "EchoRequest, family: IPv9"));
         var refused = CliHarness.Run("policy", "import", bad, "--socket", socket);
         Assert.Equal(1, refused.Code);
@@ -94,7 +84,7 @@ public sealed class AgentEndToEndTests : IDisposable
         Assert.Contains("bad.yaml:", refused.Stderr); // and its file and line
         Assert.Contains("revision 0", refused.Stdout);
 
-        var good = Path.Combine(_directory, "db.yaml");
+        var good = Path.Combine(_agent.Directory, "db.yaml");
         File.WriteAllText(good, Policy);
         var imported = CliHarness.Run("policy", "import", good, "--socket", socket);
         Assert.True(imported.Code == 0, imported.Stderr);
@@ -133,7 +123,7 @@ public sealed class AgentEndToEndTests : IDisposable
             e.GetProperty("ports").GetString()!.StartsWith("echo id", StringComparison.Ordinal) && e.GetProperty("secondsLeft").GetDouble() > 0);
 
         // Prometheus metrics on the node's loopback: the kernel's own counters, the policy revision, the endpoints.
-        var metrics = await ScrapeAsync();
+        var metrics = await _agent.ScrapeAsync(TestContext.Current.CancellationToken);
         Assert.Contains("membrane_policy_revision 1", metrics);
         Assert.Contains("membrane_endpoints 3", metrics);
         Assert.Matches(@"membrane_datapath_drops_total\{reason=""denied_by_default""\} [1-9]", metrics);
@@ -164,7 +154,7 @@ public sealed class AgentEndToEndTests : IDisposable
         Assert.Equal(2, CliHarness.Run("policy", "trace", "--live", "-f", good, "--src", "app=web", "--dst", "app=db", "--icmp", "0", "--socket", socket).Code);
 
         // A rule Membrane cannot enforce (L7) is refused, naming its field, unless --allow-l4-only.
-        var l7 = Path.Combine(_directory, "l7.yaml");
+        var l7 = Path.Combine(_agent.Directory, "l7.yaml");
         File.WriteAllText(l7, """
             apiVersion: cilium.io/v2
             kind: CiliumNetworkPolicy
@@ -214,33 +204,30 @@ public sealed class AgentEndToEndTests : IDisposable
             Assert.Skip("needs root: the agent creates namespaces and loads eBPF programs");
         }
 
-        Directory.CreateDirectory(_directory);
-        var socket = Path.Combine(_directory, "membrane.sock");
-        StartAgent(socket);
-        var (web, db, other) = (Unique(), Unique(), Unique());
+        await _agent.StartAsync();
+        var socket = _agent.Socket;
+        var (web, db, other) = (_agent.EndpointName("web"), _agent.EndpointName("db"), _agent.EndpointName("other"));
         foreach (var (name, labels) in new[] { (web, "k8s:app=web"), (db, "k8s:app=db"), (other, "k8s:app=other") })
         {
-            Assert.Equal(0, CliHarness.Run("endpoint", "create", name, "--labels", labels, "--socket", socket).Code);
+            _agent.CreateEndpoint(name, labels);
         }
 
-        var policy = Path.Combine(_directory, "db.yaml");
+        var policy = Path.Combine(_agent.Directory, "db.yaml");
         File.WriteAllText(policy, Policy);
         Assert.Equal(0, CliHarness.Run("policy", "import", policy, "--socket", socket).Code);
         var before = JsonDocument.Parse(CliHarness.Run("endpoint", "list", "-o", "json", "--socket", socket).Stdout).RootElement.Clone();
         var db4 = before.EnumerateArray().Single(e => e.GetProperty("name").GetString() == db).GetProperty("ipv4").GetString()!;
         Assert.True(Command.PingEventually(web, db4), "web may ping db");
         Assert.False(Command.Ping(other, db4), "other may not ping db");
-        Assert.True(Directory.GetFiles($"{PinRoot}/links").Length == 6, "two pinned links per endpoint");
+        Assert.True(Directory.GetFiles($"{_agent.PinRoot}/links").Length == 6, "two pinned links per endpoint");
 
         var allowed = PingFor(web, db4);
         var denied = PingFor(other, db4);
         await Task.Delay(700, TestContext.Current.CancellationToken);
-        _agent!.Kill();
-        Assert.True(_agent.WaitForExit(10_000));
-        _agent.Dispose();
-        _agent = null;
+        _agent.Kill();
+        Assert.False(_agent.IsRunning);
         await Task.Delay(700, TestContext.Current.CancellationToken); // no agent at all for a while
-        StartAgent(socket, makeNode: false);
+        await _agent.StartAsync(); // the same node, socket, pins, pools and state directory
 
         var (sent, received) = await allowed;
         Assert.True(sent >= 150 && received == sent, $"web -> db through the kill and restart: {received} of {sent} answered");
@@ -259,7 +246,7 @@ public sealed class AgentEndToEndTests : IDisposable
             Assert.Equal(0, CliHarness.Run("endpoint", "delete", name, "--socket", socket).Code);
         }
 
-        Assert.Empty(Directory.GetFiles(Path.Combine(_directory, "state", "endpoints")));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_agent.StateDirectory, "endpoints")));
     }
 
     /// <summary>Echo requests 20 ms apart for about five seconds, each waiting at most a second; the counts ping reports.</summary>
@@ -287,137 +274,7 @@ public sealed class AgentEndToEndTests : IDisposable
         Assert.Contains("cannot reach the agent at /nonexistent/mbr.sock", stderr);
     }
 
-    public void Dispose()
-    {
-        if (_agent is { HasExited: false })
-        {
-            // SIGTERM: the agent stops cleanly, leaving its endpoints for the next one; the namespaces go below.
-            Process.Start("kill", ["-TERM", _agent.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
-            if (!_agent.WaitForExit(15_000))
-            {
-                _agent.Kill(entireProcessTree: true);
-            }
-        }
-
-        _agent?.Dispose();
-        foreach (var leftover in Directory.Exists(NetworkNamespace.RunDirectory) ? Directory.GetFiles(NetworkNamespace.RunDirectory, "mbrae*") : [])
-        {
-            if (Path.GetFileName(leftover) != _node)
-            {
-                NetworkNamespace.Delete(Path.GetFileName(leftover));
-            }
-        }
-
-        if (NetworkNamespace.Exists(_node))
-        {
-            NetworkNamespace.Delete(_node);
-        }
-
-        if (Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-
-        // After a kill -9 the agent's pins remain (that is the point); unlinking them releases the links.
-        if (Directory.Exists(PinRoot))
-        {
-            Directory.Delete(PinRoot, recursive: true);
-        }
-
-        RemoveIfEmpty("/sys/fs/bpf/membrane-test");
-    }
-
-    /// <summary>The shared test pin root goes when nothing is left in it; another project's pins keep it (rmdir fails).</summary>
-    internal static void RemoveIfEmpty(string directory)
-    {
-        try
-        {
-            if (Directory.Exists(directory) && !Directory.EnumerateFileSystemEntries(directory).Any())
-            {
-                Directory.Delete(directory);
-            }
-        }
-        catch (IOException)
-        {
-        }
-    }
-
-    private readonly int _pool = RandomNumberGenerator.GetInt32(0, 256);
-
-    private void StartAgent(string socket, bool makeNode = true)
-    {
-        if (makeNode)
-        {
-            using var node = NetworkNamespace.Create(_node);
-            using var links = Membrane.Netlink.Rtnetlink.Open(node);
-            links.SetLinkUp("lo"); // the metrics listen on the node's loopback
-        }
-
-        var s = _pool;
-        var membrane = Path.Combine(AppContext.BaseDirectory, "membrane.dll");
-        var start = new ProcessStartInfo("nsenter")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in new[]
-        {
-            $"--net={NetworkNamespace.RunDirectory}/{_node}", "dotnet", membrane, "agent", "--socket", socket,
-            "--node-name", _node, "--ipv4-pool", $"10.238.{s}.0/24", "--ipv6-pool", $"fd00:238:{s:x}::/64",
-            "--metrics", $"127.0.0.1:{MetricsPort}", "--bpffs-root", PinRoot, "--state-dir", Path.Combine(_directory, "state"),
-        })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        _agent = Process.Start(start)!;
-        var log = new System.Text.StringBuilder();
-        _agent.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
-        _agent.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
-        _agent.BeginOutputReadLine();
-        _agent.BeginErrorReadLine();
-
-        using var client = new AgentClient(socket, TimeSpan.FromSeconds(2));
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            try
-            {
-                Assert.Equal("ok", client.StatusAsync().GetAwaiter().GetResult().Health);
-                return;
-            }
-            catch (AgentApiException) when (DateTime.UtcNow < deadline && !_agent.HasExited)
-            {
-                Thread.Sleep(200);
-            }
-            catch (AgentApiException e)
-            {
-                lock (log)
-                {
-                    Assert.Fail($"the agent did not come up: {e.Message}\n{log}");
-                }
-            }
-        }
-    }
-
-    /// <summary>GET /metrics from inside the node namespace: the socket is made there, then used from here.</summary>
-    private async Task<string> ScrapeAsync()
-    {
-        using var node = NetworkNamespace.Open(_node);
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, cancellation) =>
-            {
-                var socket = node.Run(() => new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp));
-                await socket.ConnectAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, MetricsPort), cancellation);
-                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
-            },
-        };
-        using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(5) };
-        return await http.GetStringAsync($"http://127.0.0.1:{MetricsPort}/metrics", TestContext.Current.CancellationToken);
-    }
-
-    private static string Unique() => "mbrae" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+    public void Dispose() => _agent.Dispose();
 }
 
 /// <summary>Agent processes run one at a time: each pings with one-second timeouts.</summary>

@@ -31,6 +31,6 @@ public sealed class DemoCommandTests
         Assert.Contains("demo: cleaning up", stderr);
         Assert.Empty(Directory.GetFiles(NetworkNamespace.RunDirectory, "mbrdemo*"));
         Assert.False(Directory.Exists(pins), "the demo's pins are removed");
-        AgentEndToEndTests.RemoveIfEmpty("/sys/fs/bpf/membrane-test");
+        AgentProcess.RemoveIfEmpty(AgentProcess.TestPinRoot);
     }
 }
