@@ -109,13 +109,30 @@ public sealed class AgentClient : IDisposable
             }
 
             using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellation));
-            while (await reader.ReadLineAsync(cancellation) is { } line)
+            while (await ReadLineAsync(reader, cancellation) is { } line)
             {
                 if (line.Length > 0 && System.Text.Json.JsonSerializer.Deserialize(line, ApiJsonContext.Default.MonitorEvent) is { } monitored)
                 {
                     yield return monitored;
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The next line of the monitor stream. The agent ends the stream only when it stops, and a stream cut short
+    /// means it died: either way the monitor cannot go on, which is an <see cref="AgentApiException"/>, not a crash.
+    /// </summary>
+    private async Task<string> ReadLineAsync(StreamReader reader, CancellationToken cancellation)
+    {
+        try
+        {
+            return await reader.ReadLineAsync(cancellation)
+                ?? throw new AgentApiException($"the agent at {Socket} ended the monitor stream: it is stopping");
+        }
+        catch (IOException e)
+        {
+            throw new AgentApiException($"the monitor stream from the agent at {Socket} broke off ({e.Message}): the agent stopped or died", inner: e);
         }
     }
 

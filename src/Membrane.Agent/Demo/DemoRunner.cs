@@ -88,8 +88,9 @@ public static class DemoRunner
                         }
                     }
                 }
-                catch (OperationCanceledException)
+                catch (Exception e) when (e is OperationCanceledException or AgentApiException)
                 {
+                    // Cancelled when the flows are done; or the agent went, which the flows themselves then show.
                 }
             }, CancellationToken.None);
             await Task.Delay(500, cancellation);

@@ -157,13 +157,16 @@ public static class AgentHost
         });
 
         // One JSON object per line, flushed as each event comes, for as long as the client stays.
-        app.MapGet("/v1/monitor", async (HttpContext context, Monitor.EventHub hub) =>
+        app.MapGet("/v1/monitor", async (HttpContext context, Monitor.EventHub hub, IHostApplicationLifetime lifetime) =>
         {
+            // A stream ends when its client goes or when the agent stops: the host waits for open requests before it
+            // exits, and a monitor left open would hold a SIGTERM up for the whole shutdown timeout.
+            using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
             context.Response.ContentType = "application/x-ndjson";
-            await context.Response.Body.FlushAsync(context.RequestAborted);
+            await context.Response.Body.FlushAsync(ending.Token);
             try
             {
-                await foreach (var monitored in hub.Subscribe(context.RequestAborted))
+                await foreach (var monitored in hub.Subscribe(ending.Token))
                 {
                     // Serialised to memory first: Kestrel allows no synchronous writes, and the line must not be indented.
                     var line = new System.Buffers.ArrayBufferWriter<byte>();
@@ -173,8 +176,8 @@ public static class AgentHost
                     }
 
                     System.Buffers.BuffersExtensions.Write(line, "\n"u8);
-                    await context.Response.Body.WriteAsync(line.WrittenMemory, context.RequestAborted);
-                    await context.Response.Body.FlushAsync(context.RequestAborted);
+                    await context.Response.Body.WriteAsync(line.WrittenMemory, ending.Token);
+                    await context.Response.Body.FlushAsync(ending.Token);
                 }
             }
             catch (OperationCanceledException)

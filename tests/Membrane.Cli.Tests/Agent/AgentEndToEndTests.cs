@@ -266,6 +266,30 @@ public sealed class AgentEndToEndTests : IDisposable
         return counts.Success ? (int.Parse(counts.Groups[1].Value), int.Parse(counts.Groups[2].Value)) : (0, 0);
     }
 
+    /// <summary>
+    /// SIGTERM with a monitor attached: the agent ends the stream and exits at once (the web host would otherwise wait
+    /// out its 30 s shutdown timeout for the open request), and the monitor says so in one line, exit 2.
+    /// </summary>
+    [Fact]
+    public async Task A_stop_ends_an_attached_monitor_and_the_agent_exits_promptly()
+    {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            Assert.Skip("needs root: the agent creates namespaces and loads eBPF programs");
+        }
+
+        await _agent.StartAsync();
+        var monitor = Task.Run(() => _agent.Cli("monitor"), TestContext.Current.CancellationToken);
+        await Task.Delay(1000, TestContext.Current.CancellationToken);
+        var stopped = System.Diagnostics.Stopwatch.StartNew();
+        Assert.True(_agent.Stop(10_000), $"the agent did not stop within 10 s of SIGTERM\n{_agent.Log}");
+        Assert.True(stopped.Elapsed < TimeSpan.FromSeconds(10));
+        var (code, _, stderr) = await monitor.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        Assert.Equal(2, code);
+        Assert.Contains("ended the monitor stream", stderr);
+        Assert.DoesNotContain("internal error", stderr);
+    }
+
     [Fact]
     public void Without_an_agent_the_CLI_says_where_it_looked()
     {
