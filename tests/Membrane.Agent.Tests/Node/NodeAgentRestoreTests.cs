@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
-using System.Text.RegularExpressions;
 using Membrane.Agent.Node;
 using Membrane.Agent.State;
 using Membrane.Datapath.Ebpf.Loading;
@@ -19,18 +17,9 @@ namespace Membrane.Agent.Tests.Node;
 /// /sys/fs/bpf/membrane-test.
 /// </summary>
 [Collection(AgentKernelCollection.Name)]
-public sealed partial class NodeAgentRestoreTests : IDisposable
+public sealed class NodeAgentRestoreTests : IDisposable
 {
-    private const string DbAcceptsPingFromWeb = """
-        apiVersion: cilium.io/v2
-        kind: CiliumNetworkPolicy
-        metadata: {name: db, namespace: default}
-        spec:
-          endpointSelector: {matchLabels: {app: db}}
-          ingress:
-          - fromEndpoints: [{matchLabels: {app: web}}]
-            icmps: [{fields: [{type: EchoRequest, family: IPv4}]}]
-        """;
+    private const string DbAcceptsPingFromWeb = NodeAgentTests.DbAcceptsPingFromWeb;
 
     private const string WebMayReachDocumentationPrefix = """
         apiVersion: cilium.io/v2
@@ -77,8 +66,8 @@ public sealed partial class NodeAgentRestoreTests : IDisposable
         var livePolicy = first.LivePolicy(db.Name)!.Select(r => r.Row with { Cookie = 0 }).ToList();
 
         // Pings every 20 ms for 4 s, across the stop and the restore.
-        var allowed = PingFor(web.Name, db4);
-        var denied = PingFor(other.Name, db4);
+        var allowed = Command.PingCountsAsync(web.Name, db4, 200);
+        var denied = Command.PingCountsAsync(other.Name, db4, 200);
         await Task.Delay(500, TestContext.Current.CancellationToken);
         first.Dispose();
         first = null;
@@ -243,34 +232,8 @@ public sealed partial class NodeAgentRestoreTests : IDisposable
         }
     }
 
-    private NodeAgentOptions Options() => new(_node!, _nodeName)
-    {
-        IPv4Pool = IPNetwork.Parse($"10.236.{_pool}.0/24"),
-        IPv6Pool = IPNetwork.Parse($"fd00:236:{_pool:x}::/64"),
-        Datapath = new DatapathLoaderOptions { Endpoints = 16, PolicyEntries = 1024, IpcacheEntries = 256, ConntrackEntries = 1024, FragmentEntries = 64, EventRingBytes = 1 << 16 },
-        PinRoot = PinRoot,
-        StateDirectory = _stateDirectory,
-    };
-
-    /// <summary>200 echo requests 20 ms apart, each waiting at most a second; the counts ping reports.</summary>
-    private static async Task<(int Sent, int Received)> PingFor(string from, string to)
-    {
-        var start = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "netns", "exec", from, "ping", "-4", "-n", "-q", "-i", "0.02", "-c", "200", "-W", "1", to })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var ping = Process.Start(start)!;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var output = await ping.StandardOutput.ReadToEndAsync(timeout.Token);
-        await ping.WaitForExitAsync(timeout.Token);
-        var counts = Counts().Match(output);
-        return counts.Success ? (int.Parse(counts.Groups[1].Value), int.Parse(counts.Groups[2].Value)) : (0, 0);
-    }
-
-    [GeneratedRegex(@"(\d+) packets transmitted, (\d+) received")]
-    private static partial Regex Counts();
+    private NodeAgentOptions Options() =>
+        NodeAgentTests.Options(_node!, _nodeName, $"10.236.{_pool}.0/24", $"fd00:236:{_pool:x}::/64") with { PinRoot = PinRoot, StateDirectory = _stateDirectory };
 
     private static string Unique() => "mbrnr" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
 }

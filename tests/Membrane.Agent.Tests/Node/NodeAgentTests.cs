@@ -16,7 +16,7 @@ namespace Membrane.Agent.Tests.Node;
 [Collection(AgentKernelCollection.Name)]
 public sealed class NodeAgentTests
 {
-    private const string DbAcceptsPingFromWeb = """
+    internal const string DbAcceptsPingFromWeb = """
         apiVersion: cilium.io/v2
         kind: CiliumNetworkPolicy
         metadata: {name: db, namespace: default}
@@ -36,12 +36,7 @@ public sealed class NodeAgentTests
         using var node = NetworkNamespace.Create(nodeName);
         try
         {
-            using var agent = new NodeAgent(new NodeAgentOptions(node, nodeName)
-            {
-                IPv4Pool = IPNetwork.Parse($"10.237.{s}.0/24"),
-                IPv6Pool = IPNetwork.Parse($"fd00:237:{s:x}::/64"),
-                Datapath = new DatapathLoaderOptions { Endpoints = 16, PolicyEntries = 1024, IpcacheEntries = 256, ConntrackEntries = 1024, FragmentEntries = 64, EventRingBytes = 1 << 16 },
-            });
+            using var agent = new NodeAgent(Options(node, nodeName, $"10.237.{s}.0/24", $"fd00:237:{s:x}::/64"));
             var web = agent.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=web"));
             var db = agent.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=db"));
             var other = agent.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=other"));
@@ -91,10 +86,7 @@ public sealed class NodeAgentTests
         using var node = NetworkNamespace.Create(nodeName);
         try
         {
-            using var agent = new NodeAgent(new NodeAgentOptions(node, nodeName)
-            {
-                Datapath = new DatapathLoaderOptions { Endpoints = 16, PolicyEntries = 64, IpcacheEntries = 64, ConntrackEntries = 64, FragmentEntries = 64, EventRingBytes = 1 << 16 },
-            });
+            using var agent = new NodeAgent(Options(node, nodeName));
             Assert.Contains("DNS label", Assert.Throws<ArgumentException>(() => agent.CreateEndpoint("../x", LabelSet.Parse("k8s:app=web"))).Message);
             Assert.Empty(agent.Endpoints);
         }
@@ -118,12 +110,7 @@ public sealed class NodeAgentTests
         using var node = NetworkNamespace.Create(nodeName);
         try
         {
-            using var agent = new NodeAgent(new NodeAgentOptions(node, nodeName)
-            {
-                IPv4Pool = IPNetwork.Parse($"10.235.{s}.0/24"),
-                IPv6Pool = IPNetwork.Parse($"fd00:235:{s:x}::/64"),
-                Datapath = new DatapathLoaderOptions { Endpoints = 16, PolicyEntries = 1024, IpcacheEntries = 256, ConntrackEntries = 1024, FragmentEntries = 64, EventRingBytes = 1 << 16 },
-            });
+            using var agent = new NodeAgent(Options(node, nodeName, $"10.235.{s}.0/24", $"fd00:235:{s:x}::/64"));
             var web = agent.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=web"));
             var db = agent.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=db"));
             var gateway = $"10.235.{s}.1";
@@ -151,6 +138,15 @@ public sealed class NodeAgentTests
         }
     }
 
+    /// <summary>An agent with small maps (a test needs a handful of entries), on the given pools.</summary>
+    internal static NodeAgentOptions Options(NetworkNamespace node, string nodeName, string ipv4Pool = "10.200.0.0/24", string ipv6Pool = "fd00:200::/64") =>
+        new(node, nodeName)
+        {
+            IPv4Pool = IPNetwork.Parse(ipv4Pool),
+            IPv6Pool = IPNetwork.Parse(ipv6Pool),
+            Datapath = new DatapathLoaderOptions { Endpoints = 16, PolicyEntries = 1024, IpcacheEntries = 256, ConntrackEntries = 1024, FragmentEntries = 64, EventRingBytes = 1 << 16 },
+        };
+
     private static string Unique() => "mbrna" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
 
     [Fact]
@@ -161,10 +157,7 @@ public sealed class NodeAgentTests
         using var node = NetworkNamespace.Create(nodeName);
         try
         {
-            using var agent = new NodeAgent(new NodeAgentOptions(node, nodeName)
-            {
-                Datapath = new DatapathLoaderOptions { Endpoints = 16, PolicyEntries = 64, IpcacheEntries = 64, ConntrackEntries = 64, FragmentEntries = 64, EventRingBytes = 1 << 16 },
-            });
+            using var agent = new NodeAgent(Options(node, nodeName));
             var live = new Membrane.Datapath.Layout.ConntrackKey { EndpointId = 1, SourcePort = 1, Protocol = 17, Family = 4 };
             var expired = live with { SourcePort = 2 };
             agent.Datapath.Conntrack.Update(live, new Membrane.Datapath.Layout.ConntrackEntry { ExpiresAt = 2_000, LifetimeSeconds = 60 });

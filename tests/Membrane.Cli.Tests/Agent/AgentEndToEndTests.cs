@@ -221,8 +221,8 @@ public sealed class AgentEndToEndTests : IDisposable
         Assert.False(Command.Ping(other, db4), "other may not ping db");
         Assert.True(Directory.GetFiles($"{_agent.PinRoot}/links").Length == 6, "two pinned links per endpoint");
 
-        var allowed = PingFor(web, db4);
-        var denied = PingFor(other, db4);
+        var allowed = Command.PingCountsAsync(web, db4, 250);
+        var denied = Command.PingCountsAsync(other, db4, 250);
         await Task.Delay(700, TestContext.Current.CancellationToken);
         _agent.Kill();
         Assert.False(_agent.IsRunning);
@@ -247,23 +247,6 @@ public sealed class AgentEndToEndTests : IDisposable
         }
 
         Assert.Empty(Directory.GetFiles(Path.Combine(_agent.StateDirectory, "endpoints")));
-    }
-
-    /// <summary>Echo requests 20 ms apart for about five seconds, each waiting at most a second; the counts ping reports.</summary>
-    private static async Task<(int Sent, int Received)> PingFor(string from, string to)
-    {
-        var start = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "netns", "exec", from, "ping", "-4", "-n", "-q", "-i", "0.02", "-c", "250", "-W", "1", to })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var ping = Process.Start(start)!;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(40));
-        var output = await ping.StandardOutput.ReadToEndAsync(timeout.Token);
-        await ping.WaitForExitAsync(timeout.Token);
-        var counts = System.Text.RegularExpressions.Regex.Match(output, @"(\d+) packets transmitted, (\d+) received");
-        return counts.Success ? (int.Parse(counts.Groups[1].Value), int.Parse(counts.Groups[2].Value)) : (0, 0);
     }
 
     /// <summary>
