@@ -296,7 +296,7 @@ public sealed partial class NodeAgent : IDisposable
                 var record = new EndpointRecord(name, kubernetesNamespace, creating.Labels, endpointId, identity.Id, network);
                 SaveEndpoint(StateOf(record, EndpointLifecycle.Ready, attachments[0].Mode));
                 _endpoints[name] = new Managed(record, writer, attachments);
-                Regenerate();
+                Regenerate(onlyWherePeersChanged: true);
                 return record;
             }
             catch
@@ -338,7 +338,7 @@ public sealed partial class NodeAgent : IDisposable
             ReleaseIdentity(managed.Record.Identity, [network.IPv4, network.IPv6]);
             _networks.Delete(network);
             _state?.Delete(EndpointsKind, name);
-            Regenerate();
+            Regenerate(onlyWherePeersChanged: true);
             return true;
         }
     }
@@ -436,12 +436,17 @@ public sealed partial class NodeAgent : IDisposable
         }
     }
 
-    /// <summary>Brings every endpoint's maps to its map state under the current policies and identities.</summary>
-    private void Regenerate()
+    /// <summary>
+    /// Brings endpoints' maps to their map state under the current policies and identities: every endpoint, or with
+    /// <paramref name="onlyWherePeersChanged"/> only those whose state the identity changes since the last
+    /// regeneration altered. That is right after an endpoint is made or deleted: a peer identity coming or going changes
+    /// which entries an endpoint has, never whether a rule selects it (that depends on its own labels), so its
+    /// default-deny flags stay; and it keeps a creation among many endpoints and rules from rewriting them all.
+    /// </summary>
+    private void Regenerate(bool onlyWherePeersChanged = false)
     {
-        // Each endpoint is brought to its whole state below, so the service's per-identity deltas are not needed.
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        Policies.TakeIdentityDeltas();
+        var changed = Policies.TakeIdentityDeltas();
 
         // A prefix a policy names is a CIDR identity: its addresses must map to it in the ipcache before an endpoint's
         // policy names it. (CIDR identities are never taken back, so neither are their entries.)
@@ -455,7 +460,7 @@ public sealed partial class NodeAgent : IDisposable
             _cidrsInIpcache.Add(identity.Id);
         }
 
-        foreach (var managed in _endpoints.Values)
+        foreach (var managed in _endpoints.Values.Where(e => !onlyWherePeersChanged || changed.ContainsKey(e.Record.Identity)))
         {
             managed.Writer.Apply(Policies.Resolve(Policies.Identities[managed.Record.Identity]!), PolicyTarget);
         }

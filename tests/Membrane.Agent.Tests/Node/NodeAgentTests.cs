@@ -138,6 +138,73 @@ public sealed class NodeAgentTests
         }
     }
 
+    /// <summary>
+    /// A creation or a deletion rewrites only the endpoints whose peers changed. After endpoints come and go under
+    /// policies that name some of them, every endpoint's live policy buffer must still be exactly its map state under
+    /// the policies and identities now (compared entry by entry, without cookies, which number rules).
+    /// </summary>
+    [Fact]
+    public void After_endpoints_come_and_go_every_live_map_is_its_whole_state()
+    {
+        Root.Require();
+        var nodeName = Unique();
+        using var node = NetworkNamespace.Create(nodeName);
+        try
+        {
+            using var agent = new NodeAgent(Options(node, nodeName));
+            Assert.True(agent.Import([new PolicyText("tiers.yaml", """
+                apiVersion: cilium.io/v2
+                kind: CiliumNetworkPolicy
+                metadata: {name: back, namespace: default}
+                spec:
+                  endpointSelector: {matchLabels: {tier: back}}
+                  ingress:
+                  - fromEndpoints: [{matchLabels: {tier: front}}]
+                    icmps: [{fields: [{type: EchoRequest, family: IPv4}]}]
+                  - fromEndpoints: [{matchExpressions: [{key: app, operator: In, values: [a, b]}]}]
+                    toPorts: [{ports: [{port: "80", protocol: TCP}]}]
+                  egress:
+                  - toEndpoints: [{matchLabels: {tier: back}}]
+                ---
+                apiVersion: cilium.io/v2
+                kind: CiliumNetworkPolicy
+                metadata: {name: front, namespace: default}
+                spec:
+                  endpointSelector: {matchLabels: {tier: front}}
+                  ingressDeny:
+                  - fromEndpoints: [{matchLabels: {app: c}}]
+                """)]).Applied);
+            var names = new List<string>();
+            foreach (var labels in new[] { "k8s:tier=back,k8s:app=a", "k8s:tier=front,k8s:app=b", "k8s:tier=front,k8s:app=c", "k8s:tier=back,k8s:app=c", "k8s:app=d", "k8s:tier=front,k8s:app=a" })
+            {
+                names.Add(agent.CreateEndpoint(Unique(), LabelSet.Parse(labels)).Name);
+            }
+
+            Assert.True(agent.DeleteEndpoint(names[1]));
+            Assert.True(agent.DeleteEndpoint(names[4]));
+            agent.CreateEndpoint(Unique(), LabelSet.Parse("k8s:tier=front,k8s:app=b"));
+
+            foreach (var record in agent.Endpoints)
+            {
+                var expected = Membrane.Datapath.Encoding.PolicyMapEncoder.Encode(agent.Policies.Resolve(agent.Policies.Identities[record.Identity]!), 0, new())
+                    .Select(e => Membrane.Datapath.Encoding.PolicyMapDecoder.Decode(e.Key, e.Value) with { Cookie = 0 })
+                    .OrderBy(r => r.ToString(), StringComparer.Ordinal).ToList();
+                var live = agent.LivePolicy(record.Name)!.Select(r => r.Row with { Cookie = 0 }).OrderBy(r => r.ToString(), StringComparer.Ordinal).ToList();
+                Assert.NotEmpty(live);
+                Assert.Equal(expected, live);
+            }
+
+            foreach (var record in agent.Endpoints)
+            {
+                agent.DeleteEndpoint(record.Name);
+            }
+        }
+        finally
+        {
+            NetworkNamespace.Delete(nodeName);
+        }
+    }
+
     /// <summary>An agent with small maps (a test needs a handful of entries), on the given pools.</summary>
     internal static NodeAgentOptions Options(NetworkNamespace node, string nodeName, string ipv4Pool = "10.200.0.0/24", string ipv6Pool = "fd00:200::/64") =>
         new(node, nodeName)
