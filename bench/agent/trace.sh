@@ -57,5 +57,12 @@ awk '
     printf "  body read to first map write %.0f ms; %d BPF_MAP_UPDATE_ELEM (per map:", (first - body) * 1000, upd
     for (f in fd) printf " fd %s: %d", f, fd[f]; printf "), %d deletes, over %.0f ms; last write to response %.1f ms\n", del, (last - first) * 1000, (resp - last) * 1000
   }' "$bench_work/import.trace"
+# One more endpoint, with the 1,000 rules and 102 endpoints in place: how many map writes its creation makes.
+strace -f -tt -T -qq -e trace=accept4,recvmsg,sendto,bpf -p "$(threads)" -o "$bench_work/late.trace" 2>/dev/null & st=$!; bench_pids+=("$st")
+sleep 2; create mbrb-late "k8s:app=svc3,k8s:tier=t1,k8s:role=sample"; sleep 1; kill "$st"; wait "$st" 2>/dev/null || true
+[ -z "${KEEP_TRACES:-}" ] || cp "$bench_work/late.trace" "$KEEP_TRACES.late"
+echo "one endpoint create with the 1,000 rules and 102 endpoints in place (under strace):"
+awk '/BPF_MAP_UPDATE_ELEM/ {upd++; match($0, /map_fd=[0-9]+/); fd[substr($0, RSTART + 7, RLENGTH - 7)]++} /BPF_MAP_DELETE_ELEM/ {del++}
+  END {printf "  %d BPF_MAP_UPDATE_ELEM (per map:", upd; for (f in fd) printf " fd %s: %d", f, fd[f]; printf "), %d deletes\n", del}' "$bench_work/late.trace"
 entries=$("$mbr" bpf policy get mbrb-s001 --socket "$S" -o json | jq length)
 echo "(the live policy map of mbrb-s001: $entries entries; load average: $(cut -d' ' -f1-3 /proc/loadavg))"
