@@ -221,18 +221,22 @@ public sealed class AgentEndToEndTests : IDisposable
         Assert.False(Command.Ping(other, db4), "other may not ping db");
         Assert.True(Directory.GetFiles($"{_agent.PinRoot}/links").Length == 6, "two pinned links per endpoint");
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var allowed = Command.PingCountsAsync(web, db4, 250);
         var denied = Command.PingCountsAsync(other, db4, 250);
         await Task.Delay(700, TestContext.Current.CancellationToken);
         _agent.Kill();
+        var killed = clock.Elapsed;
         Assert.False(_agent.IsRunning);
         await Task.Delay(700, TestContext.Current.CancellationToken); // no agent at all for a while
         await _agent.StartAsync(); // the same node, socket, pins, pools and state directory
+        var restarted = clock.Elapsed;
 
         var (sent, received) = await allowed;
-        Assert.True(sent >= 150 && received == sent, $"web -> db through the kill and restart: {received} of {sent} answered");
+        var when = $"(killed at {killed.TotalMilliseconds:F0} ms, up again at {restarted.TotalMilliseconds:F0} ms, pings done at {clock.Elapsed.TotalMilliseconds:F0} ms)\n{_agent.Log}";
+        Assert.True(sent >= 150 && received == sent, $"web -> db through the kill and restart: {received} of {sent} answered {when}");
         (sent, received) = await denied;
-        Assert.True(sent >= 150 && received == 0, $"other -> db through the kill and restart: {received} of {sent} answered");
+        Assert.True(sent >= 150 && received == 0, $"other -> db through the kill and restart: {received} of {sent} answered {when}");
 
         // The same endpoints, identities and addresses, and the same revision; and it goes on managing them.
         var after = JsonDocument.Parse(CliHarness.Run("endpoint", "list", "-o", "json", "--socket", socket).Stdout).RootElement;
