@@ -129,6 +129,10 @@ public sealed class EndpointNetworkBuilder(NetworkNamespace node, string nodeNam
         ipv6.TryReserve(network.IPv6);
     }
 
+    /// <summary>Marks one address taken (one the kernel still routes to an endpoint the agent does not know); false when outside the pools.</summary>
+    public bool Reserve(IPAddress address) =>
+        address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? ipv4.TryReserve(address) : ipv6.TryReserve(address);
+
     /// <summary>Turns on forwarding in the node, which routes between endpoints; /proc/sys/net is per namespace.</summary>
     public void EnableForwarding() => node.Run(() =>
     {

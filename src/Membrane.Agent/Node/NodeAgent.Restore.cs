@@ -37,6 +37,29 @@ public sealed partial class NodeAgent
         var restored = new List<string>();
         var swept = new List<string>();
         var policyEntries = Datapath.Policy.Entries<PolicyMapKey, PolicyMapValue>().ToList();
+
+        // Numbers still in the maps are taken, whether or not a file names them (an endpoint whose file was set aside
+        // stays in the kernel): a new endpoint given one would share its policy buffers.
+        foreach (var (_, config) in Datapath.Endpoints.Entries<uint, EndpointConfig>())
+        {
+            _nextEndpointId = Math.Max(_nextEndpointId, config.EndpointId + 1);
+        }
+
+        foreach (var (key, _) in policyEntries)
+        {
+            _nextEndpointId = Math.Max(_nextEndpointId, (key.PolicyId >> 1) + 1);
+        }
+
+        // So are the addresses the ipcache still holds: such an endpoint's routes and addresses are still in place.
+        foreach (var (key, _) in Datapath.Ipcache.Entries<IpcacheKey, IpcacheValue>())
+        {
+            var address = key.Address.ToAddress(key.Family);
+            if (IpcacheKey.Host(address).PrefixLength == key.PrefixLength)
+            {
+                _networks.Reserve(address);
+            }
+        }
+
         foreach (var (file, endpoint) in endpoints)
         {
             _nextEndpointId = Math.Max(_nextEndpointId, endpoint.EndpointId + 1);

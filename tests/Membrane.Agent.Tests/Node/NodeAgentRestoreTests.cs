@@ -153,11 +153,16 @@ public sealed class NodeAgentRestoreTests : IDisposable
     {
         Root.Require();
         string half, gone;
+        string unreadable;
         using (var first = new NodeAgent(Options()))
         {
             gone = first.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=gone")).Name;
             first.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=kept"));
+            unreadable = first.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=unreadable")).Name; // endpoint number 3
         }
+
+        // Its file torn: the endpoint stays in the kernel as it was, and its number stays taken.
+        File.WriteAllText(Path.Combine(_stateDirectory, "endpoints", unreadable + ".json"), "{\"name\": ");
 
         // As a kill during a create would leave it: the file says creating, the namespace exists.
         half = Unique();
@@ -172,14 +177,45 @@ public sealed class NodeAgentRestoreTests : IDisposable
         Assert.Contains(second.Restored.Swept, s => s.StartsWith(half, StringComparison.Ordinal) && s.Contains("being created"));
         Assert.Contains(second.Restored.Swept, s => s.StartsWith(gone, StringComparison.Ordinal) && s.Contains("namespace"));
         Assert.False(NetworkNamespace.Exists(half), "the half-made endpoint's namespace is removed");
-        var problem = Assert.Single(second.Restored.Problems);
-        Assert.EndsWith("mbrnrbroken.json", problem.Path);
-        Assert.True(File.Exists(problem.MovedTo), "the corrupt file is kept, aside");
+        Assert.Equal(2, second.Restored.Problems.Count);
+        Assert.All(second.Restored.Problems, problem => Assert.True(File.Exists(problem.MovedTo), "a corrupt file is kept, aside"));
+        Assert.Contains(second.Restored.Problems, problem => problem.Path.EndsWith("mbrnrbroken.json", StringComparison.Ordinal));
+        Assert.True(NetworkNamespace.Exists(unreadable), "the endpoint whose file does not read is left as it is");
         Assert.Equal(41u, second.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=new")).EndpointId); // numbers never reused
         foreach (var record in second.Endpoints)
         {
             second.DeleteEndpoint(record.Name);
         }
+    }
+
+    /// <summary>
+    /// An endpoint whose file does not read stays in the kernel, and so do its number and its addresses: a new endpoint
+    /// given its number would share its policy buffers, and one given its address would collide with its routes.
+    /// </summary>
+    [Fact]
+    public void The_number_and_addresses_of_an_endpoint_whose_file_does_not_read_are_not_given_again()
+    {
+        Root.Require();
+        EndpointRecord torn;
+        using (var first = new NodeAgent(Options()))
+        {
+            first.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=kept"));
+            torn = first.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=torn"));
+        }
+
+        File.WriteAllText(Path.Combine(_stateDirectory, "endpoints", torn.Name + ".json"), "{\"name\": ");
+        using var second = new NodeAgent(Options());
+        Assert.Single(second.Restored.Problems);
+        var fresh = second.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=fresh"));
+        Assert.True(fresh.EndpointId > torn.EndpointId, $"endpoint number {fresh.EndpointId} again, after {torn.EndpointId}");
+        Assert.NotEqual(torn.Network.IPv4, fresh.Network.IPv4);
+        Assert.NotEqual(torn.Network.IPv6, fresh.Network.IPv6);
+        foreach (var record in second.Endpoints)
+        {
+            second.DeleteEndpoint(record.Name);
+        }
+
+        NetworkNamespace.Delete(torn.Name);
     }
 
     [Fact]
