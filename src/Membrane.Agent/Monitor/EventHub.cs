@@ -38,6 +38,7 @@ public sealed class EventHub : IDisposable
         _endpoint = endpoint;
         _peer = peer;
         _reader = new RingBufferReader(datapath.Events);
+        EmitAllowEvents(false); // an agent stopped with monitors attached may have left them on
         _reading = Task.Run(ReadAsync);
         _counting = Task.Run(CountSuppressedAsync);
     }
@@ -49,6 +50,10 @@ public sealed class EventHub : IDisposable
         lock (_lock)
         {
             _subscribers.Add(channel);
+            if (_subscribers.Count == 1)
+            {
+                EmitAllowEvents(true);
+            }
         }
 
         try
@@ -63,8 +68,26 @@ public sealed class EventHub : IDisposable
             lock (_lock)
             {
                 _subscribers.Remove(channel);
+                if (_subscribers.Count == 0)
+                {
+                    EmitAllowEvents(false);
+                }
             }
         }
+    }
+
+    /// <summary>
+    /// Policy-verdict events for allowed new flows are sent only while someone watches, as Cilium's monitor does:
+    /// drops are always sent, but an allow per new flow is work (and ring-buffer room) that nobody would read. The
+    /// token bucket bounds them either way.
+    /// </summary>
+    private void EmitAllowEvents(bool on)
+    {
+        var config = _datapath.GetConfig();
+        _datapath.SetConfig(config with
+        {
+            Flags = on ? config.Flags | DatapathConfig.FlagEmitAllowEvents : config.Flags & ~DatapathConfig.FlagEmitAllowEvents,
+        });
     }
 
     public void Dispose()

@@ -95,7 +95,7 @@ public sealed class AgentEndToEndTests : IDisposable
 
         // The drop is reported by the monitor, with names, in text and in Hubble's JSON, filtered by ICMP type.
         var text = Task.Run(() => CliHarness.Run("monitor", "--type", "drop", "--icmp-type", "EchoRequest", "--from-label", "app=other", "--count", "1", "--socket", socket));
-        var json = Task.Run(() => CliHarness.Run("monitor", "--protocol", "icmp", "--to-label", "k8s:app=db", "--count", "1", "-o", "json", "--socket", socket));
+        var json = Task.Run(() => CliHarness.Run("monitor", "--type", "drop", "--protocol", "icmp", "--to-label", "k8s:app=db", "--count", "1", "-o", "json", "--socket", socket));
         await Task.Delay(1000, TestContext.Current.CancellationToken);
         Assert.False(Command.Ping(other, db4), "other may not ping db");
         await Task.WhenAll(text, json).WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
@@ -111,6 +111,15 @@ public sealed class AgentEndToEndTests : IDisposable
         Assert.Equal(other, flow.GetProperty("source").GetProperty("pod_name").GetString());
         Assert.Equal(db4, flow.GetProperty("IP").GetProperty("destination").GetString());
         Assert.False(flow.GetProperty("is_reply").GetBoolean());
+
+        // While a monitor watches, an allowed new flow is reported too: a policy verdict, FORWARDED, with the rule's ICMP type.
+        var verdicts = Task.Run(() => CliHarness.Run("monitor", "--type", "policy-verdict", "--to-label", "app=db", "--count", "1", "-o", "json", "--socket", socket));
+        await Task.Delay(1000, TestContext.Current.CancellationToken);
+        Assert.True(Command.Ping(web, db4), "web may ping db");
+        var verdict = JsonDocument.Parse((await verdicts.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken)).Stdout.Trim()).RootElement;
+        Assert.Equal("FORWARDED", verdict.GetProperty("verdict").GetString());
+        Assert.Equal(8, verdict.GetProperty("l4").GetProperty("ICMPv4").GetProperty("type").GetInt32());
+        Assert.Equal(web, verdict.GetProperty("source").GetProperty("pod_name").GetString());
 
         // The live maps, decoded: db's ingress entry for web's identity names the ICMP types, and the pings are tracked.
         var map = CliHarness.Run("bpf", "policy", "get", db, "--socket", socket);
