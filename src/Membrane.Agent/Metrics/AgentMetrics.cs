@@ -24,6 +24,7 @@ public sealed class AgentMetrics
     private readonly Gauge _revision;
     private readonly Gauge _endpoints;
     private readonly Gauge _conntrack;
+    private readonly Gauge _conntrackCapacity;
 
     public AgentMetrics(NodeAgent agent)
     {
@@ -40,6 +41,7 @@ public sealed class AgentMetrics
         _revision = factory.CreateGauge("membrane_policy_revision", "The policy repository's revision.");
         _endpoints = factory.CreateGauge("membrane_endpoints", "Endpoints the agent manages.");
         _conntrack = factory.CreateGauge("membrane_conntrack_entries", "Entries in the conntrack map (its size bounds it).");
+        _conntrackCapacity = factory.CreateGauge("membrane_conntrack_capacity", "Entries the conntrack map holds at most (an LRU: when full, the least recently used goes).");
         var regeneration = factory.CreateHistogram("membrane_regeneration_seconds", "How long bringing every endpoint's maps to its state took.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0005, 2, 14) });
         agent.Regenerated += elapsed => regeneration.Observe(elapsed.TotalSeconds);
@@ -66,6 +68,7 @@ public sealed class AgentMetrics
         _revision.Set(_agent.Policies.Revision);
         _endpoints.Set(_agent.Endpoints.Count);
         _conntrack.Set(counters.ConntrackEntries);
+        _conntrackCapacity.Set(_agent.Datapath.Conntrack.Spec.MaxEntries);
     }
 
     /// <summary>A reason as a label value: <c>denied_by_default</c>.</summary>

@@ -138,6 +138,7 @@ public sealed class AgentEndToEndTests : IDisposable
         Assert.Matches(@"membrane_datapath_drops_total\{reason=""denied_by_default""\} [1-9]", metrics);
         Assert.Contains("membrane_regeneration_seconds_count", metrics);
         Assert.Matches(@"membrane_conntrack_entries [1-9]", metrics);
+        Assert.Matches(@"membrane_conntrack_capacity [1-9][0-9]*", metrics);
 
         var status = CliHarness.Run("status", "-o", "json", "--socket", socket);
         Assert.Equal(0, status.Code);
