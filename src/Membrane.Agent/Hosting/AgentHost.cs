@@ -250,7 +250,7 @@ public static class AgentHost
             LabelSet labels;
             try
             {
-                labels = LabelSet.Parse(body.Labels);
+                labels = Membrane.Agent.Endpoints.EndpointLabels.Parse(body.Labels);
             }
             catch (FormatException e)
             {

@@ -53,6 +53,9 @@ public sealed class AgentEndToEndTests : IDisposable
                 (new EndpointCreateRequest(_agent.EndpointName("bad1"), null!), "labels"),
                 (new EndpointCreateRequest(_agent.EndpointName("bad2"), "k8s:app=x", "Not_A_Namespace"), "namespace"),
                 (new EndpointCreateRequest("../etc", "k8s:app=x"), "DNS label"),
+                (new EndpointCreateRequest(_agent.EndpointName("bad3"), "k8s:app=" + new string('x', 64)), "at most 63"),
+                (new EndpointCreateRequest(_agent.EndpointName("bad4"), string.Join(",", Enumerable.Range(0, 65).Select(i => $"k{i}=v"))), "has at most 64"),
+                (new EndpointCreateRequest(_agent.EndpointName("bad5"), new string('a', 1 << 20)), "has at most 64 labels"),
                 (new EndpointCreateRequest(web, "k8s:app=x"), "exists already"),
             })
             {
