@@ -108,7 +108,7 @@ public sealed partial class NodeAgent
     /// </summary>
     private static (PolicyState? State, IReadOnlyList<StateFileProblem> Problems) ReadPolicies(StateStore state)
     {
-        var path = Path.Combine(state.Directory, PoliciesKind, RepositoryName + ".json");
+        var path = state.PathOf(PoliciesKind, RepositoryName);
         if (!File.Exists(path))
         {
             return (null, []);
@@ -130,7 +130,7 @@ public sealed partial class NodeAgent
 
     private void RestorePolicies(StateStore state, PolicyState policies)
     {
-        var path = Path.Combine(state.Directory, PoliciesKind, RepositoryName + ".json");
+        var path = state.PathOf(PoliciesKind, RepositoryName);
         try
         {
             foreach (var cidr in policies.Cidrs)

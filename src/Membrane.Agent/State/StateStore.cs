@@ -80,11 +80,7 @@ public sealed class StateStore
         var problems = new List<StateFileProblem>();
         lock (_lock)
         {
-            foreach (var leftover in System.IO.Directory.GetFiles(folder, ".*.json.tmp-*"))
-            {
-                File.Delete(leftover);
-            }
-
+            RemoveLeftovers(folder);
             foreach (var path in System.IO.Directory.GetFiles(folder, "*.json").Order(StringComparer.Ordinal))
             {
                 var name = Path.GetFileNameWithoutExtension(path);
@@ -112,6 +108,29 @@ public sealed class StateStore
         }
 
         return (objects, problems);
+    }
+
+    /// <summary>
+    /// The path of one object's file, after removing what an interrupted write of its kind left (the rename never
+    /// happened, so the file, if any, is the state), for a reader that must not have it set aside when it does not read.
+    /// </summary>
+    public string PathOf(string kind, string name)
+    {
+        var folder = Folder(kind);
+        lock (_lock)
+        {
+            RemoveLeftovers(folder);
+        }
+
+        return Path.Combine(folder, name + ".json");
+    }
+
+    private static void RemoveLeftovers(string folder)
+    {
+        foreach (var leftover in System.IO.Directory.GetFiles(folder, ".*.json.tmp-*"))
+        {
+            File.Delete(leftover);
+        }
     }
 
     /// <summary>

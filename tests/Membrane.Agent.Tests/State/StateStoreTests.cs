@@ -69,6 +69,20 @@ public sealed class StateStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_reader_of_one_file_gets_its_path_with_leftovers_removed_and_nothing_set_aside()
+    {
+        var store = new StateStore(_directory);
+        store.Write("policies", "repository", new Sample("repository", 1), SampleContext.Default.Sample);
+        var leftover = Path.Combine(_directory, "policies", ".repository.json.tmp-1-1");
+        File.WriteAllText(leftover, "{\"Na");
+        File.WriteAllText(Path.Combine(_directory, "policies", "repository.json"), "{ torn");
+
+        Assert.Equal(Path.Combine(_directory, "policies", "repository.json"), store.PathOf("policies", "repository"));
+        Assert.False(File.Exists(leftover));
+        Assert.Equal("{ torn", File.ReadAllText(store.PathOf("policies", "repository")));
+    }
+
+    [Fact]
     public void Concurrent_writers_of_one_object_leave_one_whole_version()
     {
         var store = new StateStore(_directory);
