@@ -22,18 +22,11 @@ namespace Membrane.Agent.Node;
 /// </summary>
 public sealed partial class NodeAgent
 {
-    private RestoreReport Restore(StateStore state, bool reopened)
+    private RestoreReport Restore(StateStore state)
     {
         var (policies, policyProblems) = ReadPolicies(state);
         var (endpoints, problems) = state.ReadAll(EndpointsKind, AgentStateJsonContext.Default.EndpointState);
         var problemList = problems.Concat(policyProblems).ToList();
-        if (policies is not null)
-        {
-            RestorePolicies(state, policies);
-        }
-
-        // Identities first, with the numbers the maps hold, so that every endpoint's restored state names the same
-        // peers as its live buffer does.
         var restored = new List<string>();
         var swept = new List<string>();
         var policyEntries = Datapath.Policy.Entries<PolicyMapKey, PolicyMapValue>().ToList();
@@ -50,14 +43,34 @@ public sealed partial class NodeAgent
             _nextEndpointId = Math.Max(_nextEndpointId, (key.PolicyId >> 1) + 1);
         }
 
-        // So are the addresses the ipcache still holds: such an endpoint's routes and addresses are still in place.
-        foreach (var (key, _) in Datapath.Ipcache.Entries<IpcacheKey, IpcacheValue>())
+        // So are the addresses the ipcache still holds (such an endpoint's routes and addresses are still in place),
+        // and the identity numbers the maps name: a new identity given one would inherit what policies say of it.
+        foreach (var (key, value) in Datapath.Ipcache.Entries<IpcacheKey, IpcacheValue>())
         {
             var address = key.Address.ToAddress(key.Family);
             if (IpcacheKey.Host(address).PrefixLength == key.PrefixLength)
             {
                 _networks.Reserve(address);
             }
+
+            Policies.Identities.Withhold(value.Identity);
+        }
+
+        foreach (var (_, config) in Datapath.Endpoints.Entries<uint, EndpointConfig>())
+        {
+            Policies.Identities.Withhold(config.Identity);
+        }
+
+        foreach (var (key, _) in policyEntries)
+        {
+            Policies.Identities.Withhold(key.Identity);
+        }
+
+        // Then the identities, with the numbers the maps hold, so that every endpoint's restored state names the same
+        // peers as its live buffer does: CIDR identities and policies first, endpoints next.
+        if (policies is not null)
+        {
+            RestorePolicies(state, policies);
         }
 
         foreach (var (file, endpoint) in endpoints)
@@ -72,17 +85,21 @@ public sealed partial class NodeAgent
             if (endpoint.Lifecycle != EndpointLifecycle.Ready || endpoint.Network is null)
             {
                 Sweep(endpoint);
-                swept.Add($"{endpoint.Name}: {(endpoint.Lifecycle == EndpointLifecycle.Deleting ? "it was being deleted" : "it was being created")} when the agent stopped");
+                swept.Add($"{endpoint.Name}: {(endpoint.Lifecycle == EndpointLifecycle.Deleting ? "it was being deleted" : "it was being created")} when the agent stopped" +
+                    (endpoint.Network is null && endpoint.AdoptedNamespace is null && NetworkNamespace.Exists(endpoint.Name)
+                        ? $"; the network namespace {endpoint.Name} is left: the agent stopped before it could say it had made it (ip netns del {endpoint.Name} if it is not yours)"
+                        : ""));
                 continue;
             }
 
             string? gone;
             try
             {
-                gone = TakeBack(endpoint, reopened, policyEntries);
+                gone = TakeBack(endpoint, policyEntries);
             }
-            catch (FormatException e)
+            catch (Exception e) when (e is FormatException or ArgumentException)
             {
+                // Left in the kernel as it is, as an endpoint whose file does not read: nothing says what to do with it.
                 problemList.Add(state.SetAside(EndpointsKind, file, e.Message));
                 continue;
             }
@@ -167,7 +184,7 @@ public sealed partial class NodeAgent
     /// Takes an endpoint back: its addresses, its identity (same number), its ipcache entries, its buffers as the
     /// kernel holds them, and its attachments. Returns why it cannot be (its namespace or interface is gone), or null.
     /// </summary>
-    private string? TakeBack(EndpointState endpoint, bool reopened, List<KeyValuePair<PolicyMapKey, PolicyMapValue>> policyEntries)
+    private string? TakeBack(EndpointState endpoint, List<KeyValuePair<PolicyMapKey, PolicyMapValue>> policyEntries)
     {
         var network = endpoint.Network!.ToNetwork(endpoint.Name);
         var labels = new LabelSet([.. endpoint.Labels.Select(Label.Parse)]);
@@ -205,9 +222,22 @@ public sealed partial class NodeAgent
         }
 
         var ifindex = (uint)network.HostIndex;
-        var writer = Datapath.Endpoints.TryLookup(ifindex, out EndpointConfig live) && live.EndpointId == endpoint.EndpointId
-            ? PolicyBufferWriter.Resume(ifindex, live, policyEntries, _cookies)
-            : new PolicyBufferWriter(ifindex, new EndpointConfig { EndpointId = endpoint.EndpointId, Identity = identity.Id }, _cookies);
+        PolicyBufferWriter writer;
+        if (Datapath.Endpoints.TryLookup(ifindex, out EndpointConfig live) && live.EndpointId == endpoint.EndpointId)
+        {
+            writer = PolicyBufferWriter.Resume(ifindex, live, policyEntries, _cookies);
+        }
+        else
+        {
+            // No configuration for it (its datapath was loaded anew, or the create stopped before it): a new writer
+            // installs buffer 0 from nothing, so nothing of an earlier life under this number may be left in the map.
+            foreach (var (key, _) in policyEntries.Where(e => e.Key.PolicyId >> 1 == endpoint.EndpointId))
+            {
+                Datapath.Policy.Delete(key);
+            }
+
+            writer = new PolicyBufferWriter(ifindex, new EndpointConfig { EndpointId = endpoint.EndpointId, Identity = identity.Id }, _cookies);
+        }
 
         var target = new AttachTarget(network.HostInterface, _options.Node);
         var attachments = new List<ProgramAttachment>();
@@ -215,16 +245,8 @@ public sealed partial class NodeAgent
         {
             foreach (var (program, direction) in new[] { (Datapath.FromEndpoint, AttachDirection.Ingress), (Datapath.ToEndpoint, AttachDirection.Egress) })
             {
-                // A datapath loaded anew (its pins were lost) has new programs: whatever is still attached runs the old
-                // ones, on maps no longer written, so it is replaced.
-                var pin = LinkPin(endpoint.Name, program.Name);
-                var kept = reopened && pin is not null ? ProgramAttachment.Reopen(program, target, direction, mode, pin) : null;
-                if (kept is null && mode == Membrane.Datapath.Ebpf.Attachment.AttachMode.TcClsact)
-                {
-                    ProgramAttachment.Reopen(program, target, direction, mode, pin ?? "")?.Dispose();
-                }
-
-                attachments.Add(kept ?? Attach(program, target, direction, endpoint.Name));
+                // Kept when it runs this datapath's program; replaced, never removed first, when it runs another.
+                attachments.Add(ProgramAttachment.Adopt(program, target, direction, mode, LinkPin(endpoint.Name, program.Name)));
             }
         }
         catch
@@ -264,11 +286,11 @@ public sealed partial class NodeAgent
             }
         }
 
-        var adopted = endpoint.Network?.AdoptedNamespace ?? endpoint.AdoptedNamespace is not null;
-        var networkNamespace = endpoint.Network?.NetworkNamespace ?? endpoint.Name;
-        if (!adopted && NetworkNamespace.Exists(networkNamespace))
+        // Only a namespace the file says was made is removed: a create that stopped before saying so may or may not
+        // have made one, and one of that name may be someone else's.
+        if (endpoint.Network is { AdoptedNamespace: false } made && NetworkNamespace.Exists(made.NetworkNamespace))
         {
-            NetworkNamespace.Delete(networkNamespace);
+            NetworkNamespace.Delete(made.NetworkNamespace);
         }
 
         foreach (var (ifindex, _) in Datapath.Endpoints.Entries<uint, EndpointConfig>().Where(e => e.Value.EndpointId == endpoint.EndpointId).ToList())

@@ -61,11 +61,18 @@ public sealed partial class NodeAgent : IDisposable
             try
             {
                 PolicyTarget = new KernelPolicyMapTarget(Datapath);
-                Restored = _state is null ? RestoreReport.None : Restore(_state, reopened);
+                Restored = _state is null ? RestoreReport.None : Restore(_state);
             }
             catch
             {
+                // What was attached stays (it enforces what it was given); a datapath this start loaded is not left
+                // pinned, or the next start would take it for the one the links run and adopt them unchecked.
                 ReleaseAll();
+                if (!reopened && options.PinRoot is not null)
+                {
+                    Datapath.Unpin();
+                }
+
                 Datapath.Dispose();
                 throw;
             }
@@ -275,6 +282,10 @@ public sealed partial class NodeAgent : IDisposable
                     ? Policies.Identities.AddEndpoint(withNamespace, addresses: addresses)
                     : Policies.Identities.AddAddresses(existing.Id, addresses);
                 undo.Push(() => ReleaseIdentity(identity.Id, addresses));
+
+                // Now the network and the identity are known: a crash from here on is swept up by what the file says
+                // was made. (Before this, a sweep removes no namespace: it cannot tell one made here from another's.)
+                SaveEndpoint(creating with { Identity = identity.Id, Network = StoredNetwork.Of(network) });
                 foreach (var address in addresses)
                 {
                     var key = IpcacheKey.Host(address);
@@ -403,7 +414,11 @@ public sealed partial class NodeAgent : IDisposable
             }
 
             ReleaseAll();
-            if (_endpoints.Count == 0 && _options.PinRoot is not null)
+
+            // The datapath stays pinned while anything may still run on it: an endpoint the agent holds, or one it left
+            // in the kernel because its file did not read (its configuration is still in the map, its links pinned).
+            if (_endpoints.Count == 0 && _options.PinRoot is { } pinRoot && !Datapath.Endpoints.Keys<uint>().Any() &&
+                !(Directory.Exists(LinkDirectory(pinRoot)) && Directory.EnumerateFileSystemEntries(LinkDirectory(pinRoot)).Any()))
             {
                 Datapath.Unpin();
             }

@@ -10,8 +10,8 @@ public sealed record StoredNetwork(
     string HostInterface,
     int HostIndex,
     string EndpointInterface,
-    string IPv4,
-    string IPv6)
+    [property: System.Text.Json.Serialization.JsonPropertyName("ipv4")] string IPv4,
+    [property: System.Text.Json.Serialization.JsonPropertyName("ipv6")] string IPv6)
 {
     public static StoredNetwork Of(EndpointNetwork network) => new(
         network.NetworkNamespace, network.AdoptedNamespace, network.HostInterface, network.HostIndex, network.EndpointInterface,

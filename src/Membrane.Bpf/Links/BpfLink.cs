@@ -35,6 +35,22 @@ public sealed class BpfLink : IDisposable
             : throw new BpfLinkException($"pinned at {path}", "open pinned", BpfCommand.ObjGet, -fd);
     }
 
+    /// <summary>
+    /// The kernel's id of the program this link runs (as <c>bpftool link show</c> lists it): how a process that opens a
+    /// pinned link tells whether it still runs the program it expects.
+    /// </summary>
+    public unsafe uint ProgramId
+    {
+        get
+        {
+            using var lease = Handle.Acquire();
+            var info = default(LinkInfo);
+            var attr = new ObjGetInfoAttr { BpfFd = lease.Fd, InfoLen = (uint)sizeof(LinkInfo), Info = (ulong)&info };
+            var result = BpfSyscall.Invoke(BpfCommand.ObjGetInfoByFd, ref attr);
+            return result < 0 ? throw new BpfLinkException(Description, "get info", BpfCommand.ObjGetInfoByFd, -result) : info.ProgramId;
+        }
+    }
+
     /// <summary>Pins the link at <paramref name="path"/> on bpffs so that the attachment outlives this process.</summary>
     public void Pin(string path)
     {

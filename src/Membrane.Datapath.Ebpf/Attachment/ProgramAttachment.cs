@@ -56,22 +56,24 @@ public abstract class ProgramAttachment : IDisposable
     }
 
     /// <summary>
-    /// Takes back an attachment that an earlier process made and left in place (an agent restarting after a crash, or
-    /// an upgrade): in <see cref="AttachMode.Tcx"/> the link pinned at <paramref name="pinPath"/>, in
-    /// <see cref="AttachMode.TcClsact"/> the filter still on the interface's hook. Nothing is detached or attached, so
-    /// enforcement never stops. Null when it is not there any more (the pin was removed, the bpf file system was
-    /// remounted, the filter was deleted): then the caller attaches anew.
+    /// Takes over what an earlier process attached and left in place (an agent restarting after a crash, a stop or an
+    /// upgrade), in the mode it was made in: in <see cref="AttachMode.Tcx"/> the link pinned at
+    /// <paramref name="pinPath"/>, in <see cref="AttachMode.TcClsact"/> the filter at <paramref name="placement"/>. One
+    /// that runs <paramref name="program"/> is kept as it is, so enforcement never stops. One that runs another program
+    /// (its datapath was loaded anew, so it runs on maps nobody writes any more) is replaced without a moment
+    /// unfiltered: a tcx link by attaching the new one before removing the old, a tc filter in place with one netlink
+    /// replace. When nothing is there, it attaches (and pins) anew.
     /// </summary>
-    public static ProgramAttachment? Reopen(
-        BpfProgram program, AttachTarget target, AttachDirection direction, AttachMode mode, string pinPath, TcPlacement? placement = null)
+    public static ProgramAttachment Adopt(
+        BpfProgram program, AttachTarget target, AttachDirection direction, AttachMode mode, string? pinPath, TcPlacement? placement = null)
     {
         ArgumentNullException.ThrowIfNull(program);
         ArgumentNullException.ThrowIfNull(target);
         return mode switch
         {
-            AttachMode.Tcx => File.Exists(pinPath) ? TcxAttachment.Reopen(pinPath, target, direction, program.Name) : null,
-            AttachMode.TcClsact => TcClsactAttachment.Reopen(target, direction, placement ?? TcPlacement.Default, program.Name),
-            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "reopen needs the mode the attachment was made in"),
+            AttachMode.Tcx => TcxAttachment.Adopt(program, target, direction, pinPath),
+            AttachMode.TcClsact => TcClsactAttachment.Adopt(program, target, direction, placement ?? TcPlacement.Default),
+            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "adopting needs the mode the attachment was made in"),
         };
     }
 
@@ -93,7 +95,7 @@ public abstract class ProgramAttachment : IDisposable
     /// <summary>
     /// Lets go of the attachment and leaves it in place: a tcx link keeps its pin (so it stays attached), a tc filter
     /// stays on its hook. An agent that stops with endpoints left does this, and the next one takes them back with
-    /// <see cref="Reopen"/>. After it, Dispose does nothing.
+    /// <see cref="Adopt"/>. After it, Dispose does nothing.
     /// </summary>
     public abstract void Release();
 

@@ -80,28 +80,44 @@ internal sealed class TcClsactAttachment : ProgramAttachment
     }
 
     /// <summary>
-    /// The filter at <paramref name="placement"/> on the target's hook, if it is there. The qdisc is taken as this
-    /// attachment's to remove: the agent reopens only filters on host-side veths it made itself.
+    /// See <see cref="ProgramAttachment.Adopt"/>: the filter at <paramref name="placement"/> on the target's hook, kept
+    /// if it runs <paramref name="program"/> and replaced in place (RTM_NEWTFILTER without NLM_F_EXCL, so the hook is
+    /// never empty) if it runs another; attached anew when there is none. The qdisc is taken as this attachment's to
+    /// remove: the agent adopts only filters on host-side veths it made itself.
     /// </summary>
-    public static TcClsactAttachment? Reopen(AttachTarget target, AttachDirection direction, TcPlacement placement, string programName)
+    public static TcClsactAttachment Adopt(BpfProgram program, AttachTarget target, AttachDirection direction, TcPlacement placement)
     {
         var netlink = target.Namespace is { } networkNamespace ? Rtnetlink.Open(networkNamespace) : Rtnetlink.Open();
         try
         {
-            if (netlink.FindLink(target.InterfaceName) is not { } link)
-            {
-                netlink.Dispose();
-                return null;
-            }
-
+            var ifindex = netlink.GetLink(target.InterfaceName).Index;
             var hook = direction == AttachDirection.Ingress ? TcDirection.Ingress : TcDirection.Egress;
-            if (!netlink.ListBpfFilters(link.Index, hook).Any(f => f.Priority == placement.Priority && f.Handle == placement.Handle))
+            var existing = netlink.ListBpfFilters(ifindex, hook).FirstOrDefault(f => f.Priority == placement.Priority && f.Handle == placement.Handle);
+            if (existing is null)
             {
                 netlink.Dispose();
-                return null;
+                return Attach(program, target, direction, placement);
             }
 
-            return new TcClsactAttachment(netlink, link.Index, placement, ownsQdisc: true, target, direction, programName);
+            if (existing.ProgramId != program.Id)
+            {
+                var added = false;
+                program.Handle.DangerousAddRef(ref added);
+                try
+                {
+                    netlink.ReplaceBpfFilter(ifindex, hook, new BpfFilterSpec(program.Handle.Value, program.Name)
+                    {
+                        Priority = placement.Priority,
+                        Handle = placement.Handle,
+                    });
+                }
+                finally
+                {
+                    program.Handle.DangerousRelease();
+                }
+            }
+
+            return new TcClsactAttachment(netlink, ifindex, placement, ownsQdisc: true, target, direction, program.Name);
         }
         catch
         {

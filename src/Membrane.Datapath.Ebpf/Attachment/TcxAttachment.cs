@@ -33,9 +33,55 @@ internal sealed class TcxAttachment : ProgramAttachment
         return new TcxAttachment(link, target, direction, program.Name);
     }
 
-    /// <summary>The link pinned at <paramref name="path"/>, kept pinned; Dispose unpins and closes it, which detaches.</summary>
-    public static TcxAttachment Reopen(string path, AttachTarget target, AttachDirection direction, string programName) =>
-        new(BpfLink.OpenPinned(path), target, direction, programName);
+    /// <summary>See <see cref="ProgramAttachment.Adopt"/>: the link pinned at <paramref name="pinPath"/> if it runs
+    /// <paramref name="program"/>; else a new one, attached before the old is unpinned (with no pin and no descriptor
+    /// left, the old one detaches), and pinned in its place.</summary>
+    public static TcxAttachment Adopt(BpfProgram program, AttachTarget target, AttachDirection direction, string? pinPath)
+    {
+        if (pinPath is null || !File.Exists(pinPath))
+        {
+            var attached = Attach(program, target, direction);
+            if (pinPath is not null)
+            {
+                attached.PinOrDetach(pinPath);
+            }
+
+            return attached;
+        }
+
+        var old = BpfLink.OpenPinned(pinPath);
+        try
+        {
+            if (old.ProgramId == program.Id)
+            {
+                return new TcxAttachment(old, target, direction, program.Name);
+            }
+
+            var replacement = Attach(program, target, direction);
+            old.Unpin();
+            old.Dispose();
+            replacement.PinOrDetach(pinPath);
+            return replacement;
+        }
+        catch
+        {
+            old.Dispose();
+            throw;
+        }
+    }
+
+    private void PinOrDetach(string path)
+    {
+        try
+        {
+            link.Pin(path);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
 
     public override void Pin(string path) => link.Pin(path);
 

@@ -255,12 +255,29 @@ public sealed class IdentitySet
 
     private uint NextFree(ref uint next)
     {
-        while (_byId.ContainsKey(next))
+        while (_byId.ContainsKey(next) || _withheld.Contains(next))
         {
             next++;
         }
 
         return next++;
+    }
+
+    // Numbers never to be handed out, though no identity here has them (see Withhold).
+    private readonly HashSet<uint> _withheld = [];
+
+    /// <summary>
+    /// Keeps a number from being handed out to a new identity, though no identity of the set has it: an agent that
+    /// restarts finds numbers in its maps that belong to what it cannot take back (an endpoint whose state did not
+    /// read stays in the kernel under its identity), and giving one to a new identity would let policies for the new
+    /// one apply to the old. An identity added with this number asked for explicitly is still accepted.
+    /// </summary>
+    public void Withhold(uint id)
+    {
+        if (id >= Identity.FirstEndpoint)
+        {
+            _withheld.Add(id);
+        }
     }
 
     private void Put(Identity identity, LabelSet? key = null)

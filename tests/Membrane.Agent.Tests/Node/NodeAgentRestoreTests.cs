@@ -32,8 +32,9 @@ public sealed class NodeAgentRestoreTests : IDisposable
           - toEndpoints: [{matchLabels: {app: db}}]
         """;
 
-    private readonly string _nodeName = Unique();
-    private readonly string _stateDirectory = Path.Combine(Path.GetTempPath(), Unique());
+    private readonly List<string> _names = [];
+    private readonly string _nodeName = "mbrnr" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+    private readonly string _stateDirectory = Path.Combine(Path.GetTempPath(), "mbrnr" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)));
     private readonly int _pool = RandomNumberGenerator.GetInt32(0, 256);
     private readonly NetworkNamespace? _node;
 
@@ -164,11 +165,17 @@ public sealed class NodeAgentRestoreTests : IDisposable
         // Its file torn: the endpoint stays in the kernel as it was, and its number stays taken.
         File.WriteAllText(Path.Combine(_stateDirectory, "endpoints", unreadable + ".json"), "{\"name\": ");
 
-        // As a kill during a create would leave it: the file says creating, the namespace exists.
+        // As a kill during a create would leave it: the file says creating, and what was made. One killed after it made
+        // its network says so, and the namespace goes; one killed before cannot tell its namespace from another's, so a
+        // namespace of that name stays, and the report says so.
         half = Unique();
         NetworkNamespace.Create(half).Dispose();
         File.WriteAllText(Path.Combine(_stateDirectory, "endpoints", half + ".json"),
-            $$"""{"name": "{{half}}", "namespace": "default", "labels": ["k8s:app=half"], "endpointId": 40, "identity": 0, "lifecycle": "Creating", "adoptedNamespace": null, "network": null, "attachMode": null}""");
+            $$$"""{"name": "{{{half}}}", "namespace": "default", "labels": ["k8s:app=half"], "endpointId": 40, "identity": 0, "lifecycle": "Creating", "adoptedNamespace": null, "attachMode": null, "network": {"networkNamespace": "{{{half}}}", "adoptedNamespace": false, "hostInterface": "mbr0000000000", "hostIndex": 0, "endpointInterface": "eth0", "ipv4": "10.236.{{{_pool}}}.200", "ipv6": "fd00:236:{{{_pool:x}}}::200"}}""");
+        var early = Unique();
+        NetworkNamespace.Create(early).Dispose();
+        File.WriteAllText(Path.Combine(_stateDirectory, "endpoints", early + ".json"),
+            $$"""{"name": "{{early}}", "namespace": "default", "labels": ["k8s:app=early"], "endpointId": 39, "identity": 0, "lifecycle": "Creating", "adoptedNamespace": null, "network": null, "attachMode": null}""");
         NetworkNamespace.Delete(gone); // removed while no agent ran
         File.WriteAllText(Path.Combine(_stateDirectory, "endpoints", "mbrnrbroken.json"), "{\"name\": ");
 
@@ -177,6 +184,9 @@ public sealed class NodeAgentRestoreTests : IDisposable
         Assert.Contains(second.Restored.Swept, s => s.StartsWith(half, StringComparison.Ordinal) && s.Contains("being created"));
         Assert.Contains(second.Restored.Swept, s => s.StartsWith(gone, StringComparison.Ordinal) && s.Contains("namespace"));
         Assert.False(NetworkNamespace.Exists(half), "the half-made endpoint's namespace is removed");
+        Assert.Contains(second.Restored.Swept, s => s.StartsWith(early, StringComparison.Ordinal) && s.Contains($"the network namespace {early} is left"));
+        Assert.True(NetworkNamespace.Exists(early), "a namespace the file does not say was made is not removed");
+        NetworkNamespace.Delete(early);
         Assert.Equal(2, second.Restored.Problems.Count);
         Assert.All(second.Restored.Problems, problem => Assert.True(File.Exists(problem.MovedTo), "a corrupt file is kept, aside"));
         Assert.Contains(second.Restored.Problems, problem => problem.Path.EndsWith("mbrnrbroken.json", StringComparison.Ordinal));
@@ -204,18 +214,58 @@ public sealed class NodeAgentRestoreTests : IDisposable
         }
 
         File.WriteAllText(Path.Combine(_stateDirectory, "endpoints", torn.Name + ".json"), "{\"name\": ");
+        using (var second = new NodeAgent(Options()))
+        {
+            Assert.Single(second.Restored.Problems);
+            var fresh = second.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=fresh"));
+            Assert.True(fresh.EndpointId > torn.EndpointId, $"endpoint number {fresh.EndpointId} again, after {torn.EndpointId}");
+            Assert.NotEqual(torn.Network.IPv4, fresh.Network.IPv4);
+            Assert.NotEqual(torn.Network.IPv6, fresh.Network.IPv6);
+            Assert.NotEqual(torn.Identity, fresh.Identity); // a policy for app=fresh must not apply to the torn endpoint's traffic
+            foreach (var record in second.Endpoints)
+            {
+                second.DeleteEndpoint(record.Name);
+            }
+        }
+
+        // The agent held no endpoint when it stopped, but the torn one still runs on the datapath: it stays pinned.
+        Assert.True(Directory.Exists(Path.Combine(PinRoot, "datapath")), "the datapath is unpinned while an endpoint still runs on it");
+        NetworkNamespace.Delete(torn.Name);
+    }
+
+    /// <summary>
+    /// The datapath's pins lost while the links' remain (a bpf file system half cleaned by hand): the links run the
+    /// old programs on maps nobody writes. A start loads a new datapath, replaces each link with one to its programs
+    /// (attached before the old goes, so never unfiltered), and the restored policy, then a change, reach the packets.
+    /// </summary>
+    [Fact]
+    public void Links_left_running_an_old_datapath_are_replaced_and_changes_reach_the_packets()
+    {
+        Root.Require();
+        EndpointRecord web, db, other;
+        using (var first = new NodeAgent(Options()))
+        {
+            web = first.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=web"));
+            db = first.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=db"));
+            other = first.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=other"));
+            Assert.True(first.Import([new PolicyText("db.yaml", DbAcceptsPingFromWeb)]).Applied);
+        }
+
+        Directory.Delete(Path.Combine(PinRoot, "datapath"), recursive: true);
+        var db4 = db.Network.IPv4.ToString();
+        Assert.False(Command.Ping(other.Name, db4), "the old links still enforce");
+
         using var second = new NodeAgent(Options());
-        Assert.Single(second.Restored.Problems);
-        var fresh = second.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=fresh"));
-        Assert.True(fresh.EndpointId > torn.EndpointId, $"endpoint number {fresh.EndpointId} again, after {torn.EndpointId}");
-        Assert.NotEqual(torn.Network.IPv4, fresh.Network.IPv4);
-        Assert.NotEqual(torn.Network.IPv6, fresh.Network.IPv6);
+        Assert.Equal(3, second.Restored.Restored.Count);
+        Assert.Equal(6, Directory.GetFiles(Path.Combine(PinRoot, "links")).Length);
+        Assert.True(Command.PingEventually(web.Name, db4), "web may ping db under the restored policy");
+        Assert.False(Command.Ping(other.Name, db4), "other may not");
+        Assert.True(second.DeletePolicies([.. second.Policies.Repository.Resources.Select(r => r.Key)]).Applied);
+        Assert.True(Command.PingEventually(other.Name, db4), "the change reaches the packets: the new links run the maps the agent writes");
         foreach (var record in second.Endpoints)
         {
             second.DeleteEndpoint(record.Name);
         }
-
-        NetworkNamespace.Delete(torn.Name);
     }
 
     [Fact]
@@ -242,10 +292,9 @@ public sealed class NodeAgentRestoreTests : IDisposable
 
     public void Dispose()
     {
-        foreach (var name in Directory.Exists(Path.Combine(_stateDirectory, "endpoints"))
-            ? Directory.GetFiles(Path.Combine(_stateDirectory, "endpoints")).Select(Path.GetFileName).Select(f => f!.Split('.')[0]) : [])
+        foreach (var name in _names)
         {
-            if (name.StartsWith("mbrnr", StringComparison.Ordinal) && NetworkNamespace.Exists(name))
+            if (NetworkNamespace.Exists(name))
             {
                 NetworkNamespace.Delete(name);
             }
@@ -271,5 +320,11 @@ public sealed class NodeAgentRestoreTests : IDisposable
     private NodeAgentOptions Options() =>
         NodeAgentTests.Options(_node!, _nodeName, $"10.236.{_pool}.0/24", $"fd00:236:{_pool:x}::/64") with { PinRoot = PinRoot, StateDirectory = _stateDirectory };
 
-    private static string Unique() => "mbrnr" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+    /// <summary>A fresh name, remembered so that Dispose removes a namespace of that name whatever the test got to.</summary>
+    private string Unique()
+    {
+        var name = "mbrnr" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+        _names.Add(name);
+        return name;
+    }
 }
