@@ -71,6 +71,64 @@ public sealed class ProgramAttachmentTests
         Assert.Contains("handle 0x3 mbr_drop direct-action", tc);
     }
 
+    /// <summary>
+    /// Adopting what an earlier process left, in both modes: an attachment that runs the same program is kept, one
+    /// that runs another is replaced by one running this program (there is exactly one afterwards, and it drops), and
+    /// disposing the adopted one detaches it.
+    /// </summary>
+    [Theory]
+    [InlineData(AttachMode.Tcx)]
+    [InlineData(AttachMode.TcClsact)]
+    public void Adopting_keeps_the_same_program_and_replaces_another(AttachMode mode)
+    {
+        Root.Require();
+        using var network = new VethNetwork();
+        using var drop = VethNetwork.LoadDrop();
+        using var otherDrop = VethNetwork.LoadDrop();
+        var pin = $"/sys/fs/bpf/membrane-test/mbradopt-{Guid.NewGuid():N}";
+        Directory.CreateDirectory(Path.GetDirectoryName(pin)!);
+        var target = new AttachTarget(network.InterfaceA, network.A);
+        try
+        {
+            var earlier = ProgramAttachment.Attach(otherDrop, target, AttachDirection.Ingress, mode);
+            earlier.Pin(pin);
+            earlier.Release(); // as a process that stopped: left in place
+
+            using (var adopted = ProgramAttachment.Adopt(drop, target, AttachDirection.Ingress, mode, pin))
+            {
+                Assert.Equal([drop.Id], AttachedPrograms(network, mode, pin));
+                Assert.False(network.PingFromAToB(), "the adopted attachment drops");
+                adopted.Release();
+            }
+
+            using (var again = ProgramAttachment.Adopt(drop, target, AttachDirection.Ingress, mode, pin))
+            {
+                Assert.Equal([drop.Id], AttachedPrograms(network, mode, pin)); // kept, not attached twice
+            }
+
+            Assert.True(network.PingFromAToBEventually(), "disposing the adopted attachment detaches it");
+        }
+        finally
+        {
+            if (File.Exists(pin))
+            {
+                File.Delete(pin);
+            }
+        }
+    }
+
+    private static uint[] AttachedPrograms(VethNetwork network, AttachMode mode, string pin)
+    {
+        if (mode == AttachMode.TcClsact)
+        {
+            using var links = Rtnetlink.Open(network.A);
+            return [.. links.ListBpfFilters(links.GetLink(network.InterfaceA).Index, TcDirection.Ingress).Select(f => f.ProgramId)];
+        }
+
+        using var link = BpfLink.OpenPinned(pin);
+        return [link.ProgramId];
+    }
+
     [Fact]
     public void A_clsact_qdisc_that_was_there_before_stays_after_detach()
     {
