@@ -311,6 +311,14 @@ public sealed class NodeAgentRestoreTests : IDisposable
             Directory.Delete(PinRoot, recursive: true);
         }
 
+        try
+        {
+            Directory.Delete(Path.GetDirectoryName(PinRoot)!); // the shared test root, when no other test's pins are in it
+        }
+        catch (IOException)
+        {
+        }
+
         if (Directory.Exists(_stateDirectory))
         {
             Directory.Delete(_stateDirectory, recursive: true);

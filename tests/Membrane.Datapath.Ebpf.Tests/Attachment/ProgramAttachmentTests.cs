@@ -114,6 +114,23 @@ public sealed class ProgramAttachmentTests
             {
                 File.Delete(pin);
             }
+
+            RemoveIfEmpty(Path.GetDirectoryName(pin)!);
+        }
+    }
+
+    /// <summary>The shared test pin root goes when nothing is left in it; another test's pins keep it (rmdir fails).</summary>
+    private static void RemoveIfEmpty(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory) && !Directory.EnumerateFileSystemEntries(directory).Any())
+            {
+                Directory.Delete(directory);
+            }
+        }
+        catch (IOException)
+        {
         }
     }
 
