@@ -26,7 +26,7 @@ public sealed record NodeAgentOptions(NetworkNamespace Node, string NodeName)
 
     /// <summary>
     /// Where endpoints and policies are kept (one JSON file per object, written atomically), so that a restarted agent
-    /// restores them; null keeps nothing, and then the agent removes its endpoints when it is disposed.
+    /// restores them; null keeps nothing, and then disposing the agent removes its endpoints (nothing would take them back).
     /// </summary>
     public string? StateDirectory { get; init; }
 }
