@@ -193,7 +193,7 @@ public static class AgentHost
 
         app.MapGet("/v1/endpoints/{name}/policy-map", (string name) => agent.LivePolicy(name) is { } rows
             ? Results.Json(rows.Select(r => new BpfPolicyEntry(r.Row.Direction, r.Row.Identity,
-                    [.. agent.Policies.Identities[r.Row.Identity]?.Labels.Labels.Select(l => l.ToString()) ?? []],
+                    agent.LabelsOf(r.Row.Identity),
                     r.Row.Protocol, r.Row.Covers, r.Row.Verdict, [.. r.Rules.Select(o => o.ToString())])).ToList(),
                 ApiJsonContext.Default.ListBpfPolicyEntry)
             : Error(StatusCodes.Status404NotFound, $"no endpoint {name}"));
@@ -255,11 +255,6 @@ public static class AgentHost
             catch (FormatException e)
             {
                 return Error(StatusCodes.Status400BadRequest, $"labels: {e.Message}");
-            }
-
-            if (labels.Labels.IsEmpty)
-            {
-                return Error(StatusCodes.Status400BadRequest, "labels: an endpoint needs at least one label");
             }
 
             try
@@ -355,7 +350,7 @@ public static class AgentHost
 
     private static MonitorPeer Peer(NodeAgent agent, uint identity, EndpointRecord? record) => new(
         identity, record?.Name, record?.KubernetesNamespace,
-        [.. agent.Policies.Identities[identity]?.Labels.Labels.Select(l => l.ToString()) ?? []]);
+        agent.LabelsOf(identity));
 
     private static async Task<T?> Read<T>(HttpRequest request, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
     {

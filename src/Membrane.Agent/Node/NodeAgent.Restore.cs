@@ -24,47 +24,13 @@ public sealed partial class NodeAgent
 {
     private RestoreReport Restore(StateStore state)
     {
-        var (policies, policyProblems) = ReadPolicies(state);
+        var policies = ReadPolicies(state);
         var (endpoints, problems) = state.ReadAll(EndpointsKind, AgentStateJsonContext.Default.EndpointState);
-        var problemList = problems.Concat(policyProblems).ToList();
+        var problemList = problems.ToList();
         var restored = new List<string>();
         var swept = new List<string>();
         var policyEntries = Datapath.Policy.Entries<PolicyMapKey, PolicyMapValue>().ToList();
-
-        // Numbers still in the maps are taken, whether or not a file names them (an endpoint whose file was set aside
-        // stays in the kernel): a new endpoint given one would share its policy buffers.
-        foreach (var (_, config) in Datapath.Endpoints.Entries<uint, EndpointConfig>())
-        {
-            _nextEndpointId = Math.Max(_nextEndpointId, config.EndpointId + 1);
-        }
-
-        foreach (var (key, _) in policyEntries)
-        {
-            _nextEndpointId = Math.Max(_nextEndpointId, (key.PolicyId >> 1) + 1);
-        }
-
-        // So are the addresses the ipcache still holds (such an endpoint's routes and addresses are still in place),
-        // and the identity numbers the maps name: a new identity given one would inherit what policies say of it.
-        foreach (var (key, value) in Datapath.Ipcache.Entries<IpcacheKey, IpcacheValue>())
-        {
-            var address = key.Address.ToAddress(key.Family);
-            if (IpcacheKey.Host(address).PrefixLength == key.PrefixLength)
-            {
-                _networks.Reserve(address);
-            }
-
-            Policies.Identities.Withhold(value.Identity);
-        }
-
-        foreach (var (_, config) in Datapath.Endpoints.Entries<uint, EndpointConfig>())
-        {
-            Policies.Identities.Withhold(config.Identity);
-        }
-
-        foreach (var (key, _) in policyEntries)
-        {
-            Policies.Identities.Withhold(key.Identity);
-        }
+        WithholdWhatTheMapsHold(policyEntries);
 
         // Then the identities, with the numbers the maps hold, so that every endpoint's restored state names the same
         // peers as its live buffer does: CIDR identities and policies first, endpoints next.
@@ -119,23 +85,54 @@ public sealed partial class NodeAgent
     }
 
     /// <summary>
+    /// Keeps what the maps still hold from being given to anything new, whether or not a file names it (an endpoint
+    /// whose file was set aside stays in the kernel): its endpoint number (a new endpoint given it would share its
+    /// policy buffers), its addresses (its routes are still in place), and the identity numbers the maps name (a new
+    /// identity given one would inherit what policies say of it).
+    /// </summary>
+    private void WithholdWhatTheMapsHold(List<KeyValuePair<PolicyMapKey, PolicyMapValue>> policyEntries)
+    {
+        foreach (var (_, config) in Datapath.Endpoints.Entries<uint, EndpointConfig>())
+        {
+            _nextEndpointId = Math.Max(_nextEndpointId, config.EndpointId + 1);
+            Policies.Identities.Withhold(config.Identity);
+        }
+
+        foreach (var (key, _) in policyEntries)
+        {
+            _nextEndpointId = Math.Max(_nextEndpointId, (key.PolicyId >> 1) + 1);
+            Policies.Identities.Withhold(key.Identity);
+        }
+
+        foreach (var (key, value) in Datapath.Ipcache.Entries<IpcacheKey, IpcacheValue>())
+        {
+            var address = key.Address.ToAddress(key.Family);
+            if (IpcacheKey.Host(address).PrefixLength == key.PrefixLength)
+            {
+                _networks.Reserve(address);
+            }
+
+            Policies.Identities.Withhold(value.Identity);
+        }
+    }
+
+    /// <summary>
     /// The policy state, or null when there is none yet. One that does not read is not set aside as other files are:
     /// starting without it would enforce no policy at all, so the agent refuses to start and the file stays for the
     /// user to repair or remove.
     /// </summary>
-    private static (PolicyState? State, IReadOnlyList<StateFileProblem> Problems) ReadPolicies(StateStore state)
+    private static PolicyState? ReadPolicies(StateStore state)
     {
         var path = state.PathOf(PoliciesKind, RepositoryName);
         if (!File.Exists(path))
         {
-            return (null, []);
+            return null;
         }
 
         try
         {
-            var policies = System.Text.Json.JsonSerializer.Deserialize(File.ReadAllBytes(path), AgentStateJsonContext.Default.PolicyState)
+            return System.Text.Json.JsonSerializer.Deserialize(File.ReadAllBytes(path), AgentStateJsonContext.Default.PolicyState)
                 ?? throw new System.Text.Json.JsonException("the file holds null");
-            return (policies, []);
         }
         catch (System.Text.Json.JsonException e)
         {
@@ -231,10 +228,7 @@ public sealed partial class NodeAgent
         {
             // No configuration for it (its datapath was loaded anew, or the create stopped before it): a new writer
             // installs buffer 0 from nothing, so nothing of an earlier life under this number may be left in the map.
-            foreach (var (key, _) in policyEntries.Where(e => e.Key.PolicyId >> 1 == endpoint.EndpointId))
-            {
-                Datapath.Policy.Delete(key);
-            }
+            DeletePolicyEntries(endpoint.EndpointId);
 
             writer = new PolicyBufferWriter(ifindex, new EndpointConfig { EndpointId = endpoint.EndpointId, Identity = identity.Id }, _cookies);
         }
@@ -298,10 +292,7 @@ public sealed partial class NodeAgent
             Datapath.Endpoints.Delete(ifindex);
         }
 
-        foreach (var (key, _) in Datapath.Policy.Entries<PolicyMapKey, PolicyMapValue>().Where(e => e.Key.PolicyId >> 1 == endpoint.EndpointId).ToList())
-        {
-            Datapath.Policy.Delete(key);
-        }
+        DeletePolicyEntries(endpoint.EndpointId);
 
         if (endpoint.Network is { } stored && endpoint.Identity != 0)
         {
@@ -316,5 +307,14 @@ public sealed partial class NodeAgent
         }
 
         _state?.Delete(EndpointsKind, endpoint.Name);
+    }
+
+    /// <summary>Deletes every policy map entry of an endpoint number, in both its buffers.</summary>
+    private void DeletePolicyEntries(uint endpointId)
+    {
+        foreach (var key in Datapath.Policy.Keys<PolicyMapKey>().Where(k => k.PolicyId >> 1 == endpointId).ToList())
+        {
+            Datapath.Policy.Delete(key);
+        }
     }
 }

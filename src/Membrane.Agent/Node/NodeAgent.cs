@@ -16,10 +16,9 @@ namespace Membrane.Agent.Node;
 
 /// <summary>
 /// One node's enforcement, as a library: endpoints (network, identity, ipcache entries, policy buffers, attached
-/// programs) and policies (through the policy service), kept in step. Every change that can alter an endpoint's map
-/// state (a policy imported or deleted, an endpoint created or deleted, which adds or removes a peer identity)
-/// regenerates every endpoint through its double-buffered writer, so each endpoint moves from one whole state to the
-/// next. Calls are serialised: two at once never interleave their map writes, nor their state files.
+/// programs) and policies (through the policy service), kept in step. A policy imported or deleted regenerates every
+/// endpoint, and an endpoint created or deleted (a peer identity coming or going) those whose state it changed, each
+/// through its double-buffered writer, so each endpoint moves from one whole state to the next. Calls are serialised: two at once never interleave their map writes, nor their state files.
 /// With a state directory, every endpoint and the policies are written there (atomically) before a change is
 /// reported done, and a new agent takes them back (NodeAgent.Restore.cs); without one, disposing the agent removes
 /// its endpoints.
@@ -184,6 +183,18 @@ public sealed partial class NodeAgent : IDisposable
         }
     }
 
+    /// <summary>
+    /// The labels of any identity the node knows (empty for one it does not), read under the agent's lock: the monitor
+    /// and the API ask from their own threads while a call may be adding or removing identities.
+    /// </summary>
+    public IReadOnlyList<string> LabelsOf(uint identity)
+    {
+        lock (_lock)
+        {
+            return [.. Policies.Identities[identity]?.Labels.Labels.Select(l => l.ToString()) ?? []];
+        }
+    }
+
     public EndpointRecord? Endpoint(string name)
     {
         lock (_lock)
@@ -222,8 +233,8 @@ public sealed partial class NodeAgent : IDisposable
             return (seen!, seen!);
         }
 
-        var matches = Policies.Identities.All.Where(i => i.IsEndpoint && labels.Labels.All(wanted => i.Labels.Labels.Any(held =>
-            held.Key == wanted.Key && held.Value == wanted.Value && (wanted.Source == held.Source || wanted.Source == Label.SourceAny)))).ToList();
+        var matches = Policies.Identities.All.Where(i => i.IsEndpoint &&
+            labels.Labels.All(wanted => i.Labels.TryGetValue(wanted.Source, wanted.Key, out var value) && value == wanted.Value)).ToList();
         if (matches.Count != 1)
         {
             throw new ArgumentException(matches.Count == 0

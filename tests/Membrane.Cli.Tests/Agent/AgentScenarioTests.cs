@@ -14,19 +14,8 @@ public sealed class AgentScenarioTests
 {
     private static readonly string Directory = Path.Combine(AppContext.BaseDirectory, "Agent", "Scenarios");
 
-    public static TheoryData<string, string> Cases()
-    {
-        var data = new TheoryData<string, string>();
-        foreach (var file in System.IO.Directory.GetFiles(Directory, "*.yaml").Order())
-        {
-            foreach (var scenario in AgentScenario.Load(file))
-            {
-                data.Add(Path.GetFileName(file), scenario.Name);
-            }
-        }
-
-        return data;
-    }
+    public static TheoryData<string, string> Cases() =>
+        new(Membrane.Testing.ScenarioFiles.Cases(Directory, file => AgentScenario.Load(file).Select(s => s.Name)));
 
     [Fact]
     public void Every_scenario_has_flows_of_both_outcomes_and_names_its_endpoints()

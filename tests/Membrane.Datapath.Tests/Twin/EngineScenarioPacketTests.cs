@@ -28,19 +28,8 @@ public sealed class EngineScenarioPacketTests
     private const uint Ifindex = 4;
     private static readonly string Directory = Path.Combine(AppContext.BaseDirectory, "EngineScenarios");
 
-    public static TheoryData<string, string> Cases()
-    {
-        var data = new TheoryData<string, string>();
-        foreach (var file in System.IO.Directory.GetFiles(Directory, "*.yaml").Order())
-        {
-            foreach (var scenario in Load(file))
-            {
-                data.Add(Path.GetFileName(file), scenario.Name);
-            }
-        }
-
-        return data;
-    }
+    public static TheoryData<string, string> Cases() =>
+        new(Membrane.Testing.ScenarioFiles.Cases(Directory, file => Load(file).Select(s => s.Name)));
 
     [Fact]
     public void Every_engine_scenario_is_here_and_most_flows_become_packets()

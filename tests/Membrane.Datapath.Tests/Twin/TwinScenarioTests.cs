@@ -12,19 +12,8 @@ public sealed class TwinScenarioTests
 {
     private static readonly string Directory = Path.Combine(AppContext.BaseDirectory, "Scenarios");
 
-    public static TheoryData<string, string> Cases()
-    {
-        var data = new TheoryData<string, string>();
-        foreach (var file in System.IO.Directory.GetFiles(Directory, "*.yaml").Order())
-        {
-            foreach (var scenario in Load(file))
-            {
-                data.Add(Path.GetFileName(file), scenario.Name);
-            }
-        }
-
-        return data;
-    }
+    public static TheoryData<string, string> Cases() =>
+        new(Membrane.Testing.ScenarioFiles.Cases(Directory, file => Load(file).Select(s => s.Name)));
 
     [Fact]
     public void Scenario_names_are_unique_per_file() =>
