@@ -1,3 +1,4 @@
+using Membrane.Testing;
 using System.Text.Json;
 
 namespace Membrane.Cli.Tests;
@@ -65,9 +66,6 @@ public sealed class DatapathCommandTests
 
     private static void RequireRoot()
     {
-        if (!Environment.IsPrivilegedProcess)
-        {
-            Assert.Skip("needs root: loads eBPF programs");
-        }
+        Root.Require();
     }
 }

@@ -46,7 +46,7 @@ public sealed class NodeAgentRestoreTests : IDisposable
         }
     }
 
-    private string PinRoot => $"/sys/fs/bpf/membrane-test/{_nodeName}";
+    private string PinRoot => $"{TestPinRoot.Path}/{_nodeName}";
 
     [Fact]
     public async Task A_restarted_agent_takes_back_endpoints_and_policies_and_no_verdict_changes_meanwhile()
@@ -311,13 +311,7 @@ public sealed class NodeAgentRestoreTests : IDisposable
             Directory.Delete(PinRoot, recursive: true);
         }
 
-        try
-        {
-            Directory.Delete(Path.GetDirectoryName(PinRoot)!); // the shared test root, when no other test's pins are in it
-        }
-        catch (IOException)
-        {
-        }
+        TestPinRoot.RemoveIfEmpty();
 
         if (Directory.Exists(_stateDirectory))
         {

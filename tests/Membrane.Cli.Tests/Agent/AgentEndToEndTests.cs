@@ -31,10 +31,7 @@ public sealed class AgentEndToEndTests : IDisposable
     [Fact]
     public async Task The_CLI_drives_a_real_agent_whose_endpoints_and_ICMP_policy_decide_real_pings()
     {
-        if (!Environment.IsPrivilegedProcess)
-        {
-            Assert.Skip("needs root: the agent creates namespaces and loads eBPF programs");
-        }
+        Root.Require();
 
         await _agent.StartAsync();
         var socket = _agent.Socket;
@@ -212,10 +209,7 @@ public sealed class AgentEndToEndTests : IDisposable
     [Fact]
     public async Task Verdicts_hold_through_a_SIGKILL_of_the_agent_and_its_restart()
     {
-        if (!Environment.IsPrivilegedProcess)
-        {
-            Assert.Skip("needs root: the agent creates namespaces and loads eBPF programs");
-        }
+        Root.Require();
 
         await _agent.StartAsync();
         var socket = _agent.Socket;
@@ -273,10 +267,7 @@ public sealed class AgentEndToEndTests : IDisposable
     [Fact]
     public async Task A_stop_ends_an_attached_monitor_and_the_agent_exits_promptly()
     {
-        if (!Environment.IsPrivilegedProcess)
-        {
-            Assert.Skip("needs root: the agent creates namespaces and loads eBPF programs");
-        }
+        Root.Require();
 
         await _agent.StartAsync();
         var monitor = Task.Run(() => _agent.Cli("monitor"), TestContext.Current.CancellationToken);

@@ -64,7 +64,7 @@ public sealed class AgentEnforcementTests
     [Fact]
     public async Task Neighbour_discovery_keeps_IPv6_working_after_a_flush_under_a_strict_policy()
     {
-        SkipUnlessRoot();
+        Root.Require();
         using var agent = new AgentProcess("nd");
         await agent.StartAsync();
         var client = agent.CreateEndpoint(agent.EndpointName("client"), "k8s:app=web");
@@ -107,7 +107,7 @@ public sealed class AgentEnforcementTests
     [Fact]
     public async Task A_real_ICMP_error_about_an_allowed_flow_reaches_the_sender_as_related()
     {
-        SkipUnlessRoot();
+        Root.Require();
         using var agent = new AgentProcess("mtu");
         await agent.StartAsync();
         var client = agent.CreateEndpoint(agent.EndpointName("client"), "k8s:app=web");
@@ -141,7 +141,7 @@ public sealed class AgentEnforcementTests
     [Fact]
     public async Task A_spoofed_ICMP_error_for_no_flow_is_dropped_and_one_for_a_tracked_flow_is_related()
     {
-        SkipUnlessRoot();
+        Root.Require();
         using var agent = new AgentProcess("spf");
         await agent.StartAsync();
         var victim = agent.CreateEndpoint(agent.EndpointName("client"), "k8s:app=web");
@@ -177,7 +177,7 @@ public sealed class AgentEnforcementTests
     [Fact]
     public async Task Deleting_the_allow_stops_new_flows_and_established_ones_go_on_as_tracked()
     {
-        SkipUnlessRoot();
+        Root.Require();
         using var agent = new AgentProcess("chg");
         await agent.StartAsync();
         var client = agent.CreateEndpoint(agent.EndpointName("client"), "k8s:app=web");
@@ -320,11 +320,4 @@ public sealed class AgentEnforcementTests
         flow.TryGetProperty("IP", out var ip) && ip.GetProperty("source").GetString() == source && ip.GetProperty("destination").GetString() == destination &&
         flow.GetProperty("l4").TryGetProperty(protocol, out var l4) && (icmpType is not { } t || l4.GetProperty("type").GetInt32() == t);
 
-    private static void SkipUnlessRoot()
-    {
-        if (!Environment.IsPrivilegedProcess)
-        {
-            Assert.Skip("needs root: the agent creates namespaces and loads eBPF programs");
-        }
-    }
 }

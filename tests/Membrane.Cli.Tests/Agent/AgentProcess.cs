@@ -27,7 +27,7 @@ public sealed partial class AgentProcess : IDisposable
     /// <summary>The agent runs in its own node namespace, so its loopback port cannot collide with another test's.</summary>
     public const int MetricsPort = 9962;
 
-    public const string TestPinRoot = "/sys/fs/bpf/membrane-test";
+    public const string TestPinRoot = Membrane.Testing.TestPinRoot.Path;
 
     private readonly StringBuilder _log = new();
     private readonly List<string> _endpoints = [];
@@ -269,25 +269,10 @@ public sealed partial class AgentProcess : IDisposable
                 System.IO.Directory.Delete(PinRoot, recursive: true);
             }
         });
-        RemoveIfEmpty(TestPinRoot);
+        Membrane.Testing.TestPinRoot.RemoveIfEmpty();
         if (failures.Count > 0)
         {
             throw new InvalidOperationException("cleanup failed: " + string.Join("; ", failures));
-        }
-    }
-
-    /// <summary>The shared test pin root goes when nothing is left in it; another project's pins keep it (rmdir fails).</summary>
-    public static void RemoveIfEmpty(string directory)
-    {
-        try
-        {
-            if (System.IO.Directory.Exists(directory) && !System.IO.Directory.EnumerateFileSystemEntries(directory).Any())
-            {
-                System.IO.Directory.Delete(directory);
-            }
-        }
-        catch (IOException)
-        {
         }
     }
 

@@ -1,3 +1,4 @@
+using Membrane.Testing;
 using System.Text.Json;
 
 namespace Membrane.Cli.Tests.Agent;
@@ -38,10 +39,7 @@ public sealed class AgentScenarioTests
     [MemberData(nameof(Cases))]
     public async Task Real_traffic_and_the_monitor_follow_the_policy(string file, string name)
     {
-        if (!Environment.IsPrivilegedProcess)
-        {
-            Assert.Skip("needs root: the agent creates namespaces and loads eBPF programs");
-        }
+        Root.Require();
 
         var scenario = AgentScenario.Load(Path.Combine(Directory, file)).Single(s => s.Name == name);
         using var agent = new AgentProcess("sc");

@@ -1,3 +1,4 @@
+using Membrane.Testing;
 using System.Text.Json;
 using Membrane.Netlink.Namespaces;
 
@@ -10,10 +11,7 @@ public sealed class DemoCommandTests
     [Fact]
     public void The_demo_enforces_its_ICMP_policy_on_real_traffic_and_leaves_nothing_behind()
     {
-        if (!Environment.IsPrivilegedProcess)
-        {
-            Assert.Skip("needs root: the demo creates namespaces and runs an agent");
-        }
+        Root.Require();
 
         var pins = $"/sys/fs/bpf/membrane-test/demo-{Environment.ProcessId}";
         var (code, stdout, stderr) = CliHarness.Run("demo", "-o", "json", "--bpffs-root", pins);
@@ -31,6 +29,6 @@ public sealed class DemoCommandTests
         Assert.Contains("demo: cleaning up", stderr);
         Assert.Empty(Directory.GetFiles(NetworkNamespace.RunDirectory, "mbrdemo*"));
         Assert.False(Directory.Exists(pins), "the demo's pins are removed");
-        AgentProcess.RemoveIfEmpty(AgentProcess.TestPinRoot);
+        TestPinRoot.RemoveIfEmpty();
     }
 }

@@ -8,9 +8,8 @@ namespace Membrane.Cli.Tests.Agent;
 /// <summary>
 /// The agent's monitor stream for the whole test, each event turned into the line <c>membrane monitor -o json</c>
 /// prints (the same <see cref="HubbleFlowWriter"/>), so that each step can ask which Hubble-shaped flows arrived
-/// since it began. It is cancelled at Dispose, before the agent is stopped: an agent with a monitor attached waits
-/// for it at SIGTERM (see the report of the e2e branch), and <c>membrane monitor</c> itself cannot be cancelled
-/// in-process.
+/// since it began. It is cancelled at Dispose, before the agent is stopped (<c>membrane monitor</c> itself cannot be
+/// cancelled in-process), and every read checks that the stream is still running.
 /// </summary>
 public sealed class MonitorRecorder : IDisposable
 {
@@ -54,7 +53,15 @@ public sealed class MonitorRecorder : IDisposable
     /// <summary>How many flows have arrived: a step's mark.</summary>
     public int Mark => _stdout.Count;
 
-    public IReadOnlyList<JsonElement> Since(int mark) => _stdout.From(mark);
+    /// <summary>
+    /// The flows since <paramref name="mark"/>. The monitor must still be running: "no drop since" from a stream that
+    /// broke off would prove nothing.
+    /// </summary>
+    public IReadOnlyList<JsonElement> Since(int mark)
+    {
+        Assert.False(_run.IsCompleted, $"the monitor stream ended: {_stderr}");
+        return _stdout.From(mark);
+    }
 
     /// <summary>Waits up to <paramref name="timeout"/> for a flow after <paramref name="mark"/> that matches.</summary>
     public async Task<JsonElement?> WaitForAsync(int mark, Func<JsonElement, bool> match, TimeSpan timeout)

@@ -85,7 +85,7 @@ public sealed class ProgramAttachmentTests
         using var network = new VethNetwork();
         using var drop = VethNetwork.LoadDrop();
         using var otherDrop = VethNetwork.LoadDrop();
-        var pin = $"/sys/fs/bpf/membrane-test/mbradopt-{Guid.NewGuid():N}";
+        var pin = $"{TestPinRoot.Path}/mbradopt-{Guid.NewGuid():N}";
         Directory.CreateDirectory(Path.GetDirectoryName(pin)!);
         var target = new AttachTarget(network.InterfaceA, network.A);
         try
@@ -115,22 +115,7 @@ public sealed class ProgramAttachmentTests
                 File.Delete(pin);
             }
 
-            RemoveIfEmpty(Path.GetDirectoryName(pin)!);
-        }
-    }
-
-    /// <summary>The shared test pin root goes when nothing is left in it; another test's pins keep it (rmdir fails).</summary>
-    private static void RemoveIfEmpty(string directory)
-    {
-        try
-        {
-            if (Directory.Exists(directory) && !Directory.EnumerateFileSystemEntries(directory).Any())
-            {
-                Directory.Delete(directory);
-            }
-        }
-        catch (IOException)
-        {
+            TestPinRoot.RemoveIfEmpty();
         }
     }
 
