@@ -64,4 +64,10 @@ public enum VerdictReason : byte
 
     /// <summary>An in-band VLAN tag: the datapath does not look inside it, so it does not let it through.</summary>
     UnsupportedEncapsulation = 25,
+
+    /// <summary>
+    /// A packet leaving an endpoint whose source is not the endpoint's own address (Cilium's DROP_INVALID_SIP): a
+    /// forged source, or an address the endpoint added to its own interface, must never pass as another endpoint.
+    /// </summary>
+    InvalidSource = 26,
 }

@@ -25,6 +25,7 @@ public static class VerdictReasonExtensions
         VerdictReason.UnknownEndpoint => "unknown endpoint",
         VerdictReason.MalformedL4Header => "malformed L4 header",
         VerdictReason.UnsupportedEncapsulation => "unsupported encapsulation",
+        VerdictReason.InvalidSource => "invalid source IP",
         _ => $"reason {(byte)reason}",
     };
 }

@@ -230,7 +230,7 @@ public sealed partial class NodeAgent
             // installs buffer 0 from nothing, so nothing of an earlier life under this number may be left in the map.
             DeletePolicyEntries(endpoint.EndpointId);
 
-            writer = new PolicyBufferWriter(ifindex, new EndpointConfig { EndpointId = endpoint.EndpointId, Identity = identity.Id }, _cookies);
+            writer = new PolicyBufferWriter(ifindex, new EndpointConfig { EndpointId = endpoint.EndpointId, Identity = identity.Id }.WithAddresses(network.IPv4, network.IPv6), _cookies);
         }
 
         var target = new AttachTarget(network.HostInterface, _options.Node);

@@ -304,7 +304,7 @@ public sealed partial class NodeAgent : IDisposable
                     undo.Push(() => Datapath.Ipcache.Delete(key));
                 }
 
-                var writer = new PolicyBufferWriter((uint)network.HostIndex, new EndpointConfig { EndpointId = endpointId, Identity = identity.Id }, _cookies);
+                var writer = new PolicyBufferWriter((uint)network.HostIndex, new EndpointConfig { EndpointId = endpointId, Identity = identity.Id }.WithAddresses(network.IPv4, network.IPv6), _cookies);
                 writer.Apply(Policies.Resolve(identity), PolicyTarget);
                 undo.Push(() => Remove(writer));
 

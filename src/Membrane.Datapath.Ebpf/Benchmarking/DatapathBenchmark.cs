@@ -161,7 +161,7 @@ public static class DatapathBenchmark
         }
 
         var state = new EndpointMapState(entries.ToImmutable(), [origin], []);
-        new PolicyBufferWriter(Ifindex, new EndpointConfig { EndpointId = 1, Identity = EndpointIdentity }, new PolicyCookieTable()).Apply(state, target);
+        new PolicyBufferWriter(Ifindex, new EndpointConfig { EndpointId = 1, Identity = EndpointIdentity }.WithAddresses(Endpoint, null), new PolicyCookieTable()).Apply(state, target);
 
         datapath.Ipcache.Update(IpcacheKey.Host(Peer), new IpcacheValue { Identity = PeerIdentity });
         datapath.Ipcache.Update(IpcacheKey.Host(Endpoint), new IpcacheValue { Identity = EndpointIdentity });

@@ -6,7 +6,7 @@ namespace Membrane.Datapath.Ebpf.Generator;
 /// <summary>
 /// Emits the two programs of docs/datapath.md §1: <see cref="FromEndpointName"/> (tcx ingress of the host-side veth,
 /// the endpoint's egress policy) and <see cref="ToEndpointName"/> (tcx egress, its ingress policy). Both are the
-/// per-packet path of §2 in the twin's stages: Endpoint, Parse, AlwaysAllowed, LaterFragment, Conntrack, Identity,
+/// per-packet path of §2 in the twin's stages: Endpoint, Parse, AlwaysAllowed, SourceAddress (egress only), LaterFragment, Conntrack, Identity,
 /// Policy, Record, Account. Each is one straight program without loops or calls to other functions, so the verifier
 /// walks it once per distinct path, and both stay well within 4,096 instructions and 131,072 processed ones.
 /// </summary>
@@ -41,6 +41,7 @@ public static class DatapathProgramGenerator
         EndpointStage.Emit(emitter);
         ParseStage.Emit(emitter);
         AlwaysAllowedStage.Emit(emitter);
+        SourceAddressStage.Emit(emitter);
         LaterFragmentStage.Emit(emitter);
         ConntrackStage.Emit(emitter);
         IdentityStage.Emit(emitter);

@@ -49,6 +49,12 @@ internal static class EndpointStage
             .Copy(StackFrame.EndpointIdentity, R0, Offset(nameof(EndpointConfig.Identity)), 4)
             .Copy(StackFrame.PolicyId, R0, Offset(nameof(EndpointConfig.PolicyId)), 4)
             .Copy(StackFrame.EndpointFlags, R0, Offset(nameof(EndpointConfig.Flags)), 4);
+        if (e.IsEgress)
+        {
+            e.Comment("the endpoint's own addresses, the only sources its packets may carry (SourceAddress)")
+                .Copy(StackFrame.EndpointIPv6, R0, Offset(nameof(EndpointConfig.IPv6)), 16)
+                .Copy(StackFrame.EndpointIPv4, R0, Offset(nameof(EndpointConfig.IPv4)), 4);
+        }
     }
 
     private static short Offset(string field) => (short)System.Runtime.InteropServices.Marshal.OffsetOf<EndpointConfig>(field);

@@ -11,7 +11,7 @@ namespace Membrane.Datapath.Ebpf.Generator;
 /// </summary>
 internal static unsafe class StackFrame
 {
-    public const int Size = 232;
+    public const int Size = 256;
 
     /// <summary>The <see cref="EventRecord"/>: the packet's addresses, protocol, ports, ICMP type and code, identities,
     /// reason and the policy entry that decided.</summary>
@@ -50,6 +50,12 @@ internal static unsafe class StackFrame
 
     /// <summary>A u32 key: the ifindex, 0 for the one-element arrays, or a counter slot.</summary>
     public const short SmallKey = -232;
+
+    /// <summary>The endpoint's own IPv6 address (egress program only), 8-byte aligned for two u64 compares.</summary>
+    public const short EndpointIPv6 = -248;
+
+    /// <summary>The endpoint's own IPv4 address (egress program only), its bytes as in the packet.</summary>
+    public const short EndpointIPv4 = -252;
 
     public static readonly short EventKind = EventField(e => &e->Kind);
     public static readonly short Reason = EventField(e => &e->Reason);

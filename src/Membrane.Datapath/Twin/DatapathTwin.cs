@@ -35,6 +35,14 @@ public sealed class DatapathTwin(TwinMaps maps)
 
         if (reason == VerdictReason.None)
         {
+            reason = SourceAddress(run);
+
+            // Decided before step 4, as the program's early verdicts are: no fragment entry for a forged first fragment.
+            parsed &= reason == VerdictReason.None;
+        }
+
+        if (reason == VerdictReason.None)
+        {
             reason = LaterFragment(run);
         }
 
@@ -107,6 +115,22 @@ public sealed class DatapathTwin(TwinMaps maps)
 
         var required = (DatapathConstants.HopLimit255Types & mask) != 0 ? 255 : 1;
         return packet.HopLimit == required ? VerdictReason.NeighbourDiscovery : VerdictReason.None;
+    }
+
+    /// <summary>
+    /// Step 3a, egress only: a packet leaving the endpoint must come from the endpoint's own address of its family
+    /// (Cilium's source IP verification, bpf_lxc.c), or it could pass as another endpoint: the ingress side of its peer
+    /// reads the source's identity from the ipcache. Neighbour discovery and MLD, whose link-local and unspecified
+    /// sources (RFC 4861 §7.2.2, duplicate address detection) no endpoint owns, passed at step 3 already; ARP is not IP.
+    /// </summary>
+    private static VerdictReason SourceAddress(PacketRun run)
+    {
+        if (run.Direction != DatapathConstants.DirectionEgress)
+        {
+            return VerdictReason.None;
+        }
+
+        return run.Endpoint.IsOwnAddress(run.Packet.Family, run.Packet.Source) ? VerdictReason.None : VerdictReason.InvalidSource;
     }
 
     /// <summary>Step 4: a later fragment takes its first fragment's verdict, and its ports or ICMP type and code.</summary>

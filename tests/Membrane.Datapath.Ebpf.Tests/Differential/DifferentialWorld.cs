@@ -10,7 +10,7 @@ using Membrane.Policy.Values;
 namespace Membrane.Datapath.Ebpf.Tests.Differential;
 
 /// <summary>
-/// One random world of the differential test: an endpoint with its addresses, peers in the ipcache (hosts and a
+/// One random world of the differential test: an endpoint with its addresses (sometimes only one family), peers in the ipcache (hosts and a
 /// CIDR) and out of it (world), a router on the path, and a random map state for the endpoint, with entries for the
 /// peers' identities and for any identity, every protocol the datapath tells apart, port and ICMP prefixes, and
 /// random default-deny bits.
@@ -24,7 +24,11 @@ internal sealed class DifferentialWorld
     public DifferentialWorld(Random random, uint endpointId)
     {
         EndpointId = endpointId;
-        Endpoint = new EndpointConfig { EndpointId = endpointId, Identity = 300 };
+        // The endpoint's own addresses, the only sources its egress packets may carry; one world in ten lacks an address
+        // of one family, so that every packet of that family leaving it is dropped (docs/datapath.md §2 step 3a).
+        var missing = random.Next(20);
+        Endpoint = new EndpointConfig { EndpointId = endpointId, Identity = 300 }
+            .WithAddresses(missing == 0 ? null : Endpoint4, missing == 1 ? null : Endpoint6);
         var peers = new List<(IPAddress Address, uint Identity)>
         {
             (IPAddress.Parse("10.0.1.1"), 301), (IPAddress.Parse("10.0.1.2"), 302), (IPAddress.Parse("fd00:1::1"), 301),

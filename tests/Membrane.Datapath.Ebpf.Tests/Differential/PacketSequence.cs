@@ -8,7 +8,8 @@ namespace Membrane.Datapath.Ebpf.Tests.Differential;
 /// <summary>
 /// Random packets for one world, in a sequence that builds state: most packets answer, continue or embed an earlier
 /// one (replies, echo replies, echo requests that reuse an identifier the other way, ICMP errors about a flow from
-/// its peer or from a router, later fragments), the rest are fresh flows, neighbour discovery, and broken packets
+/// its peer or from a router, later fragments), the rest are fresh flows (some leaving the endpoint from a forged
+/// source), neighbour discovery, and broken packets
 /// (truncated at any length, wrong version or IHL, short TCP offset, VLAN tags, ARP, too many extension headers).
 /// </summary>
 internal sealed class PacketSequence(Random random, DifferentialWorld world)
@@ -64,6 +65,17 @@ internal sealed class PacketSequence(Random random, DifferentialWorld world)
         var local = ipv6 ? world.Endpoint6 : world.Endpoint4;
         var peers = ipv6 ? world.Peers6 : world.Peers4;
         var peer = peers[random.Next(peers.Count)];
+        if (direction == DatapathConstants.DirectionEgress && random.Next(10) == 0)
+        {
+            // A forged source: a peer's (another endpoint's) address, the unspecified one, or a link-local one.
+            local = random.Next(3) switch
+            {
+                0 => peers[random.Next(peers.Count)],
+                1 => ipv6 ? IPAddress.IPv6Any : IPAddress.Any,
+                _ => ipv6 ? IPAddress.Parse("fe80::1") : IPAddress.Parse("169.254.0.1"),
+            };
+        }
+
         var (source, destination) = direction == DatapathConstants.DirectionEgress ? (local, peer) : (peer, local);
         var ports = new ushort[] { 22, 53, 80, 443, 8080, 8085, 40000 };
         ushort Port() => ports[random.Next(ports.Length)];

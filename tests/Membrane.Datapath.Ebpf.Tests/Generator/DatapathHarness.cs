@@ -17,6 +17,10 @@ internal sealed class DatapathHarness : IDisposable
     public const uint EndpointId = 7;
     public const uint EndpointIdentity = 100;
 
+    /// <summary>The endpoint's own addresses, the sources its egress packets must carry (the tests' Endpoint constants).</summary>
+    public const string EndpointIPv4 = "10.0.0.1";
+    public const string EndpointIPv6 = "fd00::1";
+
     public DatapathHarness(uint endpointFlags = 0, bool withEndpoint = true, DatapathConfig? config = null, int? eventRingBytes = null)
     {
         Datapath = DatapathLoader.Load(TestDatapath.SmallMaps with
@@ -27,7 +31,8 @@ internal sealed class DatapathHarness : IDisposable
         PolicyId = EndpointConfig.PolicyIdOf(EndpointId, 0);
         if (withEndpoint)
         {
-            Datapath.SetEndpoint(Ifindex, new EndpointConfig { EndpointId = EndpointId, Identity = EndpointIdentity, PolicyId = PolicyId, Flags = endpointFlags });
+            Datapath.SetEndpoint(Ifindex, new EndpointConfig { EndpointId = EndpointId, Identity = EndpointIdentity, PolicyId = PolicyId, Flags = endpointFlags }
+                .WithAddresses(IPAddress.Parse(EndpointIPv4), IPAddress.Parse(EndpointIPv6)));
         }
     }
 

@@ -14,10 +14,15 @@ public sealed class DatapathProgramGeneratorTests
         var to = DatapathProgramGenerator.ToEndpoint();
         Assert.Equal(("mbr_from_ep", ProgramType.SchedCls, "Dual MIT/GPL"), (from.Name, from.Type, from.License));
         Assert.Equal(("mbr_to_ep", ProgramType.SchedCls, "Dual MIT/GPL"), (to.Name, to.Type, to.License));
-        // The direction is written into the event and the keys: the two images differ only there.
-        Assert.Contains("*(u8 *)(r10 -78) = 1", Disassembler.Disassemble(from.Instructions));
-        Assert.Contains("*(u8 *)(r10 -78) = 0", Disassembler.Disassemble(to.Instructions));
-        Assert.Equal(from.Instructions.Count, to.Instructions.Count);
+        // The direction is written into the event and the keys; beyond that, the two images differ only in the source
+        // address check, which only packets leaving the endpoint get (docs/datapath.md §2 step 3a).
+        var fromListing = Disassembler.Disassemble(from.Instructions);
+        var toListing = Disassembler.Disassemble(to.Instructions);
+        Assert.Contains("*(u8 *)(r10 -78) = 1", fromListing);
+        Assert.Contains("*(u8 *)(r10 -78) = 0", toListing);
+        Assert.Contains("SourceAddress", fromListing);
+        Assert.DoesNotContain("SourceAddress", toListing);
+        Assert.InRange(from.Instructions.Count - to.Instructions.Count, 1, 40);
     }
 
     [Theory]
@@ -35,7 +40,7 @@ public sealed class DatapathProgramGeneratorTests
     public void The_listing_names_the_stages_and_says_why()
     {
         var listing = DatapathProgramGenerator.Generate(DatapathConstants.DirectionEgress).Disassemble();
-        foreach (var stage in new[] { "Endpoint", "Parse", "AlwaysAllowed", "LaterFragment", "Conntrack", "Identity", "Policy", "Record", "Account" })
+        foreach (var stage in new[] { "Endpoint", "Parse", "AlwaysAllowed", "SourceAddress", "LaterFragment", "Conntrack", "Identity", "Policy", "Record", "Account" })
         {
             Assert.Contains($"; {stage}", listing);
         }

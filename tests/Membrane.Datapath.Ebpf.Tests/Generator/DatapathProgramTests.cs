@@ -248,4 +248,52 @@ public sealed class DatapathProgramTests
         Assert.Equal(VerdictReason.NotIp, harness.Egress(Ethernet(EtherTypeArp, new byte[28])).Reason);
         Assert.False(reader.TryRead(buffer, out _));
     }
+
+    [Fact]
+    public void The_egress_program_drops_a_source_that_is_not_the_endpoints_own_and_keeps_neighbour_discovery()
+    {
+        Root.Require();
+        using var harness = new DatapathHarness();
+        harness.SetIdentity(Peer, PeerIdentity);
+
+        // Another endpoint's address, an unspecified one, and an IPv6 address that is not the endpoint's: each dropped
+        // before the ipcache is consulted (peer identity 0), counted and sent as an event.
+        foreach (var forged in new[]
+        {
+            TcpV4("10.0.0.3", Peer, 40000, 80),
+            TcpV4("0.0.0.0", Peer, 40000, 80),
+            Ethernet(EtherTypeIPv6, IPv6("fd00::3", "fd00::2", Udp, UdpHeader(1000, 5000))),
+            Ethernet(EtherTypeIPv6, IPv6("::", "fd00::2", Udp, UdpHeader(1000, 5000))),
+            Ethernet(EtherTypeIPv6, IPv6("fe80::1", "fd00::2", Udp, UdpHeader(1000, 5000))),
+        })
+        {
+            Assert.Equal(new DatapathHarness.Outcome(VerdictReason.InvalidSource, 0, ActionDrop), harness.Egress(forged));
+        }
+
+        Assert.Equal(2ul, harness.Datapath.Counter(VerdictReason.InvalidSource, DirectionEgress, ProtocolClass.Tcp));
+        Assert.Equal(3ul, harness.Datapath.Counter(VerdictReason.InvalidSource, DirectionEgress, ProtocolClass.Udp));
+        using (var reader = new RingBufferReader(harness.Datapath.Events))
+        {
+            var buffer = new byte[256];
+            Assert.True(reader.TryRead(buffer, out _));
+            var record = MemoryMarshal.Read<EventRecord>(buffer);
+            Assert.Equal((byte)VerdictReason.InvalidSource, record.Reason);
+            Assert.Equal(DatapathHarness.EndpointId, record.EndpointId);
+            Assert.Equal(IpAddress16.From(System.Net.IPAddress.Parse("10.0.0.3")), record.Source);
+        }
+
+        // The endpoint's own addresses pass; so do neighbour discovery from link-local and :: (duplicate address
+        // detection) sources, and ARP; and ingress is not checked at all.
+        Assert.Equal(VerdictReason.DefaultAllowed, harness.Egress(TcpV4(Endpoint, Peer, 40000, 80)).Reason);
+        Assert.Equal(VerdictReason.DefaultAllowed, harness.Egress(Ethernet(EtherTypeIPv6, IPv6(DatapathHarness.EndpointIPv6, "fd00::2", Udp, UdpHeader(1000, 5000)))).Reason);
+        Assert.Equal(VerdictReason.NeighbourDiscovery, harness.Egress(Ethernet(EtherTypeIPv6, IPv6("fe80::1", "ff02::2", IcmpV6, IcmpHeader(133, 0), hopLimit: 255))).Reason);
+        Assert.Equal(VerdictReason.NeighbourDiscovery, harness.Egress(Ethernet(EtherTypeIPv6, IPv6("::", "ff02::1:ff00:1", IcmpV6, IcmpHeader(135, 0), hopLimit: 255))).Reason);
+        Assert.Equal(VerdictReason.NotIp, harness.Egress(Ethernet(EtherTypeArp, new byte[28])).Reason);
+        Assert.Equal(VerdictReason.DefaultAllowed, harness.Ingress(TcpV4("198.51.100.1", Endpoint, 40000, 80)).Reason);
+
+        // A forged later fragment is dropped for its source, not as a fragment without its first.
+        var later = Ethernet(EtherTypeIPv4, IPv4("10.0.0.3", Peer, Udp, new byte[16], identification: 77, fragment: 100));
+        Assert.Equal(VerdictReason.InvalidSource, harness.Egress(later).Reason);
+        Assert.Empty(harness.Datapath.FragmentEntries());
+    }
 }

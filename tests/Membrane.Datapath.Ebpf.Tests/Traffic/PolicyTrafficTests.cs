@@ -68,7 +68,8 @@ public sealed class PolicyTrafficTests
         var cookies = new PolicyCookieTable();
         foreach (var (side, identity, id) in new[] { (pair.A, web, 1u), (pair.B, db, 2u) })
         {
-            var writer = new PolicyBufferWriter(side.HostIndex, new EndpointConfig { EndpointId = id, Identity = identity.Id }, cookies);
+            var writer = new PolicyBufferWriter(side.HostIndex, new EndpointConfig { EndpointId = id, Identity = identity.Id }
+                .WithAddresses(IPAddress.Parse(side.Address4), IPAddress.Parse(side.Address6)), cookies);
             writer.Apply(service.Resolve(identity), kernel.PolicyTarget);
         }
 

@@ -15,7 +15,8 @@ public sealed class EventDecoderTests
     private static EventRecord EventOf(byte[] frame, byte direction, params string[] policy)
     {
         var maps = new TwinMaps();
-        var endpoint = new EndpointConfig { EndpointId = 5, Identity = 23456, PolicyId = EndpointConfig.PolicyIdOf(5, 1), Flags = EndpointConfig.FlagIngressDefaultDeny };
+        var endpoint = new EndpointConfig { EndpointId = 5, Identity = 23456, PolicyId = EndpointConfig.PolicyIdOf(5, 1), Flags = EndpointConfig.FlagIngressDefaultDeny }
+            .WithAddresses(System.Net.IPAddress.Parse("10.0.0.2"), System.Net.IPAddress.Parse("fd00::2"));
         maps.SetEndpoint(3, endpoint);
         maps.SetIpcache(System.Net.IPNetwork.Parse("10.0.0.1/32"), 12345);
         maps.SetIpcache(System.Net.IPNetwork.Parse("fd00::1/128"), 12345);

@@ -12,7 +12,8 @@ public sealed class DatapathTwinTests
     private const uint Ifindex = 4;
     private const ulong Second = DatapathConstants.NanosecondsPerSecond;
 
-    private static readonly EndpointConfig Endpoint = new() { EndpointId = 7, Identity = 1000, PolicyId = EndpointConfig.PolicyIdOf(7, 0) };
+    private static readonly EndpointConfig Endpoint = new EndpointConfig { EndpointId = 7, Identity = 1000, PolicyId = EndpointConfig.PolicyIdOf(7, 0) }
+        .WithAddresses(IPAddress.Parse("10.0.0.2"), IPAddress.Parse("fd00::2"));
 
     private static (DatapathTwin Twin, TwinMaps Maps) NewTwin()
     {

@@ -60,7 +60,10 @@ public sealed class EngineScenarioPacketTests
             maps.Ipcache.Update(key, value);
         }
 
-        new PolicyBufferWriter(Ifindex, new EndpointConfig { EndpointId = 9, Identity = world.Endpoint.Id }, new PolicyCookieTable()).Apply(state, maps);
+        // The endpoint's packets leave from its own addresses, the ones the ipcache gives it (docs/datapath.md §2 step 3a).
+        var endpoint = new EndpointConfig { EndpointId = 9, Identity = world.Endpoint.Id }
+            .WithAddresses(addresses.Of(world.Endpoint, AddressFamily.InterNetwork), addresses.Of(world.Endpoint, AddressFamily.InterNetworkV6));
+        new PolicyBufferWriter(Ifindex, endpoint, new PolicyCookieTable()).Apply(state, maps);
 
         var failures = new List<string>();
         var checkedFlows = 0;

@@ -22,7 +22,7 @@ public sealed class ScenarioWorld
             PolicyId = EndpointConfig.PolicyIdOf(endpoint.Id, 0),
             Flags = (endpoint.IngressDefaultDeny ? EndpointConfig.FlagIngressDefaultDeny : 0) |
                 (endpoint.EgressDefaultDeny ? EndpointConfig.FlagEgressDefaultDeny : 0),
-        };
+        }.WithAddresses(endpoint.Ipv4 == "none" ? null : IPAddress.Parse(endpoint.Ipv4), endpoint.Ipv6 == "none" ? null : IPAddress.Parse(endpoint.Ipv6));
         Maps.SetEndpoint(endpoint.Ifindex, Endpoint);
         foreach (var (prefix, identity) in scenario.Ipcache)
         {
