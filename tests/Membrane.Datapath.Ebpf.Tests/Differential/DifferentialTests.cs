@@ -56,10 +56,10 @@ public sealed class DifferentialTests(ITestOutputHelper output)
             }
 
             var writer = new PolicyBufferWriter(DifferentialWorld.Ifindex, world.Endpoint, cookies);
-            foreach (var step in writer.Plan(world.State))
+            foreach (var step in writer.Plan(world.State).Steps)
             {
                 step.ApplyTo(twinMaps);
-                step.ApplyTo(kernel.PolicyTarget);
+                writer.Apply(step, kernel.PolicyTarget);
             }
 
             // One world in 25 has no endpoint behind the interface: every packet is dropped, fail closed.

@@ -44,9 +44,9 @@ public sealed class PolicyUpdateAtomicityTests
             var verdictsBefore = flows.Select(f => Decide(maps, f.Frame, f.Direction)).ToList();
             var verdictsAfter = flows.Select(f => Decide(Installed(after, cookies), f.Frame, f.Direction)).ToList();
 
-            foreach (var step in writer.Plan(after))
+            foreach (var step in writer.Plan(after).Steps)
             {
-                step.ApplyTo(maps);
+                writer.Apply(step, maps);
                 steps++;
                 for (var i = 0; i < flows.Count; i++)
                 {
@@ -94,16 +94,16 @@ public sealed class PolicyUpdateAtomicityTests
             Assert.Equal(stopped.LiveBuffer, resumed.LiveBuffer);
 
             // The same state again: every step leaves every verdict as it was.
-            foreach (var step in resumed.Plan(before))
+            foreach (var step in resumed.Plan(before).Steps)
             {
-                step.ApplyTo(maps);
+                resumed.Apply(step, maps);
                 Assert.Equal(verdictsBefore, flows.Select(f => Decide(maps, f.Frame, f.Direction)).ToList());
             }
 
             var verdictsAfter = flows.Select(f => Decide(Installed(after, cookies), f.Frame, f.Direction)).ToList();
-            foreach (var step in resumed.Plan(after))
+            foreach (var step in resumed.Plan(after).Steps)
             {
-                step.ApplyTo(maps);
+                resumed.Apply(step, maps);
                 for (var i = 0; i < flows.Count; i++)
                 {
                     var now = Decide(maps, flows[i].Frame, flows[i].Direction);
@@ -114,15 +114,18 @@ public sealed class PolicyUpdateAtomicityTests
 
             Assert.Equal(verdictsAfter, flows.Select(f => Decide(maps, f.Frame, f.Direction)).ToList());
 
-            // Nothing of the old process's entries is left over in either buffer once both have been written.
+            // Nothing of the old process's entries is left over once an update has written both buffers: each holds the
+            // state, and the writer's view is the map's.
             resumed.Apply(earlier, maps);
-            var expected = Installed(earlier, new PolicyCookieTable());
-            Assert.Equal(expected.Policy.Count, maps.Policy.Entries.Count(e => e.Key.PolicyId == maps.Endpoints[Ifindex].PolicyId));
+            var expected = PolicyMapEncoder.Encode(earlier, 0, new PolicyCookieTable()).Count;
+            Assert.Equal(expected, maps.Policy.Entries.Count(e => e.Key.PolicyId == maps.Endpoints[Ifindex].PolicyId));
+            Assert.Equal(2 * expected, maps.Policy.Count);
+            Assert.Equal(maps.Policy.Count, resumed.Entries);
         }
     }
 
     [Fact]
-    public void An_update_writes_only_its_delta_and_one_switch()
+    public void An_update_writes_its_delta_into_each_buffer_around_one_switch_and_frees_what_it_no_longer_needs()
     {
         var cookies = new PolicyCookieTable();
         var maps = Maps();
@@ -132,12 +135,15 @@ public sealed class PolicyUpdateAtomicityTests
         var second = State((Key(TrafficDirection.Ingress, 301, IpProtocols.Tcp, 80), Verdict.Allow), (Key(TrafficDirection.Ingress, 302, IpProtocols.Tcp, 443), Verdict.Allow));
         var third = State((Key(TrafficDirection.Ingress, 302, IpProtocols.Tcp, 443), Verdict.Allow));
 
-        Assert.Equal(2, writer.Apply(first, maps)); // one entry into buffer 0, the switch
-        Assert.Equal(3, writer.Apply(second, maps)); // buffer 1 gets both entries, then the switch
-        Assert.Equal(3, writer.Apply(third, maps)); // buffer 0: add 443, remove 80, switch
+        Assert.Equal(3, writer.Apply(first, maps)); // one entry into buffer 0, the switch, the same entry into buffer 1
+        Assert.Equal(3, writer.Apply(second, maps)); // 443 into buffer 1, the switch, 443 into buffer 0
+        Assert.Equal(3, writer.Apply(third, maps)); // 80 out of buffer 0, the switch, 80 out of buffer 1
         Assert.Equal(0, writer.LiveBuffer);
-        Assert.Empty(writer.Plan(third)); // nothing changed: nothing written
-        Assert.Equal(3, maps.Policy.Count); // buffer 0 holds third (1), buffer 1 holds second (2)
+        Assert.True(writer.Plan(third).IsEmpty); // nothing changed: nothing written
+        Assert.Equal(2, maps.Policy.Count); // both buffers hold third, and nothing of first or second is left
+        Assert.Equal(3, writer.Apply(State(), maps)); // 443 out of buffer 1, the switch, 443 out of buffer 0
+        Assert.Equal(0, maps.Policy.Count);
+        Assert.Equal(0, writer.Entries);
 
         static EndpointMapState State(params (PolicyKey Key, Verdict Verdict)[] entries) => new(
             entries.ToImmutableDictionary(e => e.Key, e => new PolicyEntry(e.Verdict, [Origin(0)])), [Origin(0)], []);
