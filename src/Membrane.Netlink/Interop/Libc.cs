@@ -10,6 +10,12 @@ internal static unsafe partial class Libc
 {
     private const string Library = "libc";
 
+    [LibraryImport(Library, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Statx(int directoryFd, string path, int flags, uint mask, StatxBuffer* buffer);
+
+    internal const int AT_EMPTY_PATH = 0x1000;    // fcntl.h
+    internal const uint STATX_INO = 0x100;        // include/uapi/linux/stat.h
+
     [LibraryImport(Library, EntryPoint = "socket", SetLastError = true)]
     internal static partial int Socket(int domain, int type, int protocol);
 

@@ -82,6 +82,111 @@ public sealed class NetworkNamespace : IDisposable
         }
     }
 
+    /// <summary>
+    /// Creates a new namespace that has no name yet and returns it open: it lives as long as a descriptor, a process or
+    /// a mount refers to it, so one never named (<see cref="Bind"/>) goes when its last descriptor closes, even when
+    /// the process is killed. That is what lets a caller record the namespace's <see cref="Inode"/> before it is
+    /// visible under /run/netns, and later tell its own namespace from another of the same name.
+    /// </summary>
+    public static NetworkNamespace CreateUnnamed()
+    {
+        const string operation = "netns create";
+        var fd = OnDedicatedThread(operation, () =>
+        {
+            if (Libc.Unshare(Libc.CLONE_NEWNET) != 0)
+            {
+                throw new NetlinkException($"{operation} (unshare)", Libc.LastErrno);
+            }
+
+            // This thread's namespace, not the process's: unshare moved only this thread. The descriptor keeps the
+            // namespace alive once the thread ends.
+            var opened = Libc.Open($"/proc/self/task/{Libc.GetTid()}/ns/net", Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+            return opened >= 0 ? opened : throw new NetlinkException($"{operation} (open)", Libc.LastErrno);
+        });
+        var handle = new FileDescriptorHandle(fd);
+        return new NetworkNamespace(handle, $"net:[{InodeOf(handle)}]", name: null);
+    }
+
+    /// <summary>
+    /// Names this namespace <paramref name="name"/> as <c>ip netns attach</c> does: /run/netns is made a shared mount,
+    /// the file /run/netns/NAME is created exclusively (EEXIST when the name is taken), and the namespace is
+    /// bind-mounted onto it through this descriptor. Returns the namespace opened by its name.
+    /// </summary>
+    public NetworkNamespace Bind(string name)
+    {
+        var path = PathOf(name);
+        var operation = $"netns attach {name}";
+        EnsureRunDirectoryShared(operation);
+        var fd = Libc.Open(path, Libc.O_RDONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            throw new NetlinkException(operation, Libc.LastErrno);
+        }
+
+        Libc.Close(fd);
+        try
+        {
+            using (var lease = Handle.Acquire())
+            {
+                if (Libc.Mount($"/proc/self/fd/{lease.Fd}", path, "none", Libc.MS_BIND, null) != 0)
+                {
+                    throw new NetlinkException($"{operation} (bind mount onto {path})", Libc.LastErrno);
+                }
+            }
+
+            return OpenPath(path, name);
+        }
+        catch
+        {
+            Libc.Umount2(path, Libc.MNT_DETACH);
+            Libc.Unlink(path);
+            throw;
+        }
+    }
+
+    /// <summary>The namespace's inode number, the kernel's identity of it (what <c>ip netns identify</c> compares).</summary>
+    public ulong Inode => InodeOf(Handle) ?? throw new InvalidOperationException($"{DisplayName} is not a network namespace");
+
+    /// <summary>
+    /// The inode of the namespace named <paramref name="name"/>, or null when there is no such name, or the file is not a
+    /// namespace (an empty file is what a <c>netns add</c> killed before its bind mount leaves).
+    /// </summary>
+    public static ulong? InodeOfName(string name)
+    {
+        var fd = Libc.Open(PathOf(name), Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            return null;
+        }
+
+        using var handle = new FileDescriptorHandle(fd);
+        return InodeOf(handle);
+    }
+
+    /// <summary>Removes /run/netns/NAME when it is only an empty file, never mounted: the leftover of a killed <c>netns add</c>.</summary>
+    public static bool RemoveIfUnmounted(string name)
+    {
+        var path = PathOf(name);
+        return File.Exists(path) && InodeOfName(name) is null && new FileInfo(path).Length == 0 && Libc.Unlink(path) == 0;
+    }
+
+    /// <summary>
+    /// The inode behind a descriptor when it is a namespace: a file of nsfs, the file system every /proc/*/ns/* entry
+    /// and every bind mount of one lives on, known by its device (that of /proc/self/ns/net); null for any other file.
+    /// </summary>
+    private static unsafe ulong? InodeOf(FileDescriptorHandle handle)
+    {
+        using var lease = handle.Acquire();
+        StatxBuffer file, nsfs;
+        if (Libc.Statx(lease.Fd, "", Libc.AT_EMPTY_PATH, Libc.STATX_INO, &file) != 0 ||
+            Libc.Statx(-100 /* AT_FDCWD */, "/proc/self/ns/net", 0, Libc.STATX_INO, &nsfs) != 0)
+        {
+            return null;
+        }
+
+        return file.DeviceMajor == nsfs.DeviceMajor && file.DeviceMinor == nsfs.DeviceMinor ? file.Inode : null;
+    }
+
     /// <summary>Opens the named namespace <paramref name="name"/> (under /run/netns).</summary>
     public static NetworkNamespace Open(string name) => OpenPath(PathOf(name), name);
 

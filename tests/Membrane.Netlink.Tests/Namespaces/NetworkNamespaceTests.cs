@@ -42,4 +42,46 @@ public sealed class NetworkNamespaceTests
         var missing = Assert.Throws<NetlinkException>(() => NetworkNamespace.Delete(name));
         Assert.StartsWith($"netns delete {name} (umount /run/netns/{name}): ", missing.Message);
     }
+
+    [Fact]
+    public void An_unnamed_namespace_is_named_by_bind_and_keeps_its_inode_and_one_never_named_leaves_nothing()
+    {
+        Root.Require();
+        var name = TestNames.Unique("nb");
+        ulong inode;
+        using (var unnamed = NetworkNamespace.CreateUnnamed())
+        {
+            inode = unnamed.Inode;
+            Assert.Null(unnamed.Name);
+            Assert.False(NetworkNamespace.Exists(name));
+            using var named = unnamed.Bind(name);
+            try
+            {
+                Assert.Equal(inode, named.Inode);
+                Assert.Equal(inode, NetworkNamespace.InodeOfName(name));
+                Assert.Contains(name, Command.Check("ip", "netns", "list"));
+                Assert.Contains("lo", Command.Check("ip", "netns", "exec", name, "ip", "-o", "link", "show"));
+                var taken = Assert.Throws<NetlinkException>(() => unnamed.Bind(name));
+                Assert.Contains("EEXIST", taken.Message);
+                Assert.False(NetworkNamespace.RemoveIfUnmounted(name), "a mounted namespace is not a leftover");
+            }
+            finally
+            {
+                NetworkNamespace.Delete(name);
+            }
+        }
+
+        Assert.Null(NetworkNamespace.InodeOfName(name));
+
+        // Another namespace has another inode; an empty file under /run/netns is not a namespace, and is a leftover.
+        using (var other = NetworkNamespace.CreateUnnamed())
+        {
+            Assert.NotEqual(inode, other.Inode);
+        }
+
+        File.WriteAllBytes($"{NetworkNamespace.RunDirectory}/{name}", []);
+        Assert.Null(NetworkNamespace.InodeOfName(name));
+        Assert.True(NetworkNamespace.RemoveIfUnmounted(name));
+        Assert.False(NetworkNamespace.Exists(name));
+    }
 }
