@@ -102,13 +102,53 @@ public sealed class PolicyService
     }
 
     /// <summary>
-    /// Puts back a set of policies compiled before, under its revision, in one step: how a change that could not be
-    /// made durable (say, the agent's state disk is full) is taken back.
+    /// Puts back a set of policies compiled before, under its revision, in one step (CIDR identities follow the rules:
+    /// those the policies name are made, the others go).
     /// </summary>
     public void Reinstate(IEnumerable<PolicyResource> resources, long revision)
     {
         Repository.Restore(resources, revision);
         AdoptRules();
+    }
+
+    /// <summary>What <see cref="Reinstate(PolicySnapshot)"/> takes the service back to: the policies, their revision, and
+    /// the CIDR identities with their numbers.</summary>
+    public PolicySnapshot Snapshot() => new(
+        [.. Repository.Resources], Revision,
+        [.. Identities.All.Where(i => i.IsCidr && i.Prefix is not null).Select(i => (i.Prefix!.Value, i.Id))]);
+
+    /// <summary>
+    /// Takes a change back whole, as if it had never been made: how an agent undoes a change the kernel could not take
+    /// or the state directory could not keep. The CIDR identities come back with the numbers they had, so every map
+    /// state is again the one the kernel holds, and an identity the change added goes again. Deltas of identity changes
+    /// made here are not recorded: they only undo what the change did.
+    /// </summary>
+    public void Reinstate(PolicySnapshot snapshot)
+    {
+        _changing = true;
+        try
+        {
+            Repository.Restore(snapshot.Resources, snapshot.Revision);
+            foreach (var resolver in _endpoints.Values)
+            {
+                resolver.SetRules(Rules);
+            }
+
+            var wanted = snapshot.Cidrs.ToDictionary(c => c.Id, c => c.Prefix);
+            foreach (var stale in Identities.All.Where(i => i.IsCidr && (!wanted.TryGetValue(i.Id, out var prefix) || i.Prefix != prefix)).ToList())
+            {
+                Identities.Remove(stale.Id);
+            }
+
+            foreach (var (prefix, id) in snapshot.Cidrs.Where(c => Identities[c.Id] is null))
+            {
+                Identities.AddCidr(prefix, id);
+            }
+        }
+        finally
+        {
+            _changing = false;
+        }
     }
 
     /// <summary>Removes resources in one change.</summary>
@@ -163,7 +203,11 @@ public sealed class PolicyService
         return new PolicyChange(report, Applied: true, Revision, changed.ToImmutable());
     }
 
-    /// <summary>Gives every endpoint's resolver the repository's rules, and the prefixes they name their identities.</summary>
+    /// <summary>
+    /// Gives every endpoint's resolver the repository's rules, and the prefixes they name their identities; a CIDR
+    /// identity no rule names any more goes, so that nothing the policies no longer need (its ipcache entry, its map
+    /// entries) is kept for it.
+    /// </summary>
     private void AdoptRules()
     {
         _changing = true;
@@ -176,9 +220,15 @@ public sealed class PolicyService
 
             // A prefix a policy names is an identity of the node (its CIDR identity); each
             // resolver takes it as an identity change, under the new rules.
-            foreach (var prefix in RuleCompiler.Prefixes(Rules))
+            var named = RuleCompiler.Prefixes(Rules).ToHashSet();
+            foreach (var prefix in named)
             {
                 Identities.AddCidr(prefix);
+            }
+
+            foreach (var unnamed in Identities.All.Where(i => i.IsCidr && i.Prefix is { } prefix && !named.Contains(prefix)).ToList())
+            {
+                Identities.Remove(unnamed.Id);
             }
         }
         finally
