@@ -94,6 +94,39 @@ public sealed class PolicyValidateCommandTests : IDisposable
         Assert.Contains("warning MBR5002: spec.ingress[0].icmps: allows ping (Echo Request) over IPv4 only", stdout);
     }
 
+    /// <summary>
+    /// Policies each with their own %YAML directive and "---", every one ended with "...": valid YAML
+    /// (1.2 §9.2, example 9.5). A small file is read whole; a large one is split into its documents
+    /// and read on every core, each document with its directive.
+    /// </summary>
+    [Theory]
+    [InlineData(2, "1.2")]
+    [InlineData(2, "1.1")]
+    [InlineData(600, "1.2")]
+    public void A_YAML_directive_before_each_policy_is_valid(int count, string version)
+    {
+        var text = string.Concat(Enumerable.Range(0, count).Select(i => $"%YAML {version}\n---\n{Valid.Replace("name: ok", $"name: p{i}", StringComparison.Ordinal)}\n...\n"));
+        var file = Write("directives.yaml", text);
+
+        var (code, stdout, _) = Run("policy", "validate", file);
+
+        Assert.Equal(0, code);
+        Assert.Equal($"{count} policies in 1 file: 0 invalid", stdout.Trim());
+    }
+
+    [Fact]
+    public void A_second_YAML_directive_for_one_policy_is_an_error_at_its_line()
+    {
+        var file = Write("twice.yaml", $"%YAML 1.2\n---\n{Valid}\n...\n%YAML 1.2\n%YAML 1.2\n---\n{Valid.Replace("name: ok", "name: two", StringComparison.Ordinal)}\n");
+
+        var (code, stdout, _) = Run("policy", "validate", file);
+
+        Assert.Equal(1, code);
+        Assert.Contains(
+            $"{file}:13:1: error MBR1056: YAML syntax error: duplicate %YAML directive: this document has one already, at line 12; a document may have only one (YAML 1.2 §6.8.1)",
+            stdout.Split('\n'));
+    }
+
     [Theory]
     [InlineData("policy", "validate")]
     [InlineData("policy", "validate", "-o", "xml", "x.yaml")]

@@ -30,4 +30,32 @@ public sealed class SplitReadingTests
         var parts = split.AllFindings.Where(f => f.Kind != Diagnostics.FieldErrorKind.CrdRejects).Select(f => f.ToString()).Order(StringComparer.Ordinal);
         Assert.Equal(whole, parts);
     }
+
+    /// <summary>
+    /// A stream whose documents each have their own %YAML directive, ended with "..." (YAML 1.2
+    /// §9.2, example 9.5), is valid: split for reading, each document keeps its directive, the
+    /// first document's included, and reads as it does whole.
+    /// </summary>
+    [Fact]
+    public void A_split_read_keeps_each_document_s_directives()
+    {
+        var text = new StringBuilder();
+        for (var i = 0; i < 800; i++)
+        {
+            text.Append(i % 3 == 0 ? "%YAML 1.1\n" : "%YAML 1.2\n");
+            text.Append($"---\napiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {{name: p{i}}}\nspec:\n  endpointSelector: {{}}\n");
+            text.Append("  ingress: [{toPorts: [{ports: [{port: \"80\"}]}]}]\n...\n");
+        }
+
+        var input = new PolicyText("directives.yaml", text.ToString());
+        Assert.True(input.Text.Length > 64 * 1024, "the stream must be large enough to be split");
+
+        var split = PolicyValidationService.ValidateFile(input, new ValidationOptions());
+        var read = Reading.PolicyReader.Read(input.File, input.Text);
+
+        Assert.Empty(split.AllFindings.Where(f => f.Severity == Diagnostics.Severity.Error).Select(f => f.ToString()));
+        Assert.Equal(800, split.Policies.Length);
+        Assert.Equal(800, read.Policies.Length);
+        Assert.Empty(read.FileFindings);
+    }
 }

@@ -184,15 +184,20 @@ internal sealed partial class FastYamlReader
         var documents = ImmutableArray.CreateBuilder<SourceDocument>();
         var started = false;
         var needsStart = false;
-        var directive = false;
         var mayEnd = false;
+
+        // Directives belong to the document after them (YAML 1.2 §6.8) and may stand only at the
+        // start of the stream or after a "..." (§9.2, atPrefix), so each document of a stream may
+        // have its own. version: the document to come has its %YAML, the only directive read here.
+        var atPrefix = true;
+        var version = false;
         while (true)
         {
             SkipSpace();
             if (AtEnd)
             {
                 // A directive with no document after it is an error (§9.2).
-                if (directive)
+                if (version)
                 {
                     throw NotHandled();
                 }
@@ -202,21 +207,24 @@ internal sealed partial class FastYamlReader
 
             if (_pos == _lineStart && Peek() == '%')
             {
-                // %YAML only, once, before the first document (§6.8.1); %TAG and the rest are YamlDotNet's.
-                if (started || needsStart)
+                // %YAML only, once per document (§6.8.1), where directives may stand; a second one
+                // for the same document, a directive after a document not ended with "...", %TAG
+                // and the rest are YamlDotNet's, which reports the errors.
+                if (!atPrefix || version)
                 {
                     throw NotHandled();
                 }
 
                 ReadVersionDirective();
+                version = true;
                 needsStart = true;
-                directive = true;
                 continue;
             }
 
             if (AtMarker('.'))
             {
-                // "..." ends a document (§9.1.4); YamlDotNet's reading of what may follow it varies, so only "---" may.
+                // "..." ends a document (§9.1.4); YamlDotNet's reading of what may follow it varies,
+                // so only "---", with the next document's directives before it or not, may.
                 if (!mayEnd)
                 {
                     throw NotHandled();
@@ -226,6 +234,7 @@ internal sealed partial class FastYamlReader
                 RestOfLineBlank();
                 mayEnd = false;
                 needsStart = true;
+                atPrefix = true;
                 continue;
             }
 
@@ -253,8 +262,9 @@ internal sealed partial class FastYamlReader
 
             started = true;
             needsStart = false;
-            directive = false;
             mayEnd = true;
+            atPrefix = false;
+            version = false;
             var findings = _findings.Take();
             if (root is not null)
             {
@@ -267,7 +277,7 @@ internal sealed partial class FastYamlReader
 
     private void ReadVersionDirective()
     {
-        // YamlDotNet accepts major version 1 with a minor of at most 2; only the two real versions are read here.
+        // YamlDotNet accepts major version 1 with a minor of at most 3; only the two real versions are read here.
         if (!_text.AsSpan(_pos).StartsWith("%YAML 1.") || Peek(8) is not ('1' or '2') || !IsBlank(Peek(9)))
         {
             throw NotHandled();

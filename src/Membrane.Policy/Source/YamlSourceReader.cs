@@ -9,7 +9,8 @@ namespace Membrane.Policy.Source;
 /// Reads a YAML stream (one or many documents) into <see cref="SourceNode"/> trees with positions.
 /// It works on YamlDotNet's event parser rather than its representation model so that it keeps
 /// duplicate keys (which it reports), types plain scalars itself, and bounds what aliases, nesting
-/// and malformed text can cost (<see cref="SourceLimits"/>).
+/// and malformed text can cost (<see cref="SourceLimits"/>). Its scanner is wrapped in a
+/// <see cref="DirectiveScanner"/>, so that each document may have its own %YAML directive.
 /// </summary>
 public static partial class YamlSourceReader
 {
@@ -99,7 +100,7 @@ public static partial class YamlSourceReader
                 return new SourceReadResult([], streamFindings.ToImmutable());
             }
 
-            var parser = new Parser(new StringReader(text));
+            var parser = new Parser(new DirectiveScanner(new Scanner(new StringReader(text)), file, lineOffset));
             try
             {
                 parser.Consume<StreamStart>();
@@ -110,16 +111,18 @@ public static partial class YamlSourceReader
                     _written = 0;
                     _aliased = 0;
                     var root = ReadNode(parser, depth: 0, out _);
-                    parser.Consume<DocumentEnd>();
+                    parser.Require<DocumentEnd>();
 
                     // An empty document (a lone "---", or a file of comments) holds nothing to read.
                     var findings = _findings.Take();
-                    if (root is SourceScalar { IsNull: true, Text: "" })
+                    if (root is not SourceScalar { IsNull: true, Text: "" })
                     {
-                        continue;
+                        documents.Add(new SourceDocument(root, findings));
                     }
 
-                    documents.Add(new SourceDocument(root, findings));
+                    // Kept before moving on: moving past the end parses what follows it, up to the next
+                    // document's start, and an error there (a misplaced directive) must not lose this one.
+                    parser.MoveNext();
                 }
 
                 parser.Consume<StreamEnd>();

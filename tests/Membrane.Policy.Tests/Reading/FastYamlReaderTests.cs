@@ -126,6 +126,9 @@ public sealed class FastYamlReaderTests(ITestOutputHelper output)
     [InlineData("\"q\": 1\n'r' : 2\nkey with spaces: v\n")]
     [InlineData("# c\n---\na: 1\n...\n---\n- 1\n--- # two\n---\nb: 2\n")]
     [InlineData("%YAML 1.2\n---\na: 1\n")]
+    [InlineData("%YAML 1.2\n---\na: 1\n...\n%YAML 1.2\n---\nb: 2\n...\n")]
+    [InlineData("%YAML 1.1\n---\na: 1\n...\n# next\n\n%YAML 1.2\n---\n- b\n---\nc: 3\n")]
+    [InlineData("---\na: 1\n...\n%YAML 1.1\n--- # with a comment\nb: 2\n")]
     [InlineData("a: &x 1\nb: *x\nc: &m\n  k: v\nd: *m\ne: &s\n- 1\nf: [1]\n")]
     [InlineData("a: ~\nb: null\nc: yes\nd: 0x1F\ne: 1e3\nf: .inf\ng: '1'\nh: \"true\"\n1: x\n01: y\n")]
     [InlineData("a: b#c\nd: e # f\ng: -h\ni: x:y\nj: --\n")]
@@ -150,6 +153,12 @@ public sealed class FastYamlReaderTests(ITestOutputHelper output)
     [InlineData("a: [b: c]\n")]
     [InlineData("a: {\"b\":1}\n")]
     [InlineData("%YAML 1.2\n")]
+    [InlineData("%YAML 1.2\n%YAML 1.2\n---\na: 1\n")]
+    [InlineData("---\na: 1\n...\n%YAML 1.2\n%YAML 1.2\n---\nb: 2\n")]
+    [InlineData("---\na: 1\n%YAML 1.2\n---\nb: 2\n")]
+    [InlineData("---\na: 1\n...\n%YAML 1.2\nb: 2\n")]
+    [InlineData("---\na: 1\n...\n%YAML 1.2\n")]
+    [InlineData("%YAML 1.3\n---\na: 1\n")]
     public void Anything_outside_the_subset_goes_to_YamlDotNet(string yaml)
     {
         Assert.Null(FastYamlReader.TryRead("t.yaml", yaml, SourceLimits.Default, 0));
@@ -174,6 +183,7 @@ public sealed class FastYamlReaderTests(ITestOutputHelper output)
         "- a: 1\n  b: [x, {y: z}]\n-\n- - p\n  - q\n- &n {k: v}\n- *n\n",
         "k:\n- 1\n- two\nl: &m\n  x: 1\nm: *m\n",
         "%YAML 1.2\n---\na: {b: 1,\n  c: [2, 3],\n  }\n...\n---\n- x\n",
+        "%YAML 1.1\n---\na: [1]\n...\n%YAML 1.2\n---\nb:\n- x\n...\n",
     ];
 
     private static SourceReadResult AssertSame(string yaml)

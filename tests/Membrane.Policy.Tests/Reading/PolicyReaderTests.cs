@@ -127,6 +127,26 @@ public sealed class PolicyReaderTests
         Assert.Equal((FieldErrorKind.Duplicate, "spec.endpointSelector", 6), (finding.Kind, finding.Path, finding.Position.Line));
     }
 
+    /// <summary>
+    /// Two policies, each with its own %YAML directive and "---", the first ended with "...": valid
+    /// YAML (1.2 §9.2, example 9.5), and two policies, whichever versions the directives name.
+    /// </summary>
+    [Theory]
+    [InlineData("1.2", "1.2")]
+    [InlineData("1.1", "1.2")]
+    [InlineData("1.1", "1.1")]
+    public void Reads_policies_with_a_YAML_directive_each(string first, string second)
+    {
+        var text = $"%YAML {first}\n---\n{Cnp}\n...\n%YAML {second}\n---\n{Cnp.Replace("name: a", "name: b", StringComparison.Ordinal)}\n";
+
+        var result = PolicyReader.Read("directives.yaml", text);
+
+        Assert.Empty(result.FileFindings);
+        Assert.All(result.Policies, p => Assert.Empty(p.Findings));
+        Assert.Equal(["a", "b"], result.Policies.Select(p => ((CiliumPolicy)p.Document).Metadata!.Name!.Value.Text));
+        Assert.Equal([3, 21], result.Policies.Select(p => p.Document.Position.Line));
+    }
+
     [Theory]
     [InlineData("y.yaml", "a: 1\nspec: [unclosed\n", 3)]
     [InlineData("j.json", "{\n\"spec\": }", 2)]

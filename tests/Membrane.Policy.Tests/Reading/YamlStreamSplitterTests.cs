@@ -9,6 +9,11 @@ public sealed class YamlStreamSplitterTests
     [InlineData("a: 1\n---\nb: 2\n", new[] { "a: 1\n", "---\nb: 2\n" })]
     [InlineData("---\na: 1\n--- \nb: 2", new[] { "---\na: 1\n", "--- \nb: 2" })]
     [InlineData("a: 1\n...\n%YAML 1.2\n---\nb: 2\n", new[] { "a: 1\n...\n", "%YAML 1.2\n---\nb: 2\n" })]
+    [InlineData("%YAML 1.2\n---\na: 1\n...\n%YAML 1.2\n---\nb: 2\n", new[] { "%YAML 1.2\n---\na: 1\n...\n", "%YAML 1.2\n---\nb: 2\n" })]
+    [InlineData("# c\n%YAML 1.2\n\n---\na: 1\n---\nb: 2\n", new[] { "# c\n%YAML 1.2\n\n---\na: 1\n", "---\nb: 2\n" })]
+    [InlineData("a: 1\n...\nb: 2\n---\nc: 3\n", new[] { "a: 1\n...\nb: 2\n", "---\nc: 3\n" })]
+    [InlineData("---\na: 1\n%YAML 1.2\n---\nb: 2\n", new[] { "---\na: 1\n%YAML 1.2\n", "---\nb: 2\n" })]
+    [InlineData("--- |\n%not a directive\n...\n%YAML 1.2\n---\nb: 2\n", new[] { "--- |\n%not a directive\n...\n", "%YAML 1.2\n---\nb: 2\n" })]
     [InlineData("a: |\n  ---x\n----\n", new[] { "a: |\n  ---x\n----\n" })]
     [InlineData("a: \"x\n --- y\"\n", new[] { "a: \"x\n --- y\"\n" })]
     [InlineData("", new[] { "" })]
@@ -28,5 +33,34 @@ public sealed class YamlStreamSplitterTests
         var read = YamlSourceReader.Read("s.yaml", text.Substring(chunk.Start, chunk.Length), null, chunk.FirstLine);
 
         Assert.Equal(5, Assert.Single(read.Findings).Position.Line);
+    }
+
+    /// <summary>
+    /// Read a document at a time, a stream whose documents have their own directives reads as it
+    /// does whole: each %YAML stays with its document (YAML 1.2 §6.8), the first document's
+    /// included, and a directive YAML refuses is refused at the same line.
+    /// </summary>
+    [Theory]
+    [InlineData("%YAML 1.2\n---\na: 1\n...\n%YAML 1.2\n---\nb: 2\n...\n")]
+    [InlineData("# policies\n%YAML 1.1\n---\na: 1\n...\n\n%YAML 1.2\n---\nb: 2\n---\nc: 3\n")]
+    [InlineData("%YAML 1.2\n--- |\n%!PS-Adobe-2.0\n...\n%YAML 1.2\n---\n# Empty\n...\n")]
+    [InlineData("---\na: 1\n...\n%YAML 1.2\n%YAML 1.2\n---\nb: 2\n")]
+    [InlineData("---\na: 1\n...\n---\nb: 2\n%YAML 1.2\n---\nc: 3\n")]
+    public void A_document_read_alone_keeps_its_directives(string text)
+    {
+        var documents = new List<SourceDocument>();
+        var findings = new List<Membrane.Policy.Diagnostics.FieldError>();
+        foreach (var chunk in YamlStreamSplitter.Split(text))
+        {
+            var part = YamlSourceReader.Read("d.yaml", text.Substring(chunk.Start, chunk.Length), null, chunk.FirstLine);
+            documents.AddRange(part.Documents);
+            findings.AddRange(part.Findings);
+            if (!part.Findings.IsEmpty)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(SourceTreeDump.Of(YamlSourceReader.Read("d.yaml", text)), SourceTreeDump.Of(new SourceReadResult([.. documents], [.. findings])));
     }
 }
