@@ -21,6 +21,12 @@ public sealed class PolicyTraceCommandTests : IDisposable
             icmps: [{fields: [{type: EchoRequest}]}]
         """;
 
+    private const string NameRule =
+        "a label name is at most 63 characters of [A-Za-z0-9-_.], beginning and ending with a letter or digit, as in Kubernetes";
+
+    private const string ValueRule =
+        "a label value is empty or at most 63 characters of [A-Za-z0-9-_.], beginning and ending with a letter or digit, as in Kubernetes";
+
     private readonly CliHarness _cli = new();
 
     public void Dispose() => _cli.Dispose();
@@ -134,6 +140,23 @@ public sealed class PolicyTraceCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_label_an_identities_file_gets_wrong_is_named_escaped_by_file_line_and_column()
+    {
+        var file = Write("db.yaml", Policy);
+        var identities = Write("ids.yaml", "identities:\n- labels: [\"k8s:app=x\\u202E\"]\n- labels: {app: \"y\\n\"}\n");
+        var (code, stdout, stderr) = Run("policy", "resolve", "-f", file, "--endpoint", Db, "--identities", identities);
+
+        Assert.Equal((1, ""), (code, stdout));
+        Assert.Equal(
+            [
+                $"{identities}:2:12: error MBR7011: identities[0].labels[0]: \"k8s:app=x\\u202E\": {ValueRule}",
+                $"{identities}:3:17: error MBR7011: identities[1].labels.app: \"app=y\\n\": {ValueRule}",
+                "membrane: the identities file is invalid (2 errors); nothing was traced or resolved",
+            ],
+            stderr.ReplaceLineEndings("\n").TrimEnd().Split('\n'));
+    }
+
+    [Fact]
     public void An_identities_file_of_the_wrong_shape_is_a_clear_error()
     {
         var file = Write("db.yaml", Policy);
@@ -186,11 +209,19 @@ public sealed class PolicyTraceCommandTests : IDisposable
     [Theory]
     [InlineData("--src", "", "membrane: --src: no labels; an endpoint needs at least one, like k8s:app=web")]
     [InlineData("--src", ",", "membrane: --src: \",\" has an empty label (two commas, or a comma at one end)")]
-    [InlineData("--dst", " ", "membrane: --dst: no labels; an endpoint needs at least one, like k8s:app=web")]
-    [InlineData("--dst", "k8s:=db", "membrane: --dst: \"k8s:=db\" is not a label: a label needs a key; write source:key=value, like k8s:app=web")]
+    [InlineData("--dst", " ", "membrane: --dst: \" \": " + NameRule)]
+    [InlineData("--dst", "k8s:=db", "membrane: --dst: \"k8s:=db\": a label needs a key; write source:key=value, like k8s:app=web")]
     [InlineData("--src", "k8s:app=a,k8s:app=b", "membrane: --src: the label k8s:app has two values, \"a\" and \"b\"")]
-    [InlineData("--src", "k8s:app=a=b", "membrane: --src: \"k8s:app=a=b\" is not a label: a label value has no '=' or ','")]
-    public void Empty_and_malformed_labels_are_usage_errors(string option, string labels, string message)
+    [InlineData("--src", "k8s:app=a=b", "membrane: --src: \"k8s:app=a=b\": " + ValueRule)]
+    [InlineData("--src", "app=web\n", "membrane: --src: \"app=web\\n\": " + ValueRule)]
+    [InlineData("--src", "app=web,\tk8s:io.kubernetes.pod.namespace=shop", "membrane: --src: \"\\tk8s:io.kubernetes.pod.namespace=shop\": \"\\tk8s\" is not a label source; a label is [SOURCE:]KEY[=VALUE], with a source of k8s, reserved, cidr, any, unspec, container")]
+    [InlineData("--dst", "app=\u202Ebd", "membrane: --dst: \"app=\\u202Ebd\": " + ValueRule)]
+    [InlineData("--dst", "app=db\u200B", "membrane: --dst: \"app=db\\u200B\": " + ValueRule)]
+    [InlineData("--dst", "app=caf\u00E9", "membrane: --dst: \"app=caf\\u00E9\": " + ValueRule)]
+    [InlineData("--dst", "app=<b>db</b>", "membrane: --dst: \"app=<b>db</b>\": " + ValueRule)]
+    [InlineData("--dst", "app =db", "membrane: --dst: \"app =db\": " + NameRule)]
+    [InlineData("--dst", "app=-db", "membrane: --dst: \"app=-db\": " + ValueRule)]
+    public void Empty_and_malformed_labels_are_usage_errors_naming_the_label_escaped(string option, string labels, string message)
     {
         var file = Write("db.yaml", Policy);
         string[] args = option == "--src"
@@ -204,7 +235,8 @@ public sealed class PolicyTraceCommandTests : IDisposable
     [Theory]
     [InlineData("")]
     [InlineData(",")]
-    public void Resolve_refuses_an_empty_endpoint(string labels)
+    [InlineData("app=db\n")]
+    public void Resolve_refuses_an_empty_or_malformed_endpoint(string labels)
     {
         var file = Write("db.yaml", Policy);
         var (code, stdout, stderr) = Run("policy", "resolve", "-f", file, "--endpoint", labels);

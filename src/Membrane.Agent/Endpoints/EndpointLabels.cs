@@ -3,42 +3,35 @@ using Membrane.Policy.Engine.Labels;
 namespace Membrane.Agent.Endpoints;
 
 /// <summary>
-/// An endpoint's labels as a request gives them, bounded as Kubernetes bounds a pod's (a value at most 63 characters,
-/// a key at most 253 for its prefix and 63 for its name, RFC 1123): they become an identity, fill every map entry that
-/// names it and every event, and are kept in the state directory, so a request cannot make them arbitrarily large.
+/// An endpoint's labels as a request gives them, written and bounded as Kubernetes bounds a pod's: each label as
+/// <see cref="LabelSyntax"/> reads it (a key of at most a 253-character prefix and a 63-character name, a value of at
+/// most 63, RFC 1123, nothing else and nothing trimmed), and at most <see cref="MaxLabels"/> of them. They become an
+/// identity, fill every map entry that names it and every event, are shown by <c>endpoint list</c> and the monitor, and
+/// are kept in the state directory, so a request can make them neither arbitrarily large nor display as other labels.
 /// </summary>
 public static class EndpointLabels
 {
     public const int MaxLabels = 64;
 
-    public const int MaxKey = 253 + 1 + 63;
-
-    public const int MaxValue = 63;
-
-    /// <summary>The labels, or a <see cref="FormatException"/> whose message names what is wrong.</summary>
+    /// <summary>The labels, or a <see cref="FormatException"/> whose message names the label and the rule it breaks.</summary>
     public static LabelSet Parse(string text)
     {
-        if (text.Length > MaxLabels * (MaxKey + MaxValue + 16))
+        // Bounded before parsing: the longest labels, with their commas.
+        if (text.Length > MaxLabels * (LabelSyntax.MaxLabelLength + 1))
         {
             throw new FormatException($"{text.Length} characters of labels; an endpoint has at most {MaxLabels} labels");
         }
 
-        var labels = LabelSet.Parse(text);
+        if (!LabelSet.TryParse(text, out var labels, out var error))
+        {
+            throw new FormatException(error);
+        }
+
         if (labels.Labels.Length > MaxLabels)
         {
             throw new FormatException($"{labels.Labels.Length} labels; an endpoint has at most {MaxLabels}");
         }
 
-        foreach (var label in labels.Labels)
-        {
-            if (label.Key.Length > MaxKey || label.Value.Length > MaxValue)
-            {
-                throw new FormatException($"\"{Shorten(label.ToString())}\": a label's key has at most {MaxKey} characters and its value at most {MaxValue}, as in Kubernetes");
-            }
-        }
-
         return labels;
     }
-
-    private static string Shorten(string text) => text.Length <= 80 ? text : text[..77] + "...";
 }

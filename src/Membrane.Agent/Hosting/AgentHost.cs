@@ -237,7 +237,8 @@ public static class AgentHost
                 return Error(StatusCodes.Status400BadRequest, "the body must be an endpoint: {\"name\", \"labels\", \"namespace\", \"netns\"}");
             }
 
-            if (string.IsNullOrWhiteSpace(body.Labels))
+            // Only none at all: white space is refused by the label syntax, by name, never trimmed away.
+            if (string.IsNullOrEmpty(body.Labels))
             {
                 return Error(StatusCodes.Status400BadRequest, "labels: an endpoint needs at least one label, such as k8s:app=web");
             }

@@ -149,7 +149,7 @@ public static class IdentityFile
             case SourceScalar { Kind: ScalarKind.String } scalar:
                 if (!LabelSet.TryParse(scalar.Text, out var parsed, out var error))
                 {
-                    findings.Error(parsed.Labels.IsEmpty && scalar.Text.Trim(' ', ',').Length == 0 ? FieldErrorKind.Required : FieldErrorKind.Invalid,
+                    findings.Error(scalar.Text.Trim(',').Length == 0 ? FieldErrorKind.Required : FieldErrorKind.Invalid,
                         path, scalar.Position, error, code: "MBR7007");
                     return null;
                 }
@@ -165,7 +165,10 @@ public static class IdentityFile
             case SourceMapping mapping:
                 foreach (var (key, value) in mapping.Entries)
                 {
-                    valid &= TryLabel(value, key.Text, FieldPath.Child(path, key.Text), labels, findings);
+                    // A key that would print as something else (a control character, a zero-width space) is
+                    // named in the path escaped and quoted, as the error names it.
+                    var keyPath = key.Text.All(c => c is > ' ' and <= '~') ? FieldPath.Child(path, key.Text) : $"{path}[{LabelSyntax.Quote(key.Text)}]";
+                    valid &= TryLabel(value, key.Text, keyPath, labels, findings);
                 }
 
                 break;
@@ -190,7 +193,11 @@ public static class IdentityFile
         return set;
     }
 
-    /// <summary>One label: <c>source:key=value</c> in a list, or a value under its key in a map.</summary>
+    /// <summary>
+    /// One label: <c>source:key=value</c> in a list, or a value under its key in a map, as <see cref="LabelSyntax"/>
+    /// reads labels from the API and the CLI too. Its error names the label, escaped, so the finding carries no bad
+    /// value of its own: a raw one would print a zero-width space or a bidirectional override as it is.
+    /// </summary>
     private static bool TryLabel(SourceNode node, string? key, string path, List<Label> into, DiagnosticBag findings)
     {
         // A label value is a string, as Kubernetes has it: `app: true` or `app: 1` would reach
@@ -203,9 +210,10 @@ public static class IdentityFile
         }
 
         var text = key is null ? scalar.Text : $"{key}={scalar.Text}";
-        if (!Label.TryParse(text, out var label, out var error))
+        var parsed = key is null ? LabelSyntax.TryParse(scalar.Text, out var label, out var error) : LabelSyntax.TryCreate(key, scalar.Text, out label, out error);
+        if (!parsed)
         {
-            findings.Error(FieldErrorKind.Invalid, path, scalar.Position, error, text, code: "MBR7011");
+            findings.Error(FieldErrorKind.Invalid, path, scalar.Position, error, code: "MBR7011");
             return false;
         }
 

@@ -19,7 +19,8 @@ public readonly record struct Label(string Source, string Key, string Value)
     /// <summary>The prefix under which Cilium gives an endpoint its namespace's labels.</summary>
     public const string NamespaceLabelsPrefix = "io.cilium.k8s.namespace.labels.";
 
-    private static readonly string[] KnownSources = [SourceKubernetes, SourceReserved, SourceCidr, SourceAny, SourceUnspecified, "container", "unspec"];
+    /// <summary>The sources a label may be written with; <see cref="LabelSyntax"/> names them when one is not.</summary>
+    internal static readonly string[] KnownSources = [SourceKubernetes, SourceReserved, SourceCidr, SourceAny, SourceUnspecified, "container"];
 
     /// <summary>
     /// Splits a selector or label key into source and key: <c>k8s:app</c> → (k8s, app); a key with
@@ -42,7 +43,11 @@ public readonly record struct Label(string Source, string Key, string Value)
         return (SourceAny, text);
     }
 
-    /// <summary>Parses <c>source:key=value</c>; a missing source is <c>k8s</c>, as for pod labels.</summary>
+    /// <summary>
+    /// Parses <c>source:key=value</c>; a missing source is <c>k8s</c>, as for pod labels. This is the lenient reading,
+    /// for labels Membrane wrote itself (its state directory), so that labels stored before <see cref="LabelSyntax"/>
+    /// still restore; labels from a user, a request or a file are read with <see cref="LabelSyntax.TryParse"/>.
+    /// </summary>
     public static Label Parse(string text) =>
         TryParse(text, out var label, out var error) ? label : throw new FormatException($"\"{text}\" is not a label: {error}");
 

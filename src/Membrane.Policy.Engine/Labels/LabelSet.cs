@@ -57,28 +57,28 @@ public sealed class LabelSet : IEquatable<LabelSet>
         TryParse(text, out var set, out var error) ? set : throw new FormatException(error);
 
     /// <summary>
-    /// Parses comma-separated labels, or says why not. An identity is its labels, so what would
-    /// make a set mean something other than what was written is refused: no labels at all (which
-    /// <c>""</c> or <c>","</c> would otherwise give, an identity that every selector of <c>{}</c>
-    /// matches and no other), an empty label between commas, and one key with two values.
+    /// Parses comma-separated labels, each as <see cref="LabelSyntax"/> reads it, or says why not. An identity is its
+    /// labels, so what would make a set mean something other than what was written is refused: no labels at all (which
+    /// <c>""</c> would otherwise give, an identity that every selector of <c>{}</c> matches and no other), an empty
+    /// label between commas, and one key with two values. Nothing is trimmed, around a comma or elsewhere: a space is
+    /// not part of any label, and <c>"k8s:app=x\n"</c> is not <c>k8s:app=x</c>.
     /// </summary>
     public static bool TryParse(string text, out LabelSet set, out string error)
     {
         set = Empty;
         var labels = new List<Label>();
-        foreach (var part in text.Split(','))
+        if (text.Length > 0)
         {
-            if (part.Trim().Length == 0 && text.Trim().Length > 0)
+            foreach (var part in text.Split(','))
             {
-                error = $"\"{text}\" has an empty label (two commas, or a comma at one end)";
-                return false;
-            }
-
-            if (part.Trim().Length > 0)
-            {
-                if (!Label.TryParse(part, out var label, out var labelError))
+                if (part.Length == 0)
                 {
-                    error = $"\"{part.Trim()}\" is not a label: {labelError}";
+                    error = $"{LabelSyntax.Quote(text)} has an empty label (two commas, or a comma at one end)";
+                    return false;
+                }
+
+                if (!LabelSyntax.TryParse(part, out var label, out error))
+                {
                     return false;
                 }
 

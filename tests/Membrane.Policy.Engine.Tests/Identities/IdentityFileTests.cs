@@ -14,6 +14,14 @@ public sealed class IdentityFileTests
 {
     private const string File = "ids.yaml";
 
+    private const string NameRule =
+        "a label name is at most 63 characters of [A-Za-z0-9-_.], beginning and ending with a letter or digit, as in Kubernetes";
+
+    private const string ValueRule =
+        "a label value is empty or at most 63 characters of [A-Za-z0-9-_.], beginning and ending with a letter or digit, as in Kubernetes";
+
+    private const string Sources = "a label is [SOURCE:]KEY[=VALUE], with a source of k8s, reserved, cidr, any, unspec, container";
+
     public static TheoryData<string, string, FieldErrorKind, string, int, int, string> Refused() => new()
     {
         {
@@ -104,7 +112,51 @@ public sealed class IdentityFileTests
         },
         {
             "a label without a key", "identities:\n- labels: [=web]\n",
-            FieldErrorKind.Invalid, "identities[0].labels[0]", 2, 12, "invalid value \"=web\": a label needs a key; write source:key=value, like k8s:app=web"
+            FieldErrorKind.Invalid, "identities[0].labels[0]", 2, 12, "\"=web\": a label needs a key; write source:key=value, like k8s:app=web"
+        },
+        {
+            "a control character at the end of a label", "identities:\n- labels: [\"k8s:app=x\\n\"]\n",
+            FieldErrorKind.Invalid, "identities[0].labels[0]", 2, 12, $"\"k8s:app=x\\n\": {ValueRule}"
+        },
+        {
+            "a space at the start of a label", "identities:\n- labels: [' k8s:app=x']\n",
+            FieldErrorKind.Invalid, "identities[0].labels[0]", 2, 12, $"\" k8s:app=x\": \" k8s\" is not a label source; {Sources}"
+        },
+        {
+            "a tab at the end of a key", "identities:\n- labels: [\"k8s:app\\t=x\"]\n",
+            FieldErrorKind.Invalid, "identities[0].labels[0]", 2, 12, $"\"k8s:app\\t=x\": {NameRule}"
+        },
+        {
+            "a bidirectional override in a value", "identities:\n- labels: [k8s:io.kubernetes.pod.namespace=shop, \"k8s:app=\\u202Ebew\"]\n",
+            FieldErrorKind.Invalid, "identities[0].labels[1]", 2, 50, $"\"k8s:app=\\u202Ebew\": {ValueRule}"
+        },
+        {
+            "a zero-width space in a map value", "identities:\n- labels: {app: \"web\\u200B\"}\n",
+            FieldErrorKind.Invalid, "identities[0].labels.app", 2, 17, $"\"app=web\\u200B\": {ValueRule}"
+        },
+        {
+            "non-ASCII in a map key, named escaped in the path", "identities:\n- labels: {caf\u00E9: web}\n",
+            FieldErrorKind.Invalid, "identities[0].labels[\"caf\\u00E9\"]", 2, 18, $"\"caf\\u00E9=web\": {NameRule}"
+        },
+        {
+            "markup in a value", "identities:\n- labels: ['k8s:app=<b>x</b>']\n",
+            FieldErrorKind.Invalid, "identities[0].labels[0]", 2, 12, $"\"k8s:app=<b>x</b>\": {ValueRule}"
+        },
+        {
+            "a value of 64 characters", $"identities:\n- labels: [k8s:app={new string('v', 64)}]\n",
+            FieldErrorKind.Invalid, "identities[0].labels[0]", 2, 12, $"\"k8s:app={new string('v', 64)}\": {ValueRule}"
+        },
+        {
+            "a value beginning with '-'", "identities:\n- labels: [k8s:app=-web]\n",
+            FieldErrorKind.Invalid, "identities[0].labels[0]", 2, 12, $"\"k8s:app=-web\": {ValueRule}"
+        },
+        {
+            "a space after a comma in a labels string", "identities:\n- labels: 'k8s:app=web, k8s:tier=db'\n",
+            FieldErrorKind.Invalid, "identities[0].labels", 2, 11, $"\" k8s:tier=db\": \" k8s\" is not a label source; {Sources}"
+        },
+        {
+            "a labels string of spaces", "identities:\n- labels: '  '\n",
+            FieldErrorKind.Invalid, "identities[0].labels", 2, 11, $"\"  \": {NameRule}"
         },
         {
             "one key, two values", "identities:\n- labels: [k8s:app=a, k8s:app=b]\n",
@@ -209,6 +261,16 @@ public sealed class IdentityFileTests
             (finding.Severity, finding.Kind, finding.Path, finding.Position.File, finding.Position.Line, finding.Position.Column, finding.Message));
         Assert.True(set.Count == ReservedIdentities.All.Count, name);
         Assert.DoesNotContain("Parameter", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_refused_label_is_named_by_file_line_column_and_field_escaped()
+    {
+        var findings = IdentityFile.Load(File, "identities:\n- labels: [k8s:app=web]\n- labels: [k8s:io.kubernetes.pod.namespace=shop, \"k8s:app=web\\u200B\"]\n", new IdentitySet());
+
+        Assert.Equal(
+            $"ids.yaml:3:50: error MBR7011: identities[1].labels[1]: \"k8s:app=web\\u200B\": {ValueRule}",
+            Assert.Single(findings).ToString());
     }
 
     [Fact]
