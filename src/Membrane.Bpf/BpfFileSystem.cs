@@ -124,6 +124,42 @@ public static class BpfFileSystem
             $"'{path}' pins {BpfObjectKind.Describe(kind)}, not {BpfObjectKind.Describe(expectedKind)}", nameof(path));
     }
 
+    /// <summary>
+    /// Whether <paramref name="path"/> pins the very object <paramref name="descriptor"/> refers to: the same kind and
+    /// the same kernel id. A pin that was removed, or replaced by another object at the same path, is not. This is how a
+    /// process that relies on its pins (a link with no pin detaches when its last descriptor closes) checks they are
+    /// still there.
+    /// </summary>
+    internal static bool Holds(string path, BpfFileDescriptor descriptor, string kind)
+    {
+        var fd = Open(path);
+        if (fd < 0)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var lease = descriptor.Acquire();
+            return BpfObjectKind.Of(fd) == kind && IdOf(fd) is { } pinned && IdOf((int)lease.Fd) == pinned;
+        }
+        finally
+        {
+            Interop.Interop.Close(fd);
+        }
+    }
+
+    /// <summary>
+    /// The kernel id of any BPF object: bpf_map_info, bpf_prog_info and bpf_link_info all begin with the type and the
+    /// id (two u32, uapi linux/bpf.h), and the kernel fills only as much of the info as it is given.
+    /// </summary>
+    private static unsafe uint? IdOf(int fd)
+    {
+        var head = stackalloc uint[2];
+        var attr = new ObjGetInfoAttr { BpfFd = (uint)fd, InfoLen = 8, Info = (ulong)head };
+        return BpfSyscall.Invoke(BpfCommand.ObjGetInfoByFd, ref attr) < 0 ? null : head[1];
+    }
+
     private static void PrepareDirectory(string path)
     {
         var full = Path.GetFullPath(path);

@@ -63,6 +63,9 @@ public sealed class BpfLink : IDisposable
         PinnedPath = path;
     }
 
+    /// <summary>Whether <paramref name="path"/> pins this very link (the same kernel object, not one that replaced it).</summary>
+    public bool IsPinnedAt(string path) => BpfFileSystem.Holds(path, Handle, BpfObjectKind.Link);
+
     /// <summary>Removes this link's pin. The program stays attached while this handle (or another descriptor) is open.</summary>
     public void Unpin()
     {

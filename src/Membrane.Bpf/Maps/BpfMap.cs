@@ -106,6 +106,9 @@ public sealed partial class BpfMap : IDisposable
         PinnedPath = path;
     }
 
+    /// <summary>Whether <paramref name="path"/> pins this very map (the same kernel object, not one that replaced it).</summary>
+    public bool IsPinnedAt(string path) => BpfFileSystem.Holds(path, Handle, BpfObjectKind.Map);
+
     /// <summary>Removes this map's pin; the map itself lives while any descriptor or program still holds it.</summary>
     public void Unpin()
     {

@@ -262,6 +262,9 @@ public sealed class BpfProgram : IDisposable
         PinnedPath = path;
     }
 
+    /// <summary>Whether <paramref name="path"/> pins this very program (the same kernel object, not one that replaced it).</summary>
+    public bool IsPinnedAt(string path) => BpfFileSystem.Holds(path, Handle, BpfObjectKind.Program);
+
     /// <summary>Removes this program's pin; the program itself lives while a descriptor, pin or attachment holds it.</summary>
     public void Unpin()
     {

@@ -93,6 +93,13 @@ public abstract class ProgramAttachment : IDisposable
     public abstract void Pin(string path);
 
     /// <summary>
+    /// Checks that a pinned attachment is still pinned at <paramref name="path"/> as itself, and pins it again when the
+    /// pin was removed (a tcx link with no pin detaches when its last descriptor closes: at the next stop or crash).
+    /// Null when nothing needed doing; a tc filter needs no pin.
+    /// </summary>
+    public abstract Loading.PinRepair? RepairPin(string path);
+
+    /// <summary>
     /// Lets go of the attachment and leaves it in place: a tcx link keeps its pin (so it stays attached), a tc filter
     /// stays on its hook. An agent that stops with endpoints left does this, and the next one takes them back with
     /// <see cref="Adopt"/>. After it, Dispose does nothing.

@@ -131,6 +131,9 @@ internal sealed class TcClsactAttachment : ProgramAttachment
     {
     }
 
+    /// <summary>Nothing to repair: a filter holds its program without a pin.</summary>
+    public override Loading.PinRepair? RepairPin(string path) => null;
+
     public override void Release()
     {
         if (!detached)

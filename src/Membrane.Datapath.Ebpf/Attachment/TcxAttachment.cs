@@ -85,6 +85,8 @@ internal sealed class TcxAttachment : ProgramAttachment
 
     public override void Pin(string path) => link.Pin(path);
 
+    public override Loading.PinRepair? RepairPin(string path) => released ? null : Loading.PinRepair.Check(path, link.IsPinnedAt, link.Pin);
+
     public override void Release()
     {
         released = true;

@@ -27,6 +27,24 @@ public static class DatapathProgramGenerator
 
     public static ProgramSpec FromEndpoint() => Program(DatapathConstants.DirectionEgress);
 
+    public const string BackstopName = "mbr_backstop";
+
+    /// <summary>
+    /// The fail-closed backstop: a program that drops every packet, attached as a tc filter after the datapath's
+    /// programs on each endpoint's host-side veth. It runs only when they no longer do: tcx runs before tc and a tcx
+    /// verdict other than TCX_NEXT ends the packet's path there (net/core/dev.c sch_handle_ingress and
+    /// sch_handle_egress), and in tc mode a direct-action filter that returns TC_ACT_OK or TC_ACT_SHOT ends
+    /// classification (net/sched/cls_api.c tcf_classify). So while the datapath's program is attached it costs nothing,
+    /// and should its tcx link go (its pin removed and the agent killed before it could pin it again), the endpoint's
+    /// traffic is dropped instead of let through unfiltered. A tc filter holds its program without any descriptor or
+    /// pin, so nothing in bpffs can take the backstop away.
+    /// </summary>
+    public static ProgramSpec Backstop() => new(
+        BackstopName,
+        ProgramType.SchedCls,
+        [AluOperation.Mov.Imm(Register.R0, DatapathConstants.ActionDrop), Instruction.Exit()],
+        License);
+
     public static ProgramSpec ToEndpoint() => Program(DatapathConstants.DirectionIngress);
 
     /// <summary>The instructions, with labels and comments, of the program enforcing <paramref name="direction"/>.</summary>

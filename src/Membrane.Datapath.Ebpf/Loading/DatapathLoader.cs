@@ -32,9 +32,9 @@ public static class DatapathLoader
         ];
     }
 
-    /// <summary>The maps and both programs.</summary>
+    /// <summary>The maps, both programs and the fail-closed backstop.</summary>
     public static CollectionSpec Spec(DatapathLoaderOptions? options = null) =>
-        new(MapSpecs(options), [DatapathProgramGenerator.FromEndpoint(), DatapathProgramGenerator.ToEndpoint()]);
+        new(MapSpecs(options), [DatapathProgramGenerator.FromEndpoint(), DatapathProgramGenerator.ToEndpoint(), DatapathProgramGenerator.Backstop()]);
 
     /// <summary>Creates the maps, loads both programs (through the verifier) and writes the configuration.</summary>
     public static LoadedDatapath Load(DatapathLoaderOptions? options = null)

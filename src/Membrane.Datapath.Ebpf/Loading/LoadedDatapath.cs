@@ -21,6 +21,7 @@ public sealed class LoadedDatapath : IDisposable
 
         _ = collection.Program(DatapathProgramGenerator.FromEndpointName);
         _ = collection.Program(DatapathProgramGenerator.ToEndpointName);
+        _ = collection.Program(DatapathProgramGenerator.BackstopName);
     }
 
     public Collection Collection { get; }
@@ -28,6 +29,10 @@ public sealed class LoadedDatapath : IDisposable
     public BpfProgram FromEndpoint => Collection.Program(DatapathProgramGenerator.FromEndpointName);
 
     public BpfProgram ToEndpoint => Collection.Program(DatapathProgramGenerator.ToEndpointName);
+
+    /// <summary>The program that drops everything, attached behind the others so that an endpoint fails closed (see
+    /// <see cref="DatapathProgramGenerator.Backstop"/>).</summary>
+    public BpfProgram Backstop => Collection.Program(DatapathProgramGenerator.BackstopName);
 
     public BpfMap Endpoints => Collection.Map(DatapathMapNames.Endpoints);
 
@@ -62,7 +67,7 @@ public sealed class LoadedDatapath : IDisposable
         try
         {
             var missing = DatapathMapNames.All.Where(name => !collection.Maps.ContainsKey(name))
-                .Concat(new[] { DatapathProgramGenerator.FromEndpointName, DatapathProgramGenerator.ToEndpointName }
+                .Concat(new[] { DatapathProgramGenerator.FromEndpointName, DatapathProgramGenerator.ToEndpointName, DatapathProgramGenerator.BackstopName }
                     .Where(name => !collection.Programs.ContainsKey(name)))
                 .ToArray();
             if (missing.Length > 0)
@@ -93,8 +98,35 @@ public sealed class LoadedDatapath : IDisposable
         }
     }
 
-    /// <summary>Pins every map and both programs under <paramref name="directory"/>.</summary>
+    /// <summary>Pins every map and program under <paramref name="directory"/>.</summary>
     public void Pin(string directory) => Collection.Pin(directory);
+
+    /// <summary>
+    /// Checks that every map and program is still pinned under <paramref name="directory"/> as itself, and pins again
+    /// what is missing (removed from outside, say by <c>rm -r</c>): the pins are how the next agent finds these maps,
+    /// and what keeps them when no program holds them. A path that holds another object is reported, never replaced.
+    /// </summary>
+    public IReadOnlyList<PinRepair> RepairPins(string directory)
+    {
+        var repairs = new List<PinRepair>();
+        foreach (var map in Collection.Maps.Values)
+        {
+            if (PinRepair.Check(Path.Combine(directory, map.Name), map.IsPinnedAt, map.Pin) is { } repair)
+            {
+                repairs.Add(repair);
+            }
+        }
+
+        foreach (var program in Collection.Programs.Values)
+        {
+            if (PinRepair.Check(Path.Combine(directory, program.Name), program.IsPinnedAt, program.Pin) is { } repair)
+            {
+                repairs.Add(repair);
+            }
+        }
+
+        return repairs;
+    }
 
     public void Unpin() => Collection.Unpin();
 

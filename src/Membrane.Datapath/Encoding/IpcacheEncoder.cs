@@ -12,10 +12,24 @@ namespace Membrane.Datapath.Encoding;
 /// </summary>
 public static class IpcacheEncoder
 {
+    /// <summary>
+    /// Every entry of the node's identities. Where a CIDR identity's prefix is an endpoint's own address (a /32 or /128
+    /// in a policy), the key is the endpoint's: an endpoint's address always resolves to its endpoint identity, as
+    /// <see cref="IdentitySet.Lookup"/> says, so that a policy can never make one endpoint pass for a CIDR (or its
+    /// label-based rules stop applying to it). That CIDR identity then stands for no address of the node.
+    /// </summary>
     public static Dictionary<IpcacheKey, IpcacheValue> Encode(IdentitySet identities)
     {
         var entries = new Dictionary<IpcacheKey, IpcacheValue>();
-        foreach (var identity in identities.All)
+        foreach (var identity in identities.All.Where(i => i.IsCidr))
+        {
+            foreach (var (key, value) in EntriesOf(identity))
+            {
+                entries[key] = value;
+            }
+        }
+
+        foreach (var identity in identities.All.Where(i => !i.IsCidr))
         {
             foreach (var (key, value) in EntriesOf(identity))
             {

@@ -10,7 +10,7 @@ namespace Membrane.Datapath.Twin;
 /// it and mutates conntrack, fragments, the counters and the token bucket as the program does. One CPU: one bucket,
 /// one counter array.
 /// </summary>
-public sealed class TwinMaps : IPolicyMapTarget
+public sealed class TwinMaps : IPolicyMapTarget, IIpcacheTarget
 {
     public Dictionary<uint, EndpointConfig> Endpoints { get; } = [];
 
@@ -36,6 +36,10 @@ public sealed class TwinMaps : IPolicyMapTarget
     public void SetEndpoint(uint ifindex, in EndpointConfig config) => Endpoints[ifindex] = config;
 
     public void DeleteEndpoint(uint ifindex) => Endpoints.Remove(ifindex);
+
+    public void UpsertIpcache(in IpcacheKey key, in IpcacheValue value) => Ipcache.Update(key, value);
+
+    public void DeleteIpcache(in IpcacheKey key) => Ipcache.Delete(key);
 
     /// <summary>Maps every address of <paramref name="prefix"/> to <paramref name="identity"/>.</summary>
     public void SetIpcache(IPNetwork prefix, uint identity) =>

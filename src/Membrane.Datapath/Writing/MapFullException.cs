@@ -1,13 +1,13 @@
 namespace Membrane.Datapath.Writing;
 
 /// <summary>
-/// A change that would need more policy map entries than the map holds: refused before anything is written, so that
-/// nothing of it is enforced and nothing of it is left behind. The message names the map, its capacity, what is in use
-/// and what the change would need.
+/// A change that would need more entries than a map holds (the policy map or the ipcache): refused before anything is
+/// written, so that nothing of it is enforced and nothing of it is left behind. The message names the map, its
+/// capacity, what is in use and what the change would need.
 /// </summary>
-public sealed class PolicyMapFullException(string map, long capacity, long inUse, long needed)
-    : Exception($"the policy map {map} holds at most {capacity:N0} entries; {inUse:N0} are in use, and this change would need {needed:N0}. " +
-        "Nothing was applied. Hint: select fewer endpoints, or name fewer peers and ports; or make the policy map larger")
+public sealed class MapFullException(string map, long capacity, long inUse, long needed)
+    : Exception($"the map {map} holds at most {capacity:N0} entries; {inUse:N0} are in use, and this change would need {needed:N0}. " +
+        "Nothing was applied. Hint: select fewer endpoints, or name fewer peers, prefixes and ports; or make the map larger")
 {
     public string Map { get; } = map;
 

@@ -4,7 +4,7 @@ namespace Membrane.Datapath.Writing;
 /// Several endpoints' updates made all or nothing (docs/datapath.md §9). The phases, each over every endpoint:
 /// <list type="number">
 /// <item><see cref="CheckCapacity"/>: the most entries the map will hold at any point is known before anything is
-/// written, and a change that does not fit is refused whole (<see cref="PolicyMapFullException"/>).</item>
+/// written, and a change that does not fit is refused whole (<see cref="MapFullException"/>).</item>
 /// <item><see cref="WriteIdle"/>: every idle buffer is written, all deletes before all upserts, so the map frees
 /// before it fills. Packets read none of it.</item>
 /// <item><see cref="Switch"/>: each endpoint switches to its new buffer, one hash update each.</item>
@@ -54,7 +54,7 @@ public sealed class PolicyTransaction(IPolicyMapTarget target, PolicyMapBudget b
     {
         if (PeakEntries > budget.Capacity)
         {
-            throw new PolicyMapFullException(budget.Map, budget.Capacity, budget.InUse, PeakEntries);
+            throw new MapFullException(budget.Map, budget.Capacity, budget.InUse, PeakEntries);
         }
     }
 
@@ -166,9 +166,14 @@ public sealed class PolicyTransaction(IPolicyMapTarget target, PolicyMapBudget b
     /// </summary>
     public void Abort()
     {
-        if (_phase is Phase.Done or Phase.Aborted)
+        if (_phase == Phase.Aborted)
         {
-            throw new InvalidOperationException($"the transaction is {_phase.ToString().ToLowerInvariant()}: it can no longer be aborted");
+            return; // WriteIdle or Switch took it back already
+        }
+
+        if (_phase == Phase.Done)
+        {
+            throw new InvalidOperationException("the transaction is done: it can no longer be aborted");
         }
 
         _phase = Phase.Aborted;

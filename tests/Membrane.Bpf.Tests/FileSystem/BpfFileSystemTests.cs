@@ -45,4 +45,30 @@ public sealed class BpfFileSystemTests
     {
         Assert.False(BpfFileSystem.Unpin(Path.Combine("/tmp", TestNames.Unique("none"))));
     }
+
+    [Fact]
+    public void A_pin_is_known_as_the_objects_own_until_it_is_removed_or_replaced()
+    {
+        Root.Require();
+        using var pins = new TestPins();
+        using var map = Membrane.Bpf.Maps.BpfMap.Create(Membrane.Bpf.Maps.MapSpec.For<uint, ulong>("mbr_pinned", Membrane.Bpf.Maps.MapType.Array, 1));
+        using var other = Membrane.Bpf.Maps.BpfMap.Create(Membrane.Bpf.Maps.MapSpec.For<uint, ulong>("mbr_other", Membrane.Bpf.Maps.MapType.Array, 1));
+        var path = pins.PathOf("m");
+        Assert.False(map.IsPinnedAt(path));
+        map.Pin(path);
+        Assert.True(map.IsPinnedAt(path));
+        Assert.False(other.IsPinnedAt(path));
+
+        // Removed from outside (rm): no longer pinned, and pinning again restores it.
+        File.Delete(path);
+        Assert.False(map.IsPinnedAt(path));
+        map.Pin(path);
+        Assert.True(map.IsPinnedAt(path));
+
+        // Replaced by another object at the same path: not this map's pin.
+        File.Delete(path);
+        other.Pin(path);
+        Assert.False(map.IsPinnedAt(path));
+        Assert.True(other.IsPinnedAt(path));
+    }
 }

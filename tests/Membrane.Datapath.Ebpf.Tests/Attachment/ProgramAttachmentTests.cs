@@ -175,4 +175,34 @@ public sealed class ProgramAttachmentTests
             Assert.Equal("link get mbrdanothere: ENODEV (No such device)", error.Message);
         }
     }
+
+    /// <summary>
+    /// The fail-closed backstop (a tc filter that drops everything, far behind the datapath's placement) never runs while
+    /// the datapath's program decides, in either mode; once that program is gone (its tcx link closed with no pin, as
+    /// when pins are removed and the agent is killed), the backstop drops instead of letting traffic through.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void The_backstop_drops_only_once_the_program_in_front_of_it_is_gone(AttachMode mode, AttachDirection direction)
+    {
+        Root.Require();
+        using var network = new VethNetwork();
+        using var pass = VethNetwork.LoadPass();
+        using var backstop = Membrane.Bpf.Programs.BpfProgram.Load(Membrane.Datapath.Ebpf.Generator.DatapathProgramGenerator.Backstop());
+        var target = new AttachTarget(network.InterfaceA, network.A);
+        using var fallback = ProgramAttachment.Attach(backstop, target, direction, AttachMode.TcClsact, TcPlacement.Backstop);
+        var front = ProgramAttachment.Attach(pass, target, direction, mode);
+        try
+        {
+            Assert.True(network.PingFromAToBEventually(), $"the program in front passes everything, so the backstop never runs ({front})");
+        }
+        finally
+        {
+            front.Dispose();
+        }
+
+        Assert.False(network.PingFromAToB(), "with the program in front gone, the backstop drops");
+        fallback.Dispose();
+        Assert.True(network.PingFromAToBEventually(), "and without the backstop, traffic flows");
+    }
 }

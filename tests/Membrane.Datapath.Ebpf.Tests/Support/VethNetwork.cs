@@ -67,6 +67,9 @@ internal sealed class VethNetwork : IDisposable
     public bool PingFromAToBEventually() => Enumerable.Range(0, 5).Any(_ => PingFromAToB());
 
     /// <summary>Loads <c>mbr_drop</c>, a SCHED_CLS program returning TC_ACT_SHOT (2, uapi/linux/pkt_cls.h).</summary>
+    public static BpfProgram LoadPass() =>
+        BpfProgram.Load(new ProgramSpec("mbr_pass", ProgramType.SchedCls, [AluOperation.Mov.Imm(R0, 0), Instruction.Exit()]));
+
     public static BpfProgram LoadDrop() =>
         BpfProgram.Load(new ProgramSpec("mbr_drop", ProgramType.SchedCls, [AluOperation.Mov.Imm(R0, 2), Instruction.Exit()]));
 

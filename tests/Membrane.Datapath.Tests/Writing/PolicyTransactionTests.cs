@@ -31,7 +31,7 @@ public sealed class PolicyTransactionTests
         // Three endpoints of 400 entries in two buffers each need 2,400, and the map holds 1,000.
         var transaction = new PolicyTransaction(maps, new PolicyMapBudget("mbr_policy", 1000, maps.Policy.Count));
         writers.ForEach(w => transaction.Add(w.Plan(State(400, offset: 1000))));
-        var full = Assert.Throws<PolicyMapFullException>(transaction.WriteIdle);
+        var full = Assert.Throws<MapFullException>(transaction.WriteIdle);
         Assert.Equal(("mbr_policy", 1000L, 30L, 2400L), (full.Map, full.Capacity, full.InUse, full.Needed));
         Assert.Contains("holds at most 1,000 entries", full.Message);
         AssertSame(before, maps);
