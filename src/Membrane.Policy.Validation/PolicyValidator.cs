@@ -113,9 +113,11 @@ public sealed partial class PolicyValidator
 
     private static bool IsDnsLabel(string name) => name.Length <= 63 && DnsLabel().IsMatch(name);
 
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
+    // \z, not $: .NET's $ also matches before a final "\n", which would let "web\n" through; Go's $, which the
+    // API server uses, matches only at the end, and Kubernetes refuses such a name.
+    [GeneratedRegex(@"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\z")]
     private static partial Regex DnsSubdomain();
 
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
+    [GeneratedRegex(@"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\z")]
     private static partial Regex DnsLabel();
 }

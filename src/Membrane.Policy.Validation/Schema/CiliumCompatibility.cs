@@ -113,6 +113,7 @@ internal static partial class CiliumCompatibility
         return null;
     }
 
-    [GeneratedRegex(@"icmps\[\d+\]\.fields\[\d+\]\.(code|type)(\[\d+\])?$")]
+    // \z, not $, which also matches before a final "\n": a path ends in a user's key, and "type\n" is not type.
+    [GeneratedRegex(@"icmps\[\d+\]\.fields\[\d+\]\.(code|type)(\[\d+\])?\z")]
     private static partial Regex IcmpFieldPath();
 }

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Globalization;
+using System.Text;
 using System.Text.RegularExpressions;
 using Membrane.Policy.Source;
 
@@ -76,9 +77,8 @@ internal static partial class CrdSchemaLoader
     }
 
     /// <summary>
-    /// Compiles a Go RE2 pattern for .NET, on first use and once per distinct pattern (the CRDs
-    /// repeat a handful of patterns dozens of times). RE2 writes one-letter Unicode classes without
-    /// braces (<c>\PC</c>); .NET needs <c>\P{C}</c>. RE2 matches in linear time; .NET's backtracking
+    /// Compiles a Go RE2 pattern for .NET (<see cref="ToDotNet"/>), on first use and once per
+    /// distinct pattern (the CRDs repeat a handful of patterns dozens of times). RE2 matches in linear time; .NET's backtracking
     /// engine takes exponential time on a pattern with nested repetition such as
     /// <c>^([-a-zA-Z0-9_]+[.]?)+$</c> and a hostile value, so such patterns get the non-backtracking
     /// engine. It costs milliseconds to build, which the others, cheap to build and at worst
@@ -86,15 +86,98 @@ internal static partial class CrdSchemaLoader
     /// (<see cref="CrdSchemaValidator"/>). No timeout: a verdict that depends on how busy the
     /// machine is would make the same file pass one run and fail the next.
     /// </summary>
-    private static Lazy<Regex> Compile(string pattern) => Patterns.GetOrAdd(pattern, text => new Lazy<Regex>(() =>
+    internal static Lazy<Regex> Compile(string pattern) => Patterns.GetOrAdd(pattern, text => new Lazy<Regex>(() =>
     {
-        var dotnet = Regex.Replace(text, @"\\([pP])([A-Za-z])(?![A-Za-z{])", @"\$1{$2}");
+        var dotnet = ToDotNet(text);
         return NestedRepetition().IsMatch(dotnet)
             ? new Regex(dotnet, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant)
             : new Regex(dotnet, RegexOptions.CultureInvariant);
     }));
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Regex>> Patterns = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A Go RE2 pattern written so that .NET reads it the same. RE2 writes one-letter Unicode
+    /// classes without braces (<c>\PC</c>); .NET needs <c>\P{C}</c>. RE2's <c>$</c> matches only at
+    /// the end of the text ("like \z not \Z", Go's regexp/syntax); .NET's also matches before a
+    /// final "\n", which would let a label value "web\n" pass the pattern the API server refuses it
+    /// by. So <c>$</c> becomes <c>\z</c>, except in a class, where it is itself, and under the m
+    /// flag, where both engines take it as "before any \n or at the end".
+    /// </summary>
+    internal static string ToDotNet(string re2)
+    {
+        var pattern = Regex.Replace(re2, @"\\([pP])([A-Za-z])(?![A-Za-z{])", @"\$1{$2}");
+        var dotnet = new StringBuilder(pattern.Length + 4);
+        var multiLine = false;
+        var enclosing = new Stack<bool>(); // the m flag outside each open group, back in force at its ')'
+        for (var i = 0; i < pattern.Length; i++)
+        {
+            var c = pattern[i];
+            if (c == '\\' && i + 1 < pattern.Length)
+            {
+                dotnet.Append(c).Append(pattern[++i]);
+                continue;
+            }
+
+            if (c == '[')
+            {
+                // A class ends at the first ']' that is not its first member ("[]$]", "[^]$]").
+                var end = i + 1;
+                end += end < pattern.Length && pattern[end] == '^' ? 1 : 0;
+                end += end < pattern.Length && pattern[end] == ']' ? 1 : 0;
+                while (end < pattern.Length && pattern[end] != ']')
+                {
+                    end += pattern[end] == '\\' ? 2 : 1;
+                }
+
+                end = Math.Min(end, pattern.Length - 1);
+                dotnet.Append(pattern, i, end - i + 1);
+                i = end;
+                continue;
+            }
+
+            if (c == '$' && !multiLine)
+            {
+                dotnet.Append(@"\z");
+                continue;
+            }
+
+            if (c == '(')
+            {
+                // (?flags) sets flags for the rest of the enclosing group, (?flags:re) for re only.
+                var j = i + 1;
+                bool? m = null;
+                if (j < pattern.Length && pattern[j] == '?')
+                {
+                    var on = true;
+                    for (j++; j < pattern.Length && pattern[j] is 'i' or 'm' or 's' or 'U' or '-'; j++)
+                    {
+                        on &= pattern[j] != '-';
+                        m = pattern[j] == 'm' ? on : m;
+                    }
+                }
+
+                if (j < pattern.Length && pattern[j] == ')')
+                {
+                    multiLine = m ?? multiLine;
+                    dotnet.Append(pattern, i, j - i + 1);
+                    i = j;
+                    continue;
+                }
+
+                enclosing.Push(multiLine);
+                multiLine = j < pattern.Length && pattern[j] == ':' ? m ?? multiLine : multiLine;
+            }
+            else if (c == ')' && enclosing.Count > 0)
+            {
+                multiLine = enclosing.Pop();
+            }
+
+            dotnet.Append(c);
+        }
+
+        return dotnet.ToString();
+    }
 
     /// <summary>
     /// A repeated group: <c>(...)+</c>, <c>(...)*</c>, <c>(...){n,}</c>. Only a repeated group can

@@ -77,7 +77,8 @@ public static partial class YamlSourceReader
         return index >= 0 ? message[(index + 3)..] : message;
     }
 
-    [GeneratedRegex(@"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")]
+    // \z, not $, which also matches before a final "\n": YAML's core schema resolves the whole text, so "1\n" is no number.
+    [GeneratedRegex(@"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))\z")]
     private static partial Regex NumberPattern();
 
     private sealed class Reader(string file, SourceLimits limits, int lineOffset)
