@@ -73,6 +73,10 @@ public sealed class AgentClient : IDisposable
         SendAsync(HttpMethod.Get, endpoint is null ? "v1/conntrack" : $"v1/conntrack?endpoint={Uri.EscapeDataString(endpoint)}",
             ApiJsonContext.Default.ListConntrackEntryInfo, cancellation);
 
+    /// <summary>The kernel's ipcache as the agent reads it from the map: prefix, identity, labels.</summary>
+    public Task<List<IpcacheEntryInfo>> IpcacheAsync(CancellationToken cancellation = default) =>
+        SendAsync(HttpMethod.Get, "v1/ipcache", ApiJsonContext.Default.ListIpcacheEntryInfo, cancellation);
+
     public Task<PolicyImportResponse> ImportPoliciesAsync(PolicyImportRequest request, CancellationToken cancellation = default) =>
         SendAsync(HttpMethod.Post, "v1/policies", ApiJsonContext.Default.PolicyImportResponse, cancellation,
             JsonContent.Create(request, ApiJsonContext.Default.PolicyImportRequest), answered: HttpStatusCode.UnprocessableEntity);

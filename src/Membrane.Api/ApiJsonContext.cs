@@ -16,6 +16,7 @@ namespace Membrane.Api;
 [JsonSerializable(typeof(MonitorEvent))]
 [JsonSerializable(typeof(List<BpfPolicyEntry>))]
 [JsonSerializable(typeof(List<ConntrackEntryInfo>))]
+[JsonSerializable(typeof(List<IpcacheEntryInfo>))]
 [JsonSerializable(typeof(TraceRequestBody))]
 [JsonSerializable(typeof(TraceReport))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -38,6 +38,25 @@ public static partial class EndpointName
     /// </summary>
     public static bool IsValidNamespace(string? name) => name is { Length: > 0 and <= 63 } && Label().IsMatch(name);
 
+    /// <summary>
+    /// Whether a name can be a file under /run/netns, where an adopted namespace is looked up (iproute2's rule: not
+    /// empty, not "." or "..", no '/', at most 255 bytes); control characters are refused too, since the name is shown
+    /// in lists and logs.
+    /// </summary>
+    public static bool IsValidNamespaceFile(string? name, out string problem)
+    {
+        problem = name switch
+        {
+            null or "" => "is empty",
+            "." or ".." => "is not a namespace name",
+            _ when name.Contains('/') => "contains '/'",
+            _ when System.Text.Encoding.UTF8.GetByteCount(name) > 255 => "is longer than 255 bytes",
+            _ when name.Any(char.IsControl) => "contains a control character",
+            _ => "",
+        };
+        return problem.Length == 0;
+    }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the problem, as the API answers a bad name.</summary>
     public static string Check(string? name) =>
         IsValid(name, out var error) ? name! : throw new ArgumentException($"invalid endpoint name \"{name}\": {error}", nameof(name));

@@ -24,9 +24,12 @@ public sealed class EndpointNetworkBuilder(NetworkNamespace node, string nodeNam
 
     /// <summary>
     /// Creates the network of endpoint <paramref name="name"/>: a new namespace of that name, or
-    /// <paramref name="adoptNamespace"/>, an existing named namespace that stays when the endpoint is deleted.
+    /// <paramref name="adoptNamespace"/>, an existing named namespace that stays when the endpoint is deleted. A new
+    /// namespace is made unnamed first and <paramref name="namespaceMade"/> is told its inode before it is named, so
+    /// that the caller can record it: a process killed before that leaves no namespace (an unnamed one goes with its
+    /// last descriptor), and one killed after has recorded which namespace is its own.
     /// </summary>
-    public EndpointNetwork Create(string name, string? adoptNamespace = null)
+    public EndpointNetwork Create(string name, string? adoptNamespace = null, Action<ulong>? namespaceMade = null)
     {
         EndpointName.Check(name);
         var undo = new Stack<(string What, Action Action)>();
@@ -36,7 +39,12 @@ public sealed class EndpointNetworkBuilder(NetworkNamespace node, string nodeNam
             var namespaceName = adoptNamespace ?? name;
             if (adoptNamespace is null)
             {
-                endpointNamespace = NetworkNamespace.Create(name);
+                using (var unnamed = NetworkNamespace.CreateUnnamed())
+                {
+                    namespaceMade?.Invoke(unnamed.Inode);
+                    endpointNamespace = unnamed.Bind(name);
+                }
+
                 undo.Push(($"delete namespace {name}", () => NetworkNamespace.Delete(name)));
             }
             else

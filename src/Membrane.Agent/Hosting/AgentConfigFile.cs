@@ -15,6 +15,8 @@ namespace Membrane.Agent.Hosting;
 /// ipv4Pool: 10.200.0.0/16
 /// ipv6Pool: fd00:200::/64
 /// metrics: 127.0.0.1:9962   # or none
+/// policyMapEntries: 1048576
+/// pinCheckInterval: 1        # seconds
 /// </code>
 /// A field it does not know, or a value that does not read, is an error naming the file, line and field, and the
 /// agent does not start: a typo must not quietly run an agent on other paths.
@@ -26,7 +28,11 @@ public static class AgentConfigFile
     /// <summary>The largest config file read: a few lines are expected; a huge one is a mistake or hostile.</summary>
     public const int MaxBytes = 64 << 10;
 
-    private static readonly string[] Fields = ["stateDir", "socket", "bpffsRoot", "nodeName", "ipv4Pool", "ipv6Pool", "metrics"];
+    private static readonly string[] Fields = ["stateDir", "socket", "bpffsRoot", "nodeName", "ipv4Pool", "ipv6Pool", "metrics", "policyMapEntries", "pinCheckInterval"];
+
+    /// <summary>The policy map's bounds: room for a few endpoints at least, and what the kernel lets one map have (u32).</summary>
+    public const int MinPolicyMapEntries = 64;
+    public const int MaxPolicyMapEntries = 1 << 28;
 
     /// <summary>Reads <paramref name="path"/> over <paramref name="defaults"/>; a <see cref="FormatException"/> says what is wrong, and where.</summary>
     public static AgentHostOptions Read(string path, AgentHostOptions defaults)
@@ -102,12 +108,22 @@ public static class AgentConfigFile
                 "nodeName" => options with { NodeName = value },
                 "ipv4Pool" => options with { IPv4Pool = Pool(value, System.Net.Sockets.AddressFamily.InterNetwork) ?? throw new FormatException($"{Where(valueNode)}: \"{value}\" is not an IPv4 prefix, such as 10.200.0.0/16") },
                 "ipv6Pool" => options with { IPv6Pool = Pool(value, System.Net.Sockets.AddressFamily.InterNetworkV6) ?? throw new FormatException($"{Where(valueNode)}: \"{value}\" is not an IPv6 prefix, such as fd00:200::/64") },
+                "policyMapEntries" => options with { PolicyMapEntries = (int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var entries) ? PolicyMapEntries(entries) : null)
+                    ?? throw new FormatException($"{Where(valueNode)}: \"{value}\" is not a number of entries from {MinPolicyMapEntries} to {MaxPolicyMapEntries}") },
+                "pinCheckInterval" => options with { PinCheckInterval = (double.TryParse(value, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var seconds) ? PinCheckInterval(seconds) : null)
+                    ?? throw new FormatException($"{Where(valueNode)}: \"{value}\" is not a number of seconds from 0.1 to 3600") },
                 _ => options with { Metrics = value == "none" ? null : Metrics(value) ?? throw new FormatException($"{Where(valueNode)}: \"{value}\" is not a loopback address and port, such as 127.0.0.1:9962, or none") },
             };
         }
 
         return options;
     }
+
+    /// <summary>A policy map size within bounds, or null.</summary>
+    public static int? PolicyMapEntries(int entries) => entries is >= MinPolicyMapEntries and <= MaxPolicyMapEntries ? entries : null;
+
+    /// <summary>A pin check interval within bounds (a tenth of a second to an hour), or null.</summary>
+    public static TimeSpan? PinCheckInterval(double seconds) => seconds is >= 0.1 and <= 3600 ? TimeSpan.FromSeconds(seconds) : null;
 
     /// <summary>A pool prefix of the given family, or null.</summary>
     public static IPNetwork? Pool(string text, System.Net.Sockets.AddressFamily family) =>

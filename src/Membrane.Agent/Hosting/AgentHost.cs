@@ -1,4 +1,5 @@
 using Membrane.Agent.Node;
+using Membrane.Agent.State;
 using Membrane.Api;
 using Membrane.Netlink.Namespaces;
 using Membrane.Policy.Diagnostics;
@@ -25,12 +26,24 @@ public static class AgentHost
     /// <summary>The largest request the API reads: an import of many policies fits, a runaway client does not.</summary>
     public const long MaxRequestBytes = 64L << 20;
 
+    /// <summary>
+    /// How long a stop waits for clients: a request still open after this is cut off, so no client (a half-sent request
+    /// on the metrics port, which any local user can reach) holds a SIGTERM up. A change already running under the
+    /// agent's lock completes, or is taken back, before the agent exits.
+    /// </summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long a client has to send a request's headers before Kestrel closes the connection.</summary>
+    public static readonly TimeSpan RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+
     public static async Task<int> RunAsync(AgentHostOptions options, CancellationToken stopping = default)
     {
         var app = Build(options, out var agent);
         using (agent)
         using (app.Services.GetRequiredService<Monitor.EventHub>())
         {
+            agent.Warning += message => app.Logger.LogWarning("{Warning}", message);
+            var pins = app.Services.GetRequiredService<PinWatch>();
             await app.StartAsync(stopping);
             if (OperatingSystem.IsLinux())
             {
@@ -38,16 +51,74 @@ public static class AgentHost
             }
 
             LogRestore(app.Logger, agent.Restored);
+            if (agent.PolicyMapUsage.Capacity != options.PolicyMapEntries)
+            {
+                app.Logger.LogWarning("the pinned policy map holds {Capacity} entries, not the {Configured} configured; the setting takes effect when " +
+                    "the datapath is loaded anew (after the node's last endpoint is deleted, or a reboot)", agent.PolicyMapUsage.Capacity, options.PolicyMapEntries);
+            }
+
             app.Logger.LogInformation("membrane agent serving on {Socket} for node {Node}", options.Socket, options.NodeName);
             using var shutdown = CancellationTokenSource.CreateLinkedTokenSource(stopping, app.Lifetime.ApplicationStopping);
             var collecting = CollectGarbageAsync(agent, app.Logger, shutdown.Token);
+            var guarding = GuardPinsAsync(agent, pins, app.Logger, options.PinCheckInterval, shutdown.Token);
             await app.WaitForShutdownAsync(stopping);
             await shutdown.CancelAsync();
             await collecting;
+            await guarding;
+
+            // Before letting go of the links: every pin in place, so that the stop detaches nothing.
+            CheckPins(agent, pins, app.Logger, "at stop");
             await app.DisposeAsync();
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Checks the pins every <paramref name="interval"/> and pins again what was removed from outside: a tcx link
+    /// without a pin detaches when the agent's descriptor closes, at its next stop or crash, which is how removed pins
+    /// would make enforcement fail open. Each repair is logged, and the status says what was found.
+    /// </summary>
+    private static async Task GuardPinsAsync(NodeAgent agent, PinWatch pins, ILogger logger, TimeSpan interval, CancellationToken stopping)
+    {
+        try
+        {
+            while (!stopping.IsCancellationRequested)
+            {
+                CheckPins(agent, pins, logger, "while running");
+                await Task.Delay(interval, stopping);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static void CheckPins(NodeAgent agent, PinWatch pins, ILogger logger, string when)
+    {
+        IReadOnlyList<Membrane.Datapath.Ebpf.Loading.PinRepair> check;
+        try
+        {
+            check = agent.RepairPins();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            check = [new Membrane.Datapath.Ebpf.Loading.PinRepair("(pin check)", e.Message)];
+        }
+
+        pins.Record(check);
+        foreach (var repair in check)
+        {
+            if (repair.Repinned)
+            {
+                logger.LogWarning("pin removed from outside, pinned again {When}: {Path}", when, repair.Path);
+            }
+            else
+            {
+                logger.LogError("pin missing and cannot be made {When}: {Problem}; if the agent stops, that endpoint fails closed (all its traffic is dropped) until it starts again",
+                    when, repair.ToString());
+            }
+        }
     }
 
     private static void LogRestore(ILogger logger, RestoreReport restored)
@@ -95,11 +166,43 @@ public static class AgentHost
     {
         var socketDirectory = Path.GetDirectoryName(Path.GetFullPath(options.Socket))!;
         Directory.CreateDirectory(socketDirectory);
-        if (File.Exists(options.Socket))
+
+        // Nothing is touched before this agent knows it is the only one: a socket that answers is another agent's, and
+        // the node agent takes the state directory's lock (a second agent on it is refused) before the socket file,
+        // which a killed agent may have left, is removed.
+        if (SocketAnswers(options.Socket))
         {
-            File.Delete(options.Socket); // a socket left by an agent that was killed
+            throw new AgentStateException($"the socket {options.Socket} is in use by a running agent. Hint: give each agent its own --socket");
         }
 
+        var node = NetworkNamespace.OpenCurrent();
+        var nodeAgent = new NodeAgent(new NodeAgentOptions(node, options.NodeName)
+        {
+            IPv4Pool = options.IPv4Pool,
+            IPv6Pool = options.IPv6Pool,
+            PinRoot = options.BpffsRoot,
+            StateDirectory = options.StateDirectory,
+            Datapath = Membrane.Datapath.Ebpf.Loading.DatapathLoaderOptions.Default with { PolicyEntries = options.PolicyMapEntries },
+        });
+        try
+        {
+            if (File.Exists(options.Socket))
+            {
+                File.Delete(options.Socket); // a socket left by an agent that was killed
+            }
+
+            agent = nodeAgent;
+            return Build(options, nodeAgent);
+        }
+        catch
+        {
+            nodeAgent.Dispose();
+            throw;
+        }
+    }
+
+    private static WebApplication Build(AgentHostOptions options, NodeAgent nodeAgent)
+    {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole();
@@ -118,43 +221,81 @@ public static class AgentHost
                 kestrel.Listen(metrics);
             }
             kestrel.Limits.MaxRequestBodySize = MaxRequestBytes;
+            kestrel.Limits.RequestHeadersTimeout = RequestHeadersTimeout;
         });
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownTimeout);
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
-
-        var node = NetworkNamespace.OpenCurrent();
-        var nodeAgent = new NodeAgent(new NodeAgentOptions(node, options.NodeName)
-        {
-            IPv4Pool = options.IPv4Pool,
-            IPv6Pool = options.IPv6Pool,
-            PinRoot = options.BpffsRoot,
-            StateDirectory = options.StateDirectory,
-        });
-        agent = nodeAgent;
+        var pins = new PinWatch();
+        builder.Services.AddSingleton(pins);
         builder.Services.AddSingleton(new Monitor.EventHub(nodeAgent.Datapath,
             endpointId => nodeAgent.EndpointById(endpointId) is { } record ? Peer(nodeAgent, record.Identity, record) : null,
             identity => Peer(nodeAgent, identity, nodeAgent.EndpointByIdentity(identity))));
         var app = builder.Build();
+        // No failure leaves a client with an empty 500: whatever a handler did not answer itself is an internal error
+        // in the API's JSON, with the message, and logged.
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            catch (Exception e) when (!context.Response.HasStarted && e is not OperationCanceledException)
+            {
+                app.Logger.LogError(e, "internal error answering {Method} {Path}", context.Request.Method, context.Request.Path.Value);
+                context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+                await context.Response.WriteAsJsonAsync(new ApiError($"internal error: {e.Message}"), ApiJsonContext.Default.ApiError);
+            }
+        });
+
         if (options.Metrics is { } endpoint)
         {
-            var metrics = new Metrics.AgentMetrics(nodeAgent);
+            var metrics = new Metrics.AgentMetrics(nodeAgent, pins);
             app.MapMetrics(settings => settings.Registry = metrics.Registry, "/metrics").RequireHost($"*:{endpoint.Port}");
         }
 
-        Map(app, nodeAgent, options);
+        Map(app, nodeAgent, options, pins);
         return app;
     }
 
-    private static void Map(WebApplication app, NodeAgent agent, AgentHostOptions options)
+    /// <summary>Whether something accepts connections at a unix socket path (an agent that is running), as opposed to a file a killed one left.</summary>
+    private static bool SocketAnswers(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static void Map(WebApplication app, NodeAgent agent, AgentHostOptions options, PinWatch pins)
     {
         app.MapGet("/v1/status", () =>
         {
             var counters = Metrics.DatapathCounters.Read(agent.Datapath);
+            var (repinned, lastRepin, problems) = pins.Read();
+            var policyMap = agent.PolicyMapUsage;
             return Results.Json(
-                new StatusResponse("ok", options.NodeName, agent.Endpoints.Count, agent.Policies.Revision, agent.AttachMode?.ToString(),
+                new StatusResponse(problems.Count == 0 ? "ok" : "degraded", options.NodeName, agent.Endpoints.Count, agent.Policies.Revision, agent.AttachMode?.ToString(),
                     counters.Forwarded, counters.DropsByReason.Where(d => d.Value > 0).ToDictionary(d => Metrics.AgentMetrics.Name(d.Key), d => d.Value),
-                    counters.EventsSuppressed, counters.EventsLost, counters.ConntrackEntries),
+                    counters.EventsSuppressed, counters.EventsLost, counters.ConntrackEntries,
+                    new PinStatus(problems.Count > 0 ? "failing" : repinned > 0 ? "repinned" : "ok", repinned, lastRepin, problems),
+                    new MapUsage(policyMap.InUse, policyMap.Capacity)),
                 ApiJsonContext.Default.StatusResponse);
         });
+
+        app.MapGet("/v1/ipcache", () => Results.Json(
+            agent.LiveIpcache().Select(e => new IpcacheEntryInfo(e.Prefix.ToString(), e.Identity, agent.LabelsOf(e.Identity))).ToList(),
+            ApiJsonContext.Default.ListIpcacheEntryInfo));
 
         // One JSON object per line, flushed as each event comes, for as long as the client stays.
         app.MapGet("/v1/monitor", async (HttpContext context, Monitor.EventHub hub, IHostApplicationLifetime lifetime) =>
@@ -267,6 +408,10 @@ public static class AgentHost
             {
                 return Error(StatusCodes.Status400BadRequest, e.Message);
             }
+            catch (Membrane.Datapath.Writing.MapFullException e)
+            {
+                return Error(StatusCodes.Status507InsufficientStorage, $"creating endpoint {body.Name} was refused, and nothing was left: {e.Message}");
+            }
             catch (Exception e) when (e is Membrane.Netlink.NetlinkException or Membrane.Bpf.BpfException or InvalidOperationException or IOException)
             {
                 return Error(StatusCodes.Status500InternalServerError, $"creating endpoint {body.Name} failed, and nothing was left: {e.Message}");
@@ -279,9 +424,9 @@ public static class AgentHost
             {
                 return agent.DeleteEndpoint(name) ? Results.NoContent() : Error(StatusCodes.Status404NotFound, $"no endpoint {name}");
             }
-            catch (Exception e) when (e is Membrane.Netlink.NetlinkException or Membrane.Bpf.BpfException or IOException)
+            catch (EndpointDeleteException e)
             {
-                return Error(StatusCodes.Status500InternalServerError, $"deleting endpoint {name} failed part way ({e.Message}); its state file says it is being deleted, so the agent removes what is left when it next starts");
+                return Error(StatusCodes.Status500InternalServerError, e.Message);
             }
         });
 
@@ -300,9 +445,9 @@ public static class AgentHost
             {
                 change = agent.Import([.. body.Files.Select(f => new PolicyText(f.File, f.Text))], body.AllowL4Only);
             }
-            catch (InvalidOperationException e)
+            catch (Exception e) when (RefusedChange(e) is { } refused)
             {
-                return Error(StatusCodes.Status500InternalServerError, e.Message);
+                return refused;
             }
 
             var findings = change.Report.Files.SelectMany(file => file.AllFindings.Select(f => Finding(file.File, f, refused: !body.AllowL4Only && NodeAgent.IsUnenforceable(f)))).ToList();
@@ -336,11 +481,25 @@ public static class AgentHost
             agent.DeletePolicies(keys);
             return Results.Json(Policies(agent), ApiJsonContext.Default.PolicyListResponse);
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (RefusedChange(e) is { } refused)
         {
-            return Error(StatusCodes.Status500InternalServerError, e.Message);
+            return refused;
         }
     }
+
+    /// <summary>
+    /// A policy change the agent took back whole: 507 when it does not fit in a map (the message names the map and its
+    /// capacity), 500 when the kernel or the state directory refused it part way. Either way nothing of it was applied.
+    /// </summary>
+    private static IResult? RefusedChange(Exception e) => e switch
+    {
+        Membrane.Datapath.Writing.MapFullException full => Error(StatusCodes.Status507InsufficientStorage, $"refused: {full.Message}"),
+        Membrane.Agent.State.StateStoreException state => Error(StatusCodes.Status500InternalServerError,
+            $"the change could not be saved in the state directory ({state.Message}), so nothing was applied"),
+        Membrane.Bpf.BpfException bpf => Error(StatusCodes.Status500InternalServerError, $"the kernel refused the change ({bpf.Message}), so nothing was applied"),
+        InvalidOperationException invalid => Error(StatusCodes.Status500InternalServerError, invalid.Message),
+        _ => null,
+    };
 
     /// <summary>A finding as the API gives it; one the import refused for is an error, saying how to apply it anyway.</summary>
     private static FindingInfo Finding(string file, FieldError f, bool refused) => new(

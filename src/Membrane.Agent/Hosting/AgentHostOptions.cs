@@ -27,4 +27,13 @@ public sealed record AgentHostOptions
     public IPNetwork IPv4Pool { get; init; } = IPNetwork.Parse("10.200.0.0/16");
 
     public IPNetwork IPv6Pool { get; init; } = IPNetwork.Parse("fd00:200::/64");
+
+    /// <summary>
+    /// How many entries the policy map holds (its capacity, fixed when the datapath is loaded; a pinned datapath keeps
+    /// the capacity it was made with). Each endpoint holds twice its policy state's entries (two buffers).
+    /// </summary>
+    public int PolicyMapEntries { get; init; } = Membrane.Datapath.DatapathConstants.DefaultPolicyEntries;
+
+    /// <summary>How often the agent checks that its pins are in place, and pins again what was removed.</summary>
+    public TimeSpan PinCheckInterval { get; init; } = TimeSpan.FromSeconds(1);
 }

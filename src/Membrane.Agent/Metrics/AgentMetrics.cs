@@ -25,10 +25,16 @@ public sealed class AgentMetrics
     private readonly Gauge _endpoints;
     private readonly Gauge _conntrack;
     private readonly Gauge _conntrackCapacity;
+    private readonly Gauge _policyEntries;
+    private readonly Gauge _policyCapacity;
+    private readonly Gauge _pinsRepinned;
+    private readonly Gauge _pinsFailing;
+    private readonly Hosting.PinWatch _pins;
 
-    public AgentMetrics(NodeAgent agent)
+    public AgentMetrics(NodeAgent agent, Hosting.PinWatch pins)
     {
         _agent = agent;
+        _pins = pins;
         var factory = Prometheus.Metrics.WithCustomRegistry(_registry);
 
         // Gauges set from the kernel's counters at each scrape: they only grow, as counters do, but their value is the
@@ -42,6 +48,10 @@ public sealed class AgentMetrics
         _endpoints = factory.CreateGauge("membrane_endpoints", "Endpoints the agent manages.");
         _conntrack = factory.CreateGauge("membrane_conntrack_entries", "Entries in the conntrack map (its size bounds it).");
         _conntrackCapacity = factory.CreateGauge("membrane_conntrack_capacity", "Entries the conntrack map holds at most (an LRU: when full, the least recently used goes).");
+        _policyEntries = factory.CreateGauge("membrane_policy_map_entries", "Entries the endpoints hold in the policy map (two buffers each).");
+        _policyCapacity = factory.CreateGauge("membrane_policy_map_capacity", "Entries the policy map holds at most; a change that would need more is refused whole.");
+        _pinsRepinned = factory.CreateGauge("membrane_pins_repinned_total", "Pins removed from outside and made again since the agent started.");
+        _pinsFailing = factory.CreateGauge("membrane_pins_failing", "Pins that are missing and cannot be made now (their endpoints fail closed if the agent stops).");
         var regeneration = factory.CreateHistogram("membrane_regeneration_seconds", "How long bringing every endpoint's maps to its state took.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0005, 2, 14) });
         agent.Regenerated += elapsed => regeneration.Observe(elapsed.TotalSeconds);
@@ -69,8 +79,14 @@ public sealed class AgentMetrics
         _endpoints.Set(_agent.Endpoints.Count);
         _conntrack.Set(counters.ConntrackEntries);
         _conntrackCapacity.Set(_agent.Datapath.Conntrack.Spec.MaxEntries);
+        var policyMap = _agent.PolicyMapUsage;
+        _policyEntries.Set(policyMap.InUse);
+        _policyCapacity.Set(policyMap.Capacity);
+        var (repinned, _, problems) = _pins.Read();
+        _pinsRepinned.Set(repinned);
+        _pinsFailing.Set(problems.Count);
     }
 
-    /// <summary>A reason as a label value: <c>denied_by_default</c>.</summary>
-    public static string Name(VerdictReason reason) => reason.Describe().Replace(' ', '_');
+    /// <summary>A reason as a label value: <c>denied_by_default</c>, <c>invalid_source_ip</c>.</summary>
+    public static string Name(VerdictReason reason) => reason.Describe().Replace(' ', '_').ToLowerInvariant();
 }

@@ -24,7 +24,22 @@ public sealed partial class NodeAgent
 {
     private RestoreReport Restore(StateStore state)
     {
+        try
+        {
+            return RestoreFrom(state);
+        }
+        catch (Exception e) when (e is StateStoreException or MapFullException)
+        {
+            throw new AgentStateException(
+                $"the agent cannot take back what {state.Directory} holds: {e.Message}. The agent does not start, so the kernel keeps " +
+                "enforcing what it had", e);
+        }
+    }
+
+    private RestoreReport RestoreFrom(StateStore state)
+    {
         var policies = ReadPolicies(state);
+        _savedPolicies = policies;
         var (endpoints, problems) = state.ReadAll(EndpointsKind, AgentStateJsonContext.Default.EndpointState);
         var problemList = problems.ToList();
         var restored = new List<string>();
@@ -52,8 +67,8 @@ public sealed partial class NodeAgent
             {
                 Sweep(endpoint);
                 swept.Add($"{endpoint.Name}: {(endpoint.Lifecycle == EndpointLifecycle.Deleting ? "it was being deleted" : "it was being created")} when the agent stopped" +
-                    (endpoint.Network is null && endpoint.AdoptedNamespace is null && NetworkNamespace.Exists(endpoint.Name)
-                        ? $"; the network namespace {endpoint.Name} is left: the agent stopped before it could say it had made it (ip netns del {endpoint.Name} if it is not yours)"
+                    (endpoint.AdoptedNamespace is null && NetworkNamespace.Exists(endpoint.Network?.NetworkNamespace ?? endpoint.Name)
+                        ? $"; the network namespace {endpoint.Network?.NetworkNamespace ?? endpoint.Name} is left: it is not the one the agent made for the endpoint"
                         : ""));
                 continue;
             }
@@ -80,9 +95,20 @@ public sealed partial class NodeAgent
             restored.Add(endpoint.Name);
         }
 
-        Regenerate();
+        // What the kernel still holds that no restored endpoint owns is an endpoint left in place (its file did not
+        // read): its ipcache entries are kept, and its policy entries count against the map's capacity.
+        var managedNumbers = _endpoints.Values.Select(e => e.Record.EndpointId).ToHashSet();
+        _foreignPolicyEntries = policyEntries.Count(e => !managedNumbers.Contains(e.Key.PolicyId >> 1) && !_clearedNumbers.Contains(e.Key.PolicyId >> 1));
+        var known = Membrane.Datapath.Encoding.IpcacheEncoder.Encode(Policies.Identities);
+        _foreignIpcache = _ipcache.Entries.Where(e => e.Value.Identity < Membrane.Policy.Engine.Identities.Identity.FirstCidr && !known.ContainsKey(e.Key))
+            .ToDictionary(e => e.Key, e => e.Value);
+
+        Enforce();
         return new RestoreReport(restored, swept, problemList, Policies.Revision, Policies.Repository.Resources.Count);
     }
+
+    // Endpoint numbers whose policy entries a restore removed (swept, or taken back onto a fresh writer).
+    private readonly HashSet<uint> _clearedNumbers = [];
 
     /// <summary>
     /// Keeps what the maps still hold from being given to anything new, whether or not a file names it (an endpoint
@@ -213,45 +239,51 @@ public sealed partial class NodeAgent
             throw new FormatException($"identity: {endpoint.Identity}, but another endpoint with the same labels has {identity.Id}");
         }
 
-        foreach (var address in addresses)
-        {
-            Datapath.Ipcache.Update(IpcacheKey.Host(address), new IpcacheValue { Identity = identity.Id });
-        }
-
+        // Its ipcache entries are the kernel's already (the ipcache writer took them over); the first regeneration
+        // rewrites whatever differs, after the switch.
         var ifindex = (uint)network.HostIndex;
+        var config = new EndpointConfig { EndpointId = endpoint.EndpointId, Identity = identity.Id }.WithAddresses(network.IPv4, network.IPv6);
         PolicyBufferWriter writer;
         if (Datapath.Endpoints.TryLookup(ifindex, out EndpointConfig live) && live.EndpointId == endpoint.EndpointId)
         {
-            writer = PolicyBufferWriter.Resume(ifindex, live, policyEntries, _cookies);
+            writer = PolicyBufferWriter.Resume(ifindex, live, policyEntries, _cookies, wanted: config);
         }
         else
         {
             // No configuration for it (its datapath was loaded anew, or the create stopped before it): a new writer
             // installs buffer 0 from nothing, so nothing of an earlier life under this number may be left in the map.
             DeletePolicyEntries(endpoint.EndpointId);
-
-            writer = new PolicyBufferWriter(ifindex, new EndpointConfig { EndpointId = endpoint.EndpointId, Identity = identity.Id }.WithAddresses(network.IPv4, network.IPv6), _cookies);
+            writer = new PolicyBufferWriter(ifindex, config, _cookies);
         }
 
         var target = new AttachTarget(network.HostInterface, _options.Node);
         var attachments = new List<ProgramAttachment>();
+        var backstops = new List<ProgramAttachment>();
         try
         {
+            // The backstop first (kept, replaced in place, or added for an endpoint made before there was one), then
+            // the programs: each kept when it runs this datapath's program, replaced, never removed first, when it runs
+            // another, and attached anew when its pin is gone (a link whose pin was removed detached with the last agent).
+            foreach (var direction in new[] { AttachDirection.Ingress, AttachDirection.Egress })
+            {
+                backstops.Add(ProgramAttachment.Adopt(Datapath.Backstop, target, direction, Membrane.Datapath.Ebpf.Attachment.AttachMode.TcClsact, null, TcPlacement.Backstop));
+            }
+
             foreach (var (program, direction) in new[] { (Datapath.FromEndpoint, AttachDirection.Ingress), (Datapath.ToEndpoint, AttachDirection.Egress) })
             {
-                // Kept when it runs this datapath's program; replaced, never removed first, when it runs another.
                 attachments.Add(ProgramAttachment.Adopt(program, target, direction, mode, LinkPin(endpoint.Name, program.Name)));
             }
         }
         catch
         {
             attachments.ForEach(a => a.Release());
+            backstops.ForEach(a => a.Release());
             throw;
         }
 
         AttachMode = attachments[0].Mode;
         var record = new EndpointRecord(endpoint.Name, endpoint.Namespace, endpoint.Labels, endpoint.EndpointId, identity.Id, network);
-        _endpoints[endpoint.Name] = new Managed(record, writer, attachments);
+        _endpoints[endpoint.Name] = new Managed(record, writer, attachments, backstops);
         SaveEndpoint(StateOf(record, EndpointLifecycle.Ready, AttachMode.Value));
         return null;
     }
@@ -280,12 +312,7 @@ public sealed partial class NodeAgent
             }
         }
 
-        // Only a namespace the file says was made is removed: a create that stopped before saying so may or may not
-        // have made one, and one of that name may be someone else's.
-        if (endpoint.Network is { AdoptedNamespace: false } made && NetworkNamespace.Exists(made.NetworkNamespace))
-        {
-            NetworkNamespace.Delete(made.NetworkNamespace);
-        }
+        SweepNamespace(endpoint);
 
         foreach (var (ifindex, _) in Datapath.Endpoints.Entries<uint, EndpointConfig>().Where(e => e.Value.EndpointId == endpoint.EndpointId).ToList())
         {
@@ -299,9 +326,9 @@ public sealed partial class NodeAgent
             foreach (var text in new[] { stored.IPv4, stored.IPv6 })
             {
                 if (System.Net.IPAddress.TryParse(text, out var address) &&
-                    Datapath.Ipcache.TryLookup(IpcacheKey.Host(address), out IpcacheValue value) && value.Identity == endpoint.Identity)
+                    _ipcache.Entries.TryGetValue(IpcacheKey.Host(address), out var value) && value.Identity == endpoint.Identity)
                 {
-                    Datapath.Ipcache.Delete(IpcacheKey.Host(address));
+                    _ipcache.Delete(IpcacheKey.Host(address));
                 }
             }
         }
@@ -309,9 +336,42 @@ public sealed partial class NodeAgent
         _state?.Delete(EndpointsKind, endpoint.Name);
     }
 
+    /// <summary>
+    /// Removes the namespace a create or a delete left, only when it is the one the agent made: the inode the file
+    /// recorded before the namespace was named (an empty file under /run/netns is what a create killed while naming it
+    /// leaves), or, in a file of an earlier version, a network the file says was made here. Another namespace of that
+    /// name is someone else's, and stays.
+    /// </summary>
+    private void SweepNamespace(EndpointState endpoint)
+    {
+        if (endpoint.AdoptedNamespace is not null || endpoint.Network is { AdoptedNamespace: true })
+        {
+            return;
+        }
+
+        var name = endpoint.Network?.NetworkNamespace ?? endpoint.Name;
+        var inode = NetworkNamespace.InodeOfName(name);
+        if (endpoint.NamespaceInode is { } made)
+        {
+            if (inode == made)
+            {
+                NetworkNamespace.Delete(name);
+            }
+            else if (inode is null)
+            {
+                NetworkNamespace.RemoveIfUnmounted(name);
+            }
+        }
+        else if (endpoint.Network is not null && inode is not null)
+        {
+            NetworkNamespace.Delete(name);
+        }
+    }
+
     /// <summary>Deletes every policy map entry of an endpoint number, in both its buffers.</summary>
     private void DeletePolicyEntries(uint endpointId)
     {
+        _clearedNumbers.Add(endpointId);
         foreach (var key in Datapath.Policy.Keys<PolicyMapKey>().Where(k => k.PolicyId >> 1 == endpointId).ToList())
         {
             Datapath.Policy.Delete(key);

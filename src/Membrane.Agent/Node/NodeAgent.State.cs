@@ -74,24 +74,27 @@ public sealed partial class NodeAgent
 
     private void SaveEndpoint(EndpointState state) => _state?.Write(EndpointsKind, state.Name, state, AgentStateJsonContext.Default.EndpointState);
 
-    private (IReadOnlyList<PolicyResource> Resources, long Revision) Snapshot() => ([.. Policies.Repository.Resources], Policies.Revision);
+    /// <summary>The state directory, opened; one that cannot even be made is a reason not to start.</summary>
+    private static StateStore OpenState(string directory)
+    {
+        try
+        {
+            return new StateStore(directory);
+        }
+        catch (StateStoreException e)
+        {
+            throw new AgentStateException($"state directory {directory} cannot be used: {e.Message}. Hint: make it writable to root again", e);
+        }
+    }
 
     /// <summary>
-    /// Writes the policies after a change, before any map is touched; when that fails, the change is taken back and
-    /// the failure reported, so what the kernel enforces and what a restart restores never part.
+    /// The policies file as it will be after a change (and the imports kept): an import is kept while it is the last to
+    /// supply a policy still held, so replaying the kept ones in order gives every held policy its latest text.
     /// </summary>
-    private void SavePolicies((IReadOnlyList<PolicyResource> Resources, long Revision) before, StoredImport? added)
+    private (PolicyState State, List<StoredImport> Imports) NextPolicyState(StoredImport? added)
     {
-        if (_state is null)
-        {
-            return;
-        }
-
         var imports = added is null ? _imports : [.. _imports, added];
         var live = Policies.Repository.Resources.Select(r => r.Key).ToHashSet();
-
-        // An import is kept while it is the last to supply a policy still held; replaying the kept ones in order then
-        // gives every held policy its latest text.
         var lastSource = new Dictionary<ResourceKey, int>();
         for (var i = 0; i < imports.Count; i++)
         {
@@ -106,17 +109,23 @@ public sealed partial class NodeAgent
         var state = new PolicyState(Policies.Revision, pruned,
             [.. live.Select(StoredPolicyKey.Of).OrderBy(k => k.ToString(), StringComparer.Ordinal)],
             [.. Policies.Identities.All.Where(i => i.IsCidr && i.Prefix is not null).OrderBy(i => i.Id).Select(i => new StoredCidr(i.Id, i.Prefix!.Value.ToString()))]);
-        try
+        return (state, pruned);
+    }
+
+    /// <summary>Writes the policies file (or removes it, for null: no policies were ever saved); a failure is a <see cref="StateStoreException"/>.</summary>
+    private void WritePolicies(PolicyState? state)
+    {
+        if (_state is null)
         {
-            _state.Write(PoliciesKind, RepositoryName, state, AgentStateJsonContext.Default.PolicyState);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            Policies.Reinstate(before.Resources, before.Revision);
-            throw new InvalidOperationException(
-                $"could not save the policies in the state directory {_state.Directory} ({e.Message}), so nothing was applied", e);
+            return;
         }
 
-        _imports = pruned;
+        if (state is null)
+        {
+            _state.Delete(PoliciesKind, RepositoryName);
+            return;
+        }
+
+        _state.Write(PoliciesKind, RepositoryName, state, AgentStateJsonContext.Default.PolicyState);
     }
 }

@@ -7,6 +7,7 @@ using Membrane.Datapath.Ebpf.Loading;
 using Membrane.Datapath.Encoding;
 using Membrane.Datapath.Layout;
 using Membrane.Datapath.Writing;
+using Membrane.Netlink.Namespaces;
 using Membrane.Policy.Engine.Identities;
 using Membrane.Policy.Engine.Labels;
 using Membrane.Policy.Engine.Service;
@@ -16,9 +17,11 @@ namespace Membrane.Agent.Node;
 
 /// <summary>
 /// One node's enforcement, as a library: endpoints (network, identity, ipcache entries, policy buffers, attached
-/// programs) and policies (through the policy service), kept in step. A policy imported or deleted regenerates every
-/// endpoint, and an endpoint created or deleted (a peer identity coming or going) those whose state it changed, each
-/// through its double-buffered writer, so each endpoint moves from one whole state to the next. Calls are serialised: two at once never interleave their map writes, nor their state files.
+/// programs) and policies (through the policy service), kept in step. Every change reaches the kernel all or nothing
+/// (<see cref="Enforce"/>): a policy imported or deleted regenerates every endpoint, and an endpoint created or deleted
+/// (a peer identity coming or going) those whose state it changed; a change that does not fit in the maps, or that the
+/// kernel or the state directory refuses part way, is taken back whole, so the agent's view and the kernel's never
+/// part. Calls are serialised: two at once never interleave their map writes, nor their state files.
 /// With a state directory, every endpoint and the policies are written there (atomically) before a change is
 /// reported done, and a new agent takes them back (NodeAgent.Restore.cs); without one, disposing the agent removes
 /// its endpoints.
@@ -36,9 +39,17 @@ public sealed partial class NodeAgent : IDisposable
     private readonly Dictionary<string, Managed> _endpoints = new(StringComparer.Ordinal);
     private readonly StateStore? _state;
     private readonly IDisposable? _stateLock;
-    private readonly HashSet<uint> _cidrsInIpcache = [];
+    private readonly IpcacheWriter _ipcache;
+
+    // What the kernel holds for endpoints the agent left in place because their files did not read (restore): their
+    // ipcache entries are kept as they are, and their policy entries count against the policy map's capacity.
+    private Dictionary<IpcacheKey, IpcacheValue> _foreignIpcache = [];
+    private long _foreignPolicyEntries;
+
     private List<StoredImport> _imports = [];
+    private PolicyState? _savedPolicies;
     private uint _nextEndpointId = 1;
+    private bool _disposed;
 
     /// <summary>
     /// Starts the node's enforcement: the datapath pinned under <see cref="NodeAgentOptions.PinRoot"/> is taken back
@@ -51,7 +62,7 @@ public sealed partial class NodeAgent : IDisposable
     {
         _options = options;
         _networks = new EndpointNetworkBuilder(options.Node, options.NodeName, new AddressPool(options.IPv4Pool), new AddressPool(options.IPv6Pool));
-        _state = options.StateDirectory is { } directory ? new StateStore(directory) : null;
+        _state = options.StateDirectory is { } directory ? OpenState(directory) : null;
         _stateLock = _state?.Lock();
         try
         {
@@ -60,6 +71,8 @@ public sealed partial class NodeAgent : IDisposable
             try
             {
                 PolicyTarget = new KernelPolicyMapTarget(Datapath);
+                _ipcache = new IpcacheWriter(new KernelIpcacheTarget(Datapath));
+                _ipcache.Adopt(Datapath.Ipcache.Entries<IpcacheKey, IpcacheValue>());
                 Restored = _state is null ? RestoreReport.None : Restore(_state);
             }
             catch
@@ -91,12 +104,30 @@ public sealed partial class NodeAgent : IDisposable
     /// <summary>Raised after every regeneration with how long it took (the metrics observe it).</summary>
     public event Action<TimeSpan>? Regenerated;
 
+    /// <summary>
+    /// Raised for what went wrong after a change was already made, or while one was being taken back (the host logs
+    /// it): the change stands, or was undone, and the next one finishes what is left.
+    /// </summary>
+    public event Action<string>? Warning;
+
     public LoadedDatapath Datapath { get; }
 
     public KernelPolicyMapTarget PolicyTarget { get; }
 
     /// <summary>How each endpoint's programs are attached (tcx, or tc clsact on kernels without it).</summary>
     public AttachMode? AttachMode { get; private set; }
+
+    /// <summary>The policy map's capacity and how many entries the agent's endpoints (and any it left in the kernel) hold.</summary>
+    public PolicyMapBudget PolicyMapUsage
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return PolicyBudget();
+            }
+        }
+    }
 
     public IReadOnlyList<EndpointRecord> Endpoints
     {
@@ -128,6 +159,20 @@ public sealed partial class NodeAgent : IDisposable
                 .Select(e => (Membrane.Datapath.Encoding.PolicyMapDecoder.Decode(e.Key, e.Value), _cookies.OriginsOf(e.Value.Cookie)))
                 .OrderBy(e => e.Item1.Direction, StringComparer.Ordinal).ThenBy(e => e.Item1.Identity).ThenBy(e => e.Item1.Protocol, StringComparer.Ordinal)
                 .ThenBy(e => e.Item1.Covers, StringComparer.Ordinal)];
+        }
+    }
+
+    /// <summary>
+    /// The kernel's ipcache now, read from the map itself (not from the agent's view of it): each prefix with the
+    /// identity the datapath gives its addresses, most specific first.
+    /// </summary>
+    public IReadOnlyList<(System.Net.IPNetwork Prefix, uint Identity)> LiveIpcache()
+    {
+        lock (_lock)
+        {
+            return [.. Datapath.Ipcache.Entries<IpcacheKey, IpcacheValue>()
+                .Select(e => (new System.Net.IPNetwork(e.Key.Address.ToAddress(e.Key.Family), (int)e.Key.PrefixLength - Membrane.Datapath.DatapathConstants.IpcacheFamilyBits), e.Value.Identity))
+                .OrderByDescending(e => e.Item1.PrefixLength).ThenBy(e => e.Item1.ToString(), StringComparer.Ordinal)];
         }
     }
 
@@ -255,82 +300,154 @@ public sealed partial class NodeAgent : IDisposable
     /// <summary>
     /// Creates an endpoint: its network, its identity from its labels and Kubernetes namespace, its addresses in the
     /// ipcache, its policy, and the programs on its host-side veth. A failure part way undoes all of it. With a state
-    /// directory the endpoint's file says <see cref="EndpointLifecycle.Creating"/> before anything is made, so that a
-    /// crash part way is swept up on restart, and <see cref="EndpointLifecycle.Ready"/> before this returns.
+    /// directory the endpoint's file says <see cref="EndpointLifecycle.Creating"/> before anything is made (and the
+    /// inode of the namespace made for it before that namespace has a name), so that a crash part way is swept up on
+    /// restart, and <see cref="EndpointLifecycle.Ready"/> before this returns. The programs are attached before the
+    /// endpoint has a configuration, so until its policy is in place its packets are dropped (unknown endpoint), never
+    /// let through unfiltered; an adopted namespace's processes may already be sending.
     /// </summary>
     public EndpointRecord CreateEndpoint(string name, LabelSet labels, string kubernetesNamespace = "default", string? adoptNamespace = null)
     {
         EndpointName.Check(name);
         lock (_lock)
         {
-            if (_endpoints.ContainsKey(name))
-            {
-                throw new ArgumentException($"endpoint {name} exists already");
-            }
-
-            // The namespace is the endpoint's own and is deleted with it, so one that exists already is not taken over.
-            if (adoptNamespace is null && Membrane.Netlink.Namespaces.NetworkNamespace.Exists(name))
-            {
-                throw new ArgumentException($"a network namespace named {name} exists already; adopt it with --netns {name}, or choose another name");
-            }
-
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            CheckNewEndpoint(name, adoptNamespace);
             var withNamespace = new LabelSet([.. labels.Labels.Where(l => l.Key != Label.NamespaceKey),
                 new Label(Label.SourceKubernetes, Label.NamespaceKey, kubernetesNamespace)]);
             var endpointId = _nextEndpointId++;
-            var undo = new Stack<Action>();
+            var creating = new EndpointState(name, kubernetesNamespace, [.. withNamespace.Labels.Select(l => l.ToString())], endpointId, 0,
+                EndpointLifecycle.Creating, adoptNamespace, null, null);
+            EndpointNetwork? network = null;
+            Identity? identity = null;
+            Managed? managed = null;
+            var attachments = new List<ProgramAttachment>();
+            var backstops = new List<ProgramAttachment>();
+            var saved = false;
             try
             {
-                var creating = new EndpointState(name, kubernetesNamespace, [.. withNamespace.Labels.Select(l => l.ToString())], endpointId, 0,
-                    EndpointLifecycle.Creating, adoptNamespace, null, null);
                 SaveEndpoint(creating);
-                undo.Push(() => _state?.Delete(EndpointsKind, name));
+                saved = true;
+                network = _networks.Create(name, adoptNamespace, inode => SaveEndpoint(creating = creating with { NamespaceInode = inode }));
 
-                var network = _networks.Create(name, adoptNamespace);
-                undo.Push(() => _networks.Delete(network));
-                var addresses = new[] { network.IPv4, network.IPv6 };
-                var existing = Policies.Identities.Find(withNamespace);
-                var identity = existing is null
-                    ? Policies.Identities.AddEndpoint(withNamespace, addresses: addresses)
-                    : Policies.Identities.AddAddresses(existing.Id, addresses);
-                undo.Push(() => ReleaseIdentity(identity.Id, addresses));
-
-                // Now the network and the identity are known: a crash from here on is swept up by what the file says
-                // was made. (Before this, a sweep removes no namespace: it cannot tell one made here from another's.)
-                SaveEndpoint(creating with { Identity = identity.Id, Network = StoredNetwork.Of(network) });
-                foreach (var address in addresses)
+                // Now the network is known: a crash from here on is swept up by what the file says was made.
+                SaveEndpoint(creating = creating with { Network = StoredNetwork.Of(network) });
+                var target = new AttachTarget(network.HostInterface, _options.Node);
+                foreach (var direction in new[] { AttachDirection.Ingress, AttachDirection.Egress })
                 {
-                    var key = IpcacheKey.Host(address);
-                    Datapath.Ipcache.Update(key, new IpcacheValue { Identity = identity.Id });
-                    undo.Push(() => Datapath.Ipcache.Delete(key));
+                    backstops.Add(ProgramAttachment.Adopt(Datapath.Backstop, target, direction, Membrane.Datapath.Ebpf.Attachment.AttachMode.TcClsact, null, TcPlacement.Backstop));
                 }
 
-                var writer = new PolicyBufferWriter((uint)network.HostIndex, new EndpointConfig { EndpointId = endpointId, Identity = identity.Id }.WithAddresses(network.IPv4, network.IPv6), _cookies);
-                writer.Apply(Policies.Resolve(identity), PolicyTarget);
-                undo.Push(() => Remove(writer));
-
-                var attachments = new List<ProgramAttachment>();
-                undo.Push(() => attachments.ForEach(a => a.Dispose()));
-                var target = new AttachTarget(network.HostInterface, _options.Node);
                 attachments.Add(Attach(Datapath.FromEndpoint, target, AttachDirection.Ingress, name));
                 attachments.Add(Attach(Datapath.ToEndpoint, target, AttachDirection.Egress, name));
                 AttachMode = attachments[0].Mode;
 
+                var addresses = new[] { network.IPv4, network.IPv6 };
+                identity = Policies.Identities.Find(withNamespace) is { } existing
+                    ? Policies.Identities.AddAddresses(existing.Id, addresses)
+                    : Policies.Identities.AddEndpoint(withNamespace, addresses: addresses);
+                SaveEndpoint(creating = creating with { Identity = identity.Id });
+
+                var config = new EndpointConfig { EndpointId = endpointId, Identity = identity.Id }.WithAddresses(network.IPv4, network.IPv6);
                 var record = new EndpointRecord(name, kubernetesNamespace, creating.Labels, endpointId, identity.Id, network);
+                managed = new Managed(record, new PolicyBufferWriter((uint)network.HostIndex, config, _cookies), attachments, backstops);
+                _endpoints[name] = managed;
+
+                // Its own policy and its peers' in one change; then its addresses go into the ipcache (after the switch:
+                // its identity is known to every live state by then).
+                Enforce(onlyWherePeersChanged: true);
                 SaveEndpoint(StateOf(record, EndpointLifecycle.Ready, attachments[0].Mode));
-                _endpoints[name] = new Managed(record, writer, attachments);
-                Regenerate(onlyWherePeersChanged: true);
                 return record;
             }
-            catch
+            catch (Exception failure)
             {
-                _endpoints.Remove(name);
-                while (undo.TryPop(out var step))
-                {
-                    step();
-                }
-
+                UndoCreate(name, network, identity, managed, attachments, backstops, saved, failure);
                 throw;
             }
+        }
+    }
+
+    /// <summary>Refuses a name or namespace that another endpoint, or someone else, has (a client's error: 400).</summary>
+    private void CheckNewEndpoint(string name, string? adoptNamespace)
+    {
+        if (_endpoints.ContainsKey(name))
+        {
+            throw new ArgumentException($"endpoint {name} exists already");
+        }
+
+        if (adoptNamespace is null)
+        {
+            // The namespace is the endpoint's own and is deleted with it, so one that exists already is not taken over.
+            if (NetworkNamespace.Exists(name))
+            {
+                throw new ArgumentException($"a network namespace named {name} exists already; adopt it with --netns {name}, or choose another name");
+            }
+
+            return;
+        }
+
+        if (!EndpointName.IsValidNamespaceFile(adoptNamespace, out var problem))
+        {
+            throw new ArgumentException($"netns: \"{adoptNamespace}\" {problem}");
+        }
+
+        if (NetworkNamespace.InodeOfName(adoptNamespace) is not { } inode)
+        {
+            throw new ArgumentException($"netns: there is no network namespace {adoptNamespace} (/run/netns/{adoptNamespace}); create it first (ip netns add {adoptNamespace})");
+        }
+
+        if (_endpoints.Values.FirstOrDefault(e => e.Record.Network.NetworkNamespace == adoptNamespace) is { } other)
+        {
+            throw new ArgumentException($"netns: the network namespace {adoptNamespace} is endpoint {other.Record.Name}'s");
+        }
+
+        if (inode == _options.Node.Inode)
+        {
+            throw new ArgumentException($"netns: the network namespace {adoptNamespace} is the node's own, where the agent runs");
+        }
+    }
+
+    /// <summary>Takes back what a failed create made, network first so that nothing of it flows unfiltered meanwhile.</summary>
+    private void UndoCreate(string name, EndpointNetwork? network, Identity? identity, Managed? managed, List<ProgramAttachment> attachments,
+        List<ProgramAttachment> backstops, bool saved, Exception failure)
+    {
+        void Try(string what, Action action)
+        {
+            try
+            {
+                action();
+            }
+            catch (Exception e)
+            {
+                Warning?.Invoke($"creating endpoint {name} failed ({failure.Message}), and undoing it could not {what}: {e.Message}");
+            }
+        }
+
+        _endpoints.Remove(name);
+        if (network is not null)
+        {
+            Try("remove its network", () => _networks.Delete(network));
+        }
+
+        attachments.ForEach(a => Try("detach its programs", a.Dispose));
+        backstops.ForEach(a => Try("detach its backstop", a.Dispose));
+        if (managed is not null)
+        {
+            Try("remove its policy", () => Remove(managed.Writer));
+        }
+
+        if (identity is not null && network is not null)
+        {
+            Try("release its identity", () =>
+            {
+                ReleaseIdentity(identity.Id, [network.IPv4, network.IPv6]);
+                Enforce(onlyWherePeersChanged: true);
+            });
+        }
+
+        if (saved)
+        {
+            Try("remove its state file", () => _state?.Delete(EndpointsKind, name));
         }
     }
 
@@ -344,24 +461,39 @@ public sealed partial class NodeAgent : IDisposable
                 return false;
             }
 
-            // Marked first: an agent killed part way through finishes the delete when it starts again.
-            SaveEndpoint(StateOf(managed.Record, EndpointLifecycle.Deleting, managed.Attachments[0].Mode));
-            _endpoints.Remove(name);
-
-            // Programs off first, then the endpoint's maps (packets of a vanishing interface fail closed meanwhile).
-            managed.Attachments.ForEach(a => a.Dispose());
-            Remove(managed.Writer);
-            var network = managed.Record.Network;
-            foreach (var address in new[] { network.IPv4, network.IPv6 })
+            // Marked first: an agent killed part way through finishes the delete when it starts again. When even that
+            // cannot be written, nothing has been touched.
+            try
             {
-                Datapath.Ipcache.Delete(IpcacheKey.Host(address));
+                SaveEndpoint(StateOf(managed.Record, EndpointLifecycle.Deleting, managed.Attachments[0].Mode));
+            }
+            catch (StateStoreException e)
+            {
+                throw new EndpointDeleteException(name, partWay: false, e);
             }
 
-            ReleaseIdentity(managed.Record.Identity, [network.IPv4, network.IPv6]);
-            _networks.Delete(network);
-            _state?.Delete(EndpointsKind, name);
-            Regenerate(onlyWherePeersChanged: true);
-            return true;
+            try
+            {
+                _endpoints.Remove(name);
+
+                // The network first: with its veth gone, nothing of the endpoint flows any more, so the programs and the
+                // maps can go after it without a moment unfiltered.
+                var network = managed.Record.Network;
+                _networks.Delete(network);
+                managed.Attachments.ForEach(a => a.Dispose());
+                managed.Backstops.ForEach(a => a.Dispose());
+                Remove(managed.Writer);
+                ReleaseIdentity(managed.Record.Identity, [network.IPv4, network.IPv6]);
+
+                // Its peers lose its identity, and the ipcache its addresses (before their switch).
+                Enforce(onlyWherePeersChanged: true);
+                _state?.Delete(EndpointsKind, name);
+                return true;
+            }
+            catch (Exception e) when (e is not EndpointDeleteException)
+            {
+                throw new EndpointDeleteException(name, partWay: true, e);
+            }
         }
     }
 
@@ -369,19 +501,21 @@ public sealed partial class NodeAgent : IDisposable
     /// Validates and applies policies; nothing is applied when anything is invalid, nor, unless
     /// <paramref name="allowL4Only"/>, when a rule needs what Membrane cannot enforce (L7, FQDN, services, groups,
     /// authentication, host policies: the validator's <c>NotEnforced</c> findings, each naming its field and what is
-    /// enforced instead).
+    /// enforced instead). Valid policies that the kernel cannot take whole (they do not fit in the policy map or the
+    /// ipcache: <see cref="MapFullException"/>), or that the state directory cannot keep, are taken back whole: no
+    /// revision, every endpoint on its previous state, nothing left in the maps.
     /// </summary>
     public PolicyChange Import(IReadOnlyList<PolicyText> texts, bool allowL4Only = false)
     {
         lock (_lock)
         {
-            var before = Snapshot();
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var before = Policies.Snapshot();
             var change = Policies.Load(texts, allowL4Only ? null : IsUnenforceable);
             if (change.Applied && change.Revision != before.Revision)
             {
                 var keys = change.Report.Files.SelectMany(f => f.Policies.Select(p => StoredPolicyKey.Of(ResourceKey.Of(p.Document, f.File)))).ToList();
-                SavePolicies(before, new StoredImport([.. texts.Select(t => new StoredPolicyFile(t.File, t.Text))], keys));
-                Regenerate();
+                EnforcePolicyChange(before, new StoredImport([.. texts.Select(t => new StoredPolicyFile(t.File, t.Text))], keys));
             }
 
             return change;
@@ -391,16 +525,17 @@ public sealed partial class NodeAgent : IDisposable
     public static bool IsUnenforceable(Membrane.Policy.Diagnostics.FieldError finding) =>
         finding.Kind == Membrane.Policy.Diagnostics.FieldErrorKind.NotEnforced;
 
+    /// <summary>Removes policies; as an import, all or nothing. Every map entry they needed is freed.</summary>
     public PolicyChange DeletePolicies(IEnumerable<ResourceKey> keys)
     {
         lock (_lock)
         {
-            var before = Snapshot();
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var before = Policies.Snapshot();
             var change = Policies.Delete(keys);
             if (change.Revision != before.Revision)
             {
-                SavePolicies(before, added: null);
-                Regenerate();
+                EnforcePolicyChange(before, added: null);
             }
 
             return change;
@@ -408,14 +543,92 @@ public sealed partial class NodeAgent : IDisposable
     }
 
     /// <summary>
+    /// Makes a policy change that the policy service holds already: every endpoint regenerated, the state saved between
+    /// the write and the switch (so what a restart restores is what the kernel enforces), all or nothing. On any
+    /// failure the policy service goes back to <paramref name="before"/>, and the saved state with it.
+    /// </summary>
+    private void EnforcePolicyChange(PolicySnapshot before, StoredImport? added)
+    {
+        var (next, imports) = NextPolicyState(added);
+        var wrote = false;
+        try
+        {
+            Enforce(beforeSwitch: () =>
+            {
+                WritePolicies(next);
+                wrote = true;
+            });
+        }
+        catch
+        {
+            Policies.Reinstate(before);
+            Policies.TakeIdentityDeltas(); // the undo's own deltas: the kernel never left the old states
+            if (wrote)
+            {
+                try
+                {
+                    WritePolicies(_savedPolicies);
+                }
+                catch (StateStoreException e)
+                {
+                    Warning?.Invoke($"a policy change was taken back, but the state directory could not be taken back with it ({e.Message}); " +
+                        "a restart would restore the change that was refused");
+                }
+            }
+
+            throw;
+        }
+
+        _imports = imports;
+        _savedPolicies = next;
+    }
+
+    /// <summary>
+    /// Checks every pin under the pin root (the datapath's maps and programs, each endpoint's tcx links) and pins again
+    /// what was removed from outside. A link that is not pinned detaches when the agent's descriptor closes, at its next
+    /// stop or crash, so this is what keeps enforcement in place then. Returns what it found; empty when all is well.
+    /// </summary>
+    public IReadOnlyList<PinRepair> RepairPins()
+    {
+        lock (_lock)
+        {
+            if (_options.PinRoot is not { } root || _disposed)
+            {
+                return [];
+            }
+
+            var repairs = new List<PinRepair>(Datapath.RepairPins(DatapathDirectory(root)));
+            foreach (var managed in _endpoints.Values)
+            {
+                foreach (var attachment in managed.Attachments)
+                {
+                    if (LinkPin(managed.Record.Name, attachment.ProgramName) is { } pin && attachment.RepairPin(pin) is { } repair)
+                    {
+                        repairs.Add(repair);
+                    }
+                }
+            }
+
+            return repairs;
+        }
+    }
+
+    /// <summary>
     /// Stops. Without a state directory the endpoints are removed (nothing would take them back). With one they stay,
-    /// enforced by their pinned links, for the next agent to restore; only when none is left is the pinned datapath
-    /// removed too, so a stopped agent with no endpoints leaves nothing on the bpf file system.
+    /// enforced by their pinned links, for the next agent to restore: the pins are checked and made again first, so that
+    /// a stop never detaches enforcement (and should a link still go, its endpoint's backstop drops its traffic). Only
+    /// when no endpoint is left is the pinned datapath removed too, so a stopped agent with no endpoints leaves nothing
+    /// on the bpf file system.
     /// </summary>
     public void Dispose()
     {
         lock (_lock)
         {
+            if (_disposed)
+            {
+                return;
+            }
+
             if (_state is null)
             {
                 foreach (var name in _endpoints.Keys.ToList())
@@ -423,7 +636,15 @@ public sealed partial class NodeAgent : IDisposable
                     DeleteEndpoint(name);
                 }
             }
+            else
+            {
+                foreach (var problem in RepairPins().Where(r => !r.Repinned))
+                {
+                    Warning?.Invoke($"stopping with a pin that could not be made ({problem}): its endpoint fails closed (its backstop drops its traffic) until the agent starts again");
+                }
+            }
 
+            _disposed = true;
             ReleaseAll();
 
             // The datapath stays pinned while anything may still run on it: an endpoint the agent holds, or one it left
@@ -451,6 +672,7 @@ public sealed partial class NodeAgent : IDisposable
         foreach (var managed in _endpoints.Values)
         {
             managed.Attachments.ForEach(a => a.Release());
+            managed.Backstops.ForEach(a => a.Release());
         }
     }
 
@@ -463,42 +685,105 @@ public sealed partial class NodeAgent : IDisposable
     }
 
     /// <summary>
-    /// Brings endpoints' maps to their map state under the current policies and identities: every endpoint, or with
-    /// <paramref name="onlyWherePeersChanged"/> only those whose state the identity changes since the last
-    /// regeneration altered. That is right after an endpoint is made or deleted: a peer identity coming or going changes
-    /// which entries an endpoint has, never whether a rule selects it (that depends on its own labels), so its
-    /// default-deny flags stay; and it keeps a creation among many endpoints and rules from rewriting them all.
+    /// Brings the kernel to the agent's view, all or nothing: the endpoints' policy buffers to their states under the
+    /// current policies and identities (every endpoint, or with <paramref name="onlyWherePeersChanged"/> the new ones
+    /// and those whose state the identity changes since the last regeneration altered), and the ipcache to the node's
+    /// identities. In order:
+    /// <list type="number">
+    /// <item>the ipcache and the policy map are checked to hold the result (<see cref="MapFullException"/> before
+    /// anything is written);</item>
+    /// <item>every idle buffer is written (<see cref="PolicyTransaction"/>), unseen by packets;</item>
+    /// <item><paramref name="beforeSwitch"/> runs (the policies are saved);</item>
+    /// <item>ipcache entries that go or change are removed, so no address carries an identity the new states do not
+    /// know;</item>
+    /// <item>every endpoint switches;</item>
+    /// <item>new ipcache entries are added (every live state knows their identities by now), and the buffers left are
+    /// brought to the new states.</item>
+    /// </list>
+    /// A failure up to the switch takes everything back; one after it is reported through <see cref="Warning"/>, and the
+    /// writers, which record only what the kernel took, let the next change finish it.
     /// </summary>
-    private void Regenerate(bool onlyWherePeersChanged = false)
+    private void Enforce(bool onlyWherePeersChanged = false, Action? beforeSwitch = null)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var changed = Policies.TakeIdentityDeltas();
-
-        // A prefix a policy names is a CIDR identity: its addresses must map to it in the ipcache before an endpoint's
-        // policy names it. (CIDR identities are never taken back, so neither are their entries.)
-        foreach (var identity in Policies.Identities.All.Where(i => i.IsCidr && !_cidrsInIpcache.Contains(i.Id)).ToList())
+        var desired = DesiredIpcache();
+        if (desired.Count > Datapath.Ipcache.Spec.MaxEntries)
         {
-            foreach (var (key, value) in IpcacheEncoder.EntriesOf(identity))
-            {
-                Datapath.Ipcache.Update(key, value);
-            }
-
-            _cidrsInIpcache.Add(identity.Id);
+            throw new MapFullException(Datapath.Ipcache.Name, Datapath.Ipcache.Spec.MaxEntries, _ipcache.Entries.Count, desired.Count);
         }
 
-        foreach (var managed in _endpoints.Values.Where(e => !onlyWherePeersChanged || changed.ContainsKey(e.Record.Identity)))
+        var transaction = new PolicyTransaction(PolicyTarget, PolicyBudget());
+        foreach (var managed in _endpoints.Values)
         {
-            managed.Writer.Apply(Policies.Resolve(Policies.Identities[managed.Record.Identity]!), PolicyTarget);
+            if (!onlyWherePeersChanged || !managed.Writer.Installed || changed.ContainsKey(managed.Record.Identity))
+            {
+                transaction.Add(managed.Writer.Plan(Policies.Resolve(Policies.Identities[managed.Record.Identity]!)));
+            }
+        }
+
+        transaction.WriteIdle();
+        IReadOnlyList<KeyValuePair<IpcacheKey, IpcacheValue>> removed = [];
+        try
+        {
+            beforeSwitch?.Invoke();
+            removed = _ipcache.RemoveStale(desired);
+            transaction.Switch();
+        }
+        catch (Exception failure)
+        {
+            transaction.Abort();
+            try
+            {
+                _ipcache.Restore(removed);
+            }
+            catch (Exception e)
+            {
+                Warning?.Invoke($"a change was taken back ({failure.Message}), but the ipcache could not be put back whole ({e.Message}); the next change does it");
+            }
+
+            throw;
+        }
+
+        try
+        {
+            _ipcache.AddMissing(desired);
+        }
+        catch (Exception e)
+        {
+            Warning?.Invoke($"the change is made, but some ipcache entries could not be added ({e.Message}); the next change adds them");
+        }
+
+        if (transaction.Sync() is { } syncFailure)
+        {
+            Warning?.Invoke($"the change is made, but the idle policy buffers could not all be brought up to it ({syncFailure.Message}); the next change does it");
         }
 
         Regenerated?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started));
     }
 
+    /// <summary>What the ipcache must hold: the node's identities (an endpoint's own address before any CIDR of the same
+    /// prefix), and what endpoints the agent left in the kernel still have there.</summary>
+    private Dictionary<IpcacheKey, IpcacheValue> DesiredIpcache()
+    {
+        var desired = Membrane.Datapath.Encoding.IpcacheEncoder.Encode(Policies.Identities);
+        foreach (var (key, value) in _foreignIpcache)
+        {
+            desired.TryAdd(key, value);
+        }
+
+        return desired;
+    }
+
+    private PolicyMapBudget PolicyBudget() =>
+        new(Datapath.Policy.Name, Datapath.Policy.Spec.MaxEntries, _endpoints.Values.Sum(e => (long)e.Writer.Entries) + _foreignPolicyEntries);
+
+    /// <summary>Removes an endpoint's configuration, then its entries in both buffers, through its writer.</summary>
     private void Remove(PolicyBufferWriter writer)
     {
         foreach (var step in writer.PlanRemoval())
         {
-            step.ApplyTo(PolicyTarget);
+            writer.Apply(step, PolicyTarget);
         }
     }
 
@@ -512,5 +797,5 @@ public sealed partial class NodeAgent : IDisposable
         }
     }
 
-    private sealed record Managed(EndpointRecord Record, PolicyBufferWriter Writer, List<ProgramAttachment> Attachments);
+    private sealed record Managed(EndpointRecord Record, PolicyBufferWriter Writer, List<ProgramAttachment> Attachments, List<ProgramAttachment> Backstops);
 }

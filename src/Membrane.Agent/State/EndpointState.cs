@@ -15,4 +15,12 @@ public sealed record EndpointState(
     EndpointLifecycle Lifecycle,
     string? AdoptedNamespace,
     StoredNetwork? Network,
-    string? AttachMode);
+    string? AttachMode)
+{
+    /// <summary>
+    /// The inode of the network namespace the agent made for the endpoint, written before the namespace gets its name
+    /// under /run/netns: a create killed at any point is swept up by it, and a namespace of the same name that is not
+    /// this one (someone else's) is never removed. Null for an adopted namespace, and in files of earlier versions.
+    /// </summary>
+    public ulong? NamespaceInode { get; init; }
+}

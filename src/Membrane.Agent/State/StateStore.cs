@@ -9,7 +9,8 @@ namespace Membrane.Agent.State;
 /// goes to a temporary file in the same folder, is fsynced, renamed over the old file (rename(2) is atomic within a
 /// file system) and the folder is fsynced, so after a crash a file is the old version or the new one, never a torn mix.
 /// A file that does not read is moved aside to <c>NAME.corrupt-TIMESTAMP</c> and reported, never silently dropped.
-/// The directory is made 0700: it holds what the agent enforces.
+/// The directory is made 0700: it holds what the agent enforces. Every failure of the file system, whatever its errno,
+/// is a <see cref="StateStoreException"/> naming the operation and the path.
 /// </summary>
 public sealed class StateStore
 {
@@ -18,7 +19,7 @@ public sealed class StateStore
     public StateStore(string directory)
     {
         Directory = Path.GetFullPath(directory);
-        CreatePrivate(Directory);
+        Guard("create", Directory, () => CreatePrivate(Directory));
     }
 
     public string Directory { get; }
@@ -31,24 +32,40 @@ public sealed class StateStore
         var bytes = JsonSerializer.SerializeToUtf8Bytes(value, type);
         lock (_lock)
         {
-            try
+            Guard("write", path, () =>
             {
-                using (var file = File.OpenHandle(temporary, FileMode.Create, FileAccess.Write, FileShare.None, FileOptions.None))
+                try
                 {
-                    RandomAccess.Write(file, bytes, 0);
-                    RandomAccess.FlushToDisk(file);
-                }
+                    using (var file = File.OpenHandle(temporary, FileMode.Create, FileAccess.Write, FileShare.None, FileOptions.None))
+                    {
+                        RandomAccess.Write(file, bytes, 0);
+                        RandomAccess.FlushToDisk(file);
+                    }
 
-                File.Move(temporary, path, overwrite: true);
-                SyncDirectory(folder);
-            }
-            finally
-            {
-                if (File.Exists(temporary))
-                {
-                    File.Delete(temporary);
+                    File.Move(temporary, path, overwrite: true);
+                    SyncDirectory(folder);
                 }
-            }
+                finally
+                {
+                    if (File.Exists(temporary))
+                    {
+                        File.Delete(temporary);
+                    }
+                }
+            });
+        }
+    }
+
+    /// <summary>Runs a file-system operation; any failure becomes a <see cref="StateStoreException"/> naming <paramref name="path"/>.</summary>
+    private static void Guard(string operation, string path, Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && e is not StateStoreException)
+        {
+            throw new StateStoreException(operation, path, e);
         }
     }
 
@@ -62,8 +79,11 @@ public sealed class StateStore
                 return false;
             }
 
-            File.Delete(path);
-            SyncDirectory(Folder(kind));
+            Guard("delete", path, () =>
+            {
+                File.Delete(path);
+                SyncDirectory(Path.GetDirectoryName(path)!);
+            });
             return true;
         }
     }
@@ -102,7 +122,7 @@ public sealed class StateStore
                 }
 
                 var aside = $"{path}.corrupt-{DateTime.UtcNow:yyyyMMddTHHmmssfffZ}";
-                File.Move(path, aside);
+                Guard("set aside", path, () => File.Move(path, aside));
                 problems.Add(new StateFileProblem(path, aside, reason));
             }
         }
@@ -129,7 +149,7 @@ public sealed class StateStore
     {
         foreach (var leftover in System.IO.Directory.GetFiles(folder, ".*.json.tmp-*"))
         {
-            File.Delete(leftover);
+            Guard("remove", leftover, () => File.Delete(leftover));
         }
     }
 
@@ -138,6 +158,10 @@ public sealed class StateStore
     /// fight over the same endpoints, so the second is refused. The lock is an flock on <c>agent.lock</c> (what .NET's
     /// FileShare.None takes on Linux), released by the kernel when the process ends, even by SIGKILL.
     /// </summary>
+    // What .NET reports when flock(LOCK_EX | LOCK_NB) finds the lock taken: on Linux the IOException's HResult is the
+    // errno, EWOULDBLOCK (11, asm-generic/errno-base.h EAGAIN); elsewhere ERROR_SHARING_VIOLATION as an HRESULT.
+    private static bool IsTaken(IOException e) => e.HResult is 11 or unchecked((int)0x80070020);
+
     public IDisposable Lock()
     {
         var path = Path.Combine(Directory, "agent.lock");
@@ -145,10 +169,16 @@ public sealed class StateStore
         {
             return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException e)
+        catch (IOException e) when (IsTaken(e))
         {
             throw new AgentStateException(
                 $"state directory {Directory} is in use by another agent ({e.Message}). Hint: give each agent its own --state-dir", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new AgentStateException(
+                $"state directory {Directory} cannot be used: {new StateStoreException("lock", path, e).Message}. The agent does not start, " +
+                "so the kernel keeps enforcing what it had. Hint: make the directory writable to root again", e);
         }
     }
 
@@ -162,8 +192,11 @@ public sealed class StateStore
         var aside = $"{path}.corrupt-{DateTime.UtcNow:yyyyMMddTHHmmssfffZ}";
         lock (_lock)
         {
-            File.Move(path, aside);
-            SyncDirectory(Folder(kind));
+            Guard("set aside", path, () =>
+            {
+                File.Move(path, aside);
+                SyncDirectory(Path.GetDirectoryName(path)!);
+            });
         }
 
         return new StateFileProblem(path, aside, reason);
@@ -172,7 +205,7 @@ public sealed class StateStore
     private string Folder(string kind)
     {
         var folder = Path.Combine(Directory, kind);
-        CreatePrivate(folder);
+        Guard("create", folder, () => CreatePrivate(folder));
         return folder;
     }
 

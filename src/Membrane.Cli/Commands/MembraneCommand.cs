@@ -12,8 +12,9 @@ public static class MembraneCommand
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr) => Run(args, stdout, stderr, StandardInput.Open);
 
     /// <summary>
-    /// Runs one command line. Exit codes are only 0, 1 and 2: an exception escaping a command is reported as an
-    /// internal error (<see cref="InternalError"/>), never as a trace. <paramref name="extraCommands"/> lets
+    /// Runs one command line. Exit codes are 0, 1 and 2, and 3 from <c>membrane agent</c> when its state needs a person
+    /// (<see cref="Membrane.Agent.State.AgentStateException.ExitCode"/>, which the systemd unit does not restart on): an
+    /// exception escaping a command is reported as an internal error (<see cref="InternalError"/>), never as a trace. <paramref name="extraCommands"/> lets
     /// tests add a command that throws; no user can reach it.
     /// </summary>
     internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, Func<Stream> stdin, params Command[] extraCommands)
@@ -59,7 +60,7 @@ public static class MembraneCommand
                 EnableDefaultExceptionHandler = false,
                 ProcessTerminationTimeout = null,
             });
-            return code is 0 or 1 or 2 ? code : UsageError;
+            return code is 0 or 1 or 2 or Membrane.Agent.State.AgentStateException.ExitCode ? code : UsageError;
         }
         catch (Exception e)
         {

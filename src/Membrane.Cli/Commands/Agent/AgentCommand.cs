@@ -22,9 +22,11 @@ public static class AgentCommand
         var ipv4 = new Option<string>("--ipv4-pool") { Description = $"Endpoint IPv4 addresses come from here; its first address is the node's gateway [default: {defaults.IPv4Pool}]." };
         var ipv6 = new Option<string>("--ipv6-pool") { Description = $"Endpoint IPv6 addresses come from here [default: {defaults.IPv6Pool}]." };
         var metrics = new Option<string>("--metrics") { Description = $"Where Prometheus scrapes /metrics: a loopback ADDRESS:PORT, or none [default: {defaults.Metrics}]." };
+        var policyMap = new Option<int?>("--policy-map-entries") { Description = $"How many entries the policy map holds; each endpoint holds twice its policy's entries, and a change that would need more is refused [default: {defaults.PolicyMapEntries}]." };
+        var pinCheck = new Option<double?>("--pin-check-interval") { Description = $"Seconds between checks that the pins are in place (what was removed is pinned again) [default: {defaults.PinCheckInterval.TotalSeconds}]." };
         var command = new Command("agent", "Run the node agent in the foreground: it owns this network namespace's endpoints and policies and serves the API.")
         {
-            config, state, socket, bpffs, node, ipv4, ipv6, metrics,
+            config, state, socket, bpffs, node, ipv4, ipv6, metrics, policyMap, pinCheck,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -75,6 +77,28 @@ public static class AgentCommand
                 }
 
                 options = options with { Metrics = metricsAt };
+            }
+
+            if (parse.GetValue(policyMap) is { } entries)
+            {
+                if (AgentConfigFile.PolicyMapEntries(entries) is not { } valid)
+                {
+                    stderr.WriteLine($"membrane: --policy-map-entries takes a number of entries from {AgentConfigFile.MinPolicyMapEntries} to {AgentConfigFile.MaxPolicyMapEntries}");
+                    return MembraneCommand.UsageError;
+                }
+
+                options = options with { PolicyMapEntries = valid };
+            }
+
+            if (parse.GetValue(pinCheck) is { } seconds)
+            {
+                if (AgentConfigFile.PinCheckInterval(seconds) is not { } interval)
+                {
+                    stderr.WriteLine("membrane: --pin-check-interval takes seconds from 0.1 to 3600");
+                    return MembraneCommand.UsageError;
+                }
+
+                options = options with { PinCheckInterval = interval };
             }
 
             options = options with

@@ -4,7 +4,7 @@ using Membrane.Cli.Output;
 
 namespace Membrane.Cli.Commands.Agent;
 
-/// <summary><c>membrane bpf policy get ENDPOINT</c> and <c>membrane bpf ct list [ENDPOINT]</c>: the live maps, through the agent.</summary>
+/// <summary><c>membrane bpf policy get ENDPOINT</c>, <c>membrane bpf ct list [ENDPOINT]</c> and <c>membrane bpf ipcache list</c>: the live maps, through the agent.</summary>
 public static class BpfLiveCommands
 {
     public static IEnumerable<Command> Create(TextWriter stdout, TextWriter stderr)
@@ -57,6 +57,29 @@ public static class BpfLiveCommands
             return 0;
         }));
         var ct = new Command("ct", "The live connection tracking table (needs the agent).") { list };
-        return [policy, ct];
+
+        var ipSocket = SocketOption.Create();
+        var ipOutput = OutputOption.Create();
+        var ipList = new Command("list", "Show the kernel's ipcache: each prefix, the identity its addresses get, and that identity's labels.") { ipSocket, ipOutput };
+        ipList.SetAction(parse => AgentCall.Run(parse.GetValue(ipSocket), stderr, async client =>
+        {
+            var rows = await client.IpcacheAsync();
+            if (OutputOption.Parse(parse.GetValue(ipOutput)!) == OutputFormat.Json)
+            {
+                AgentCall.WriteJson(stdout, rows, ApiJsonContext.Default.ListIpcacheEntryInfo);
+                return 0;
+            }
+
+            var text = new TerminalSafeWriter(stdout);
+            text.WriteLine($"{"PREFIX",-44}{"IDENTITY",10}  LABELS");
+            foreach (var r in rows)
+            {
+                text.WriteLine($"{r.Prefix,-44}{r.Identity,10}  {(r.Labels.Count == 0 ? "(unknown to the agent)" : string.Join(",", r.Labels))}");
+            }
+
+            return 0;
+        }));
+        var ipcache = new Command("ipcache", "The live ipcache, which gives every packet's peer its identity (needs the agent).") { ipList };
+        return [policy, ct, ipcache];
     }
 }

@@ -31,7 +31,21 @@ public static class StatusCommand
             text.WriteLine($"dropped:         {(status.Drops is { Count: > 0 } drops ? string.Join(", ", drops.OrderByDescending(d => d.Value).Select(d => $"{d.Value} {d.Key.Replace('_', ' ')}")) : "none")}");
             text.WriteLine($"events:          {status.EventsSuppressed} suppressed by the rate limit, {status.EventsLost} lost");
             text.WriteLine($"conntrack:       {status.ConntrackEntries} entries");
-            return 0;
+            if (status.PolicyMap is { } policyMap)
+            {
+                text.WriteLine($"policy map:      {policyMap.Entries} of {policyMap.Capacity} entries");
+            }
+
+            if (status.Pins is { } pins)
+            {
+                text.WriteLine($"pins:            {pins.State}" + (pins.Repinned > 0 ? $" ({pins.Repinned} removed from outside and pinned again since the agent started, last at {pins.LastRepinned:u})" : ""));
+                foreach (var problem in pins.Problems)
+                {
+                    text.WriteLine($"  cannot pin:    {problem}");
+                }
+            }
+
+            return status.Health == "ok" ? 0 : 1;
         }));
         return command;
     }
