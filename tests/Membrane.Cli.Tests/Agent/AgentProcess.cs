@@ -65,6 +65,9 @@ public sealed partial class AgentProcess : IDisposable
 
     public Process? Process => _process;
 
+    /// <summary>More flags for <c>membrane agent</c> (such as <c>--policy-map-entries 600</c>), used from the next start on.</summary>
+    public List<string> ExtraArguments { get; } = [];
+
     public bool IsRunning => _process is { HasExited: false };
 
     /// <summary>What the agent wrote to standard output and error (JSON log lines), for failure messages.</summary>
@@ -99,27 +102,8 @@ public sealed partial class AgentProcess : IDisposable
 
         System.IO.Directory.CreateDirectory(Directory);
         _process?.Dispose();
-        var membrane = Path.Combine(AppContext.BaseDirectory, "membrane.dll");
-        var start = new ProcessStartInfo("nsenter") { RedirectStandardOutput = true, RedirectStandardError = true };
-        List<string> arguments =
-        [
-            $"--net={NetworkNamespace.RunDirectory}/{Node}", "dotnet", membrane, "agent", "--socket", Socket,
-            "--node-name", Node, "--ipv4-pool", IPv4Pool, "--ipv6-pool", IPv6Pool,
-            "--metrics", $"127.0.0.1:{MetricsPort}", "--bpffs-root", PinRoot,
-            "--state-dir", StateDirectory, // never /var/lib/membrane
-        ];
-
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var process = Process.Start(start)!;
+        var process = Launch(Socket, StateDirectory, Append);
         _process = process;
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
 
         using var client = new AgentClient(Socket, TimeSpan.FromSeconds(2));
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -139,6 +123,80 @@ public sealed partial class AgentProcess : IDisposable
                 Assert.Fail($"the agent did not come up: {e.Message}\n{Log}");
             }
         }
+    }
+
+    /// <summary>
+    /// Starts <c>membrane agent</c> in the node namespace with this agent's flags (and <see cref="ExtraArguments"/>),
+    /// the socket and state directory given, its output going to <paramref name="log"/>.
+    /// </summary>
+    private Process Launch(string socket, string stateDirectory, Action<string?> log)
+    {
+        var membrane = Path.Combine(AppContext.BaseDirectory, "membrane.dll");
+        var start = new ProcessStartInfo("nsenter") { RedirectStandardOutput = true, RedirectStandardError = true };
+        List<string> arguments =
+        [
+            $"--net={NetworkNamespace.RunDirectory}/{Node}", "dotnet", membrane, "agent", "--socket", socket,
+            "--node-name", Node, "--ipv4-pool", IPv4Pool, "--ipv6-pool", IPv6Pool,
+            "--metrics", $"127.0.0.1:{MetricsPort}", "--bpffs-root", PinRoot,
+            "--state-dir", stateDirectory, // never /var/lib/membrane
+            .. ExtraArguments,
+        ];
+
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => log(e.Data);
+        process.ErrorDataReceived += (_, e) => log(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>
+    /// Runs another <c>membrane agent</c> beside this one, on this agent's socket and state directory unless told
+    /// otherwise, until it exits (at most <paramref name="seconds"/>): its exit code and what it wrote.
+    /// </summary>
+    public (int ExitCode, string Output) RunAnotherAgent(string? socket = null, string? stateDirectory = null, int seconds = 30)
+    {
+        var output = new StringBuilder();
+        using var process = Launch(socket ?? Socket, stateDirectory ?? StateDirectory, line =>
+        {
+            lock (output)
+            {
+                output.AppendLine(line);
+            }
+        });
+        if (!process.WaitForExit(seconds * 1000))
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit(10_000);
+            Assert.Fail($"the second agent was still running after {seconds} s:\n{output}");
+        }
+
+        process.WaitForExit(); // the output's end
+        lock (output)
+        {
+            return (process.ExitCode, output.ToString());
+        }
+    }
+
+    /// <summary>Starts the agent and waits for it to exit by itself (a start it refuses): its exit code.</summary>
+    public int StartExpectingExit(int seconds = 30)
+    {
+        if (!NetworkNamespace.Exists(Node))
+        {
+            using var node = NetworkNamespace.Create(Node);
+        }
+
+        System.IO.Directory.CreateDirectory(Directory);
+        _process?.Dispose();
+        _process = Launch(Socket, StateDirectory, Append);
+        Assert.True(_process.WaitForExit(seconds * 1000), $"the agent did not exit within {seconds} s\n{Log}");
+        _process.WaitForExit();
+        return _process.ExitCode;
     }
 
     /// <summary>SIGKILL: the agent gets no chance to clean up (its pins stay, so enforcement does).</summary>
