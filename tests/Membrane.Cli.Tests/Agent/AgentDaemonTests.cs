@@ -83,6 +83,36 @@ public sealed class AgentDaemonTests : IDisposable
     public async Task A_state_directory_that_refuses_writes_gives_errors_naming_the_path_and_nothing_half_made()
     {
         Root.Require();
+
+        // The immutable attribute needs a file system that has it (ext4, xfs, btrfs, and tmpfs since Linux 6.0); where
+        // the test's directory is on one that does not, the state directory gets a small tmpfs of its own.
+        var probe = Path.Combine(_agent.Directory, "probe");
+        Directory.CreateDirectory(probe);
+        var mounted = Command.Run("chattr", "+i", probe).ExitCode != 0;
+        Command.Run("chattr", "-i", probe);
+        Directory.Delete(probe);
+        if (mounted)
+        {
+            Directory.CreateDirectory(_agent.StateDirectory);
+            Command.Check("mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "mbrstate", _agent.StateDirectory);
+        }
+
+        try
+        {
+            await RefusedWritesAsync();
+        }
+        finally
+        {
+            if (mounted)
+            {
+                _agent.Stop();
+                Command.Run("umount", "-l", _agent.StateDirectory);
+            }
+        }
+    }
+
+    private async Task RefusedWritesAsync()
+    {
         await _agent.StartAsync();
         var web = _agent.CreateEndpoint(_agent.EndpointName("web"), "k8s:app=web");
         var endpoints = Path.Combine(_agent.StateDirectory, "endpoints");
