@@ -326,12 +326,27 @@ public sealed partial class NodeAgent : IDisposable
             var saved = false;
             try
             {
-                SaveEndpoint(creating);
-                saved = true;
-                network = _networks.Create(name, adoptNamespace, inode => SaveEndpoint(creating = creating with { NamespaceInode = inode }));
+                // The file comes first: for a namespace of the agent's own, as soon as that namespace exists, unnamed, with
+                // its inode; for an adopted one, before the veth is made in it.
+                if (adoptNamespace is not null)
+                {
+                    SaveEndpoint(creating);
+                    saved = true;
+                }
 
-                // Now the network is known: a crash from here on is swept up by what the file says was made.
-                SaveEndpoint(creating = creating with { Network = StoredNetwork.Of(network) });
+                network = _networks.Create(name, adoptNamespace, inode =>
+                {
+                    SaveEndpoint(creating = creating with { NamespaceInode = inode });
+                    saved = true;
+                });
+                var addresses = new[] { network.IPv4, network.IPv6 };
+                identity = Policies.Identities.Find(withNamespace) is { } existing
+                    ? Policies.Identities.AddAddresses(existing.Id, addresses)
+                    : Policies.Identities.AddEndpoint(withNamespace, addresses: addresses);
+
+                // Now the network and the identity are known: a crash from here on is swept up by what the file says
+                // was made.
+                SaveEndpoint(creating = creating with { Network = StoredNetwork.Of(network), Identity = identity.Id });
                 var target = new AttachTarget(network.HostInterface, _options.Node);
                 foreach (var direction in new[] { AttachDirection.Ingress, AttachDirection.Egress })
                 {
@@ -341,13 +356,6 @@ public sealed partial class NodeAgent : IDisposable
                 attachments.Add(Attach(Datapath.FromEndpoint, target, AttachDirection.Ingress, name));
                 attachments.Add(Attach(Datapath.ToEndpoint, target, AttachDirection.Egress, name));
                 AttachMode = attachments[0].Mode;
-
-                var addresses = new[] { network.IPv4, network.IPv6 };
-                identity = Policies.Identities.Find(withNamespace) is { } existing
-                    ? Policies.Identities.AddAddresses(existing.Id, addresses)
-                    : Policies.Identities.AddEndpoint(withNamespace, addresses: addresses);
-                SaveEndpoint(creating = creating with { Identity = identity.Id });
-
                 var config = new EndpointConfig { EndpointId = endpointId, Identity = identity.Id }.WithAddresses(network.IPv4, network.IPv6);
                 var record = new EndpointRecord(name, kubernetesNamespace, creating.Labels, endpointId, identity.Id, network);
                 managed = new Managed(record, new PolicyBufferWriter((uint)network.HostIndex, config, _cookies), attachments, backstops);
