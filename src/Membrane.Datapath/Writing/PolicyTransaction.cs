@@ -72,21 +72,7 @@ public sealed class PolicyTransaction(IPolicyMapTarget target, PolicyMapBudget b
         _phase = Phase.Written;
         try
         {
-            foreach (var update in _updates)
-            {
-                foreach (var step in update.Write.Where(s => s is PolicyWriteStep.Delete))
-                {
-                    update.Writer.Apply(step, target);
-                }
-            }
-
-            foreach (var update in _updates)
-            {
-                foreach (var step in update.Write.Where(s => s is not PolicyWriteStep.Delete))
-                {
-                    update.Writer.Apply(step, target);
-                }
-            }
+            ApplyDeletesFirst(update => update.Write);
         }
         catch
         {
@@ -127,22 +113,7 @@ public sealed class PolicyTransaction(IPolicyMapTarget target, PolicyMapBudget b
         _phase = Phase.Done;
         try
         {
-            foreach (var update in _updates)
-            {
-                foreach (var step in update.Sync.Where(s => s is PolicyWriteStep.Delete))
-                {
-                    update.Writer.Apply(step, target);
-                }
-            }
-
-            foreach (var update in _updates)
-            {
-                foreach (var step in update.Sync.Where(s => s is not PolicyWriteStep.Delete))
-                {
-                    update.Writer.Apply(step, target);
-                }
-            }
-
+            ApplyDeletesFirst(update => update.Sync);
             return null;
         }
         catch (Exception e)
@@ -207,6 +178,26 @@ public sealed class PolicyTransaction(IPolicyMapTarget target, PolicyMapBudget b
         if (failures.Count > 0)
         {
             throw new AggregateException("undoing a policy change part way failed; each endpoint's writer knows what its buffers hold", failures);
+        }
+    }
+
+    /// <summary>One part of every update: every delete of every endpoint before any upsert, so the map frees before it fills.</summary>
+    private void ApplyDeletesFirst(Func<PolicyUpdate, IReadOnlyList<PolicyWriteStep>> part)
+    {
+        foreach (var update in _updates)
+        {
+            foreach (var step in part(update).Where(s => s is PolicyWriteStep.Delete))
+            {
+                update.Writer.Apply(step, target);
+            }
+        }
+
+        foreach (var update in _updates)
+        {
+            foreach (var step in part(update).Where(s => s is not PolicyWriteStep.Delete))
+            {
+                update.Writer.Apply(step, target);
+            }
         }
     }
 

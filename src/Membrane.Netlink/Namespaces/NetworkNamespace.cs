@@ -37,49 +37,14 @@ public sealed class NetworkNamespace : IDisposable
     public string DisplayName => Name ?? Path;
 
     /// <summary>
-    /// Creates the named namespace <paramref name="name"/> and returns it open. As iproute2 does: /run/netns is made a
-    /// shared mount (bind-mounted onto itself first if it is not a mount point), so that the bind mount of the new
-    /// namespace propagates to every mount namespace that shares it; an empty file /run/netns/NAME is created
-    /// exclusively; a dedicated thread unshares a new network namespace and bind-mounts its own
-    /// <c>/proc/self/task/TID/ns/net</c> onto the file, which keeps the namespace alive after the thread ends.
+    /// Creates the named namespace <paramref name="name"/> and returns it open, as <c>ip netns add</c> does: a new
+    /// namespace (<see cref="CreateUnnamed"/>), bind-mounted onto /run/netns/NAME (<see cref="Bind"/>), which keeps it
+    /// alive and lets <c>ip netns exec NAME</c> see it.
     /// </summary>
     public static NetworkNamespace Create(string name)
     {
-        var path = PathOf(name);
-        var operation = $"netns add {name}";
-        EnsureRunDirectoryShared(operation);
-        var fd = Libc.Open(path, Libc.O_RDONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_CLOEXEC, 0);
-        if (fd < 0)
-        {
-            throw new NetlinkException(operation, Libc.LastErrno);
-        }
-
-        Libc.Close(fd);
-        try
-        {
-            OnDedicatedThread(operation, () =>
-            {
-                if (Libc.Unshare(Libc.CLONE_NEWNET) != 0)
-                {
-                    throw new NetlinkException($"{operation} (unshare)", Libc.LastErrno);
-                }
-
-                // This thread's namespace, not the process's: unshare moved only this thread.
-                if (Libc.Mount($"/proc/self/task/{Libc.GetTid()}/ns/net", path, "none", Libc.MS_BIND, null) != 0)
-                {
-                    throw new NetlinkException($"{operation} (bind mount onto {path})", Libc.LastErrno);
-                }
-
-                return 0;
-            });
-            return OpenPath(path, name);
-        }
-        catch
-        {
-            Libc.Umount2(path, Libc.MNT_DETACH);
-            Libc.Unlink(path);
-            throw;
-        }
+        using var unnamed = CreateUnnamed();
+        return unnamed.Bind(name, $"netns add {name}");
     }
 
     /// <summary>
@@ -108,14 +73,17 @@ public sealed class NetworkNamespace : IDisposable
     }
 
     /// <summary>
-    /// Names this namespace <paramref name="name"/> as <c>ip netns attach</c> does: /run/netns is made a shared mount,
-    /// the file /run/netns/NAME is created exclusively (EEXIST when the name is taken), and the namespace is
-    /// bind-mounted onto it through this descriptor. Returns the namespace opened by its name.
+    /// Names this namespace <paramref name="name"/> as <c>ip netns attach</c> does (ip/ipnetns.c): /run/netns is made a
+    /// shared mount (bind-mounted onto itself first if it is not a mount point), so that the bind mount propagates to
+    /// every mount namespace that shares it; the file /run/netns/NAME is created exclusively (EEXIST when the name is
+    /// taken); and the namespace is bind-mounted onto it through this descriptor. Returns the namespace opened by its
+    /// name.
     /// </summary>
-    public NetworkNamespace Bind(string name)
+    public NetworkNamespace Bind(string name) => Bind(name, $"netns attach {name}");
+
+    private NetworkNamespace Bind(string name, string operation)
     {
         var path = PathOf(name);
-        var operation = $"netns attach {name}";
         EnsureRunDirectoryShared(operation);
         var fd = Libc.Open(path, Libc.O_RDONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_CLOEXEC, 0);
         if (fd < 0)

@@ -16,46 +16,26 @@ public sealed class EndpointLabelsTests
     private const string ValueRule =
         "a label value is empty or at most 63 characters of [A-Za-z0-9-_.], beginning and ending with a letter or digit, as in Kubernetes";
 
-    private const string PrefixRule =
-        "a label key's prefix (before '/') is a DNS subdomain of at most 253 characters of [a-z0-9-.], each part between dots beginning and ending with a letter or digit, as in Kubernetes";
-
     private static readonly string Prefix253 = $"{new string('a', 63)}.{new string('b', 63)}.{new string('c', 63)}.{new string('d', 61)}";
 
     private static readonly string Name63 = "a" + new string('_', 61) + "z";
 
+    // The rule itself is LabelSyntax's (its tests hold the whole table); these rows show the API reads labels by it.
     public static TheoryData<string, string> Accepted() => new()
     {
         { "k8s:app=web,k8s:tier=front", "k8s:app=web,k8s:tier=front" },
         { "app=web", "k8s:app=web" },
-        { "k8s:app=", "k8s:app" },
-        { "k8s:app=a-b_c.d", "k8s:app=a-b_c.d" },
-        { "k8s:example.com/app=web", "k8s:example.com/app=web" },
-        { "reserved:host", "reserved:host" },
         { $"k8s:{Prefix253}/{Name63}={Name63}", $"k8s:{Prefix253}/{Name63}={Name63}" },
-
-        // 348 characters of key, more than one Kubernetes key: a namespace's own label of the longest key.
-        { $"k8s:io.cilium.k8s.namespace.labels.{Prefix253}/{Name63}=x", $"k8s:io.cilium.k8s.namespace.labels.{Prefix253}/{Name63}=x" },
-        { "k8s:io.cilium.k8s.policy.serviceaccount=default,k8s:io.kubernetes.pod.namespace=shop", "k8s:io.cilium.k8s.policy.serviceaccount=default,k8s:io.kubernetes.pod.namespace=shop" },
     };
 
     public static TheoryData<string, string> Refused() => new()
     {
         { "k8s:app=x\n", $"\"k8s:app=x\\n\": {ValueRule}" },
-        { "\nk8s:app=x", "\"\\nk8s:app=x\": \"\\nk8s\" is not a label source; a label is [SOURCE:]KEY[=VALUE], with a source of k8s, reserved, cidr, any, unspec, container" },
-        { "k8s:app\t=x", $"\"k8s:app\\t=x\": {NameRule}" },
-        { "k8s:app=\tx", $"\"k8s:app=\\tx\": {ValueRule}" },
-        { "k8s:app=x ", $"\"k8s:app=x \": {ValueRule}" },
-        { "k8s:app= x", $"\"k8s:app= x\": {ValueRule}" },
-        { "k8s:app=web, k8s:tier=front", "\" k8s:tier=front\": \" k8s\" is not a label source; a label is [SOURCE:]KEY[=VALUE], with a source of k8s, reserved, cidr, any, unspec, container" },
         { "k8s:app=\u202Ebew", $"\"k8s:app=\\u202Ebew\": {ValueRule}" },
         { "k8s:app=web\u200B", $"\"k8s:app=web\\u200B\": {ValueRule}" },
         { "k8s:app=caf\u00E9", $"\"k8s:app=caf\\u00E9\": {ValueRule}" },
         { "k8s:app=<b>x</b>", $"\"k8s:app=<b>x</b>\": {ValueRule}" },
-        { $"k8s:app={new string('v', 64)}", $"\"k8s:app={new string('v', 64)}\": {ValueRule}" },
         { $"k8s:{new string('n', 64)}=x", $"\"k8s:{new string('n', 64)}=x\": {NameRule}" },
-        { $"k8s:{Prefix253}d/app=x", $"\"k8s:{Prefix253[..44]}...{Prefix253[^17..]}d/app=x\" (264 characters): {PrefixRule}" },
-        { "k8s:app=-web", $"\"k8s:app=-web\": {ValueRule}" },
-        { "k8s:-app=web", $"\"k8s:-app=web\": {NameRule}" },
     };
 
     [Theory]

@@ -47,7 +47,7 @@ public sealed class AgentDaemonTests : IDisposable
     {
         Root.Require();
         await _agent.StartAsync();
-        Assert.Equal(0, _agent.Import("db", NodeAgentPolicy).Code);
+        Assert.Equal(0, _agent.Import("db", AgentPolicies.DbAcceptsIPv4PingFromWeb).Code);
         Assert.True(_agent.Stop());
         var path = Path.Combine(_agent.StateDirectory, "policies", "repository.json");
         File.WriteAllText(path, "{ torn");
@@ -139,7 +139,7 @@ public sealed class AgentDaemonTests : IDisposable
             Assert.True(NetworkNamespace.Exists(web.Name));
             Assert.Contains(web.Name, _agent.CliOk("endpoint", "list"));
 
-            var import = _agent.Import("db", NodeAgentPolicy);
+            var import = _agent.Import("db", AgentPolicies.DbAcceptsIPv4PingFromWeb);
             Assert.Equal(2, import.Code);
             Assert.Contains(policies, import.Stderr);
             Assert.Contains("nothing was applied", import.Stderr);
@@ -150,7 +150,7 @@ public sealed class AgentDaemonTests : IDisposable
             Command.Check("chattr", "-i", endpoints, policies);
         }
 
-        Assert.Equal(0, _agent.Import("db", NodeAgentPolicy).Code);
+        Assert.Equal(0, _agent.Import("db", AgentPolicies.DbAcceptsIPv4PingFromWeb).Code);
         _agent.CliOk("endpoint", "delete", web.Name);
     }
 
@@ -253,16 +253,6 @@ public sealed class AgentDaemonTests : IDisposable
         Assert.Single(await client.ListEndpointsAsync(TestContext.Current.CancellationToken));
         Assert.Empty(Directory.GetFiles(Path.Combine(_agent.StateDirectory, "endpoints"), "*-n*"));
     }
-
-    private const string NodeAgentPolicy = """
-        apiVersion: cilium.io/v2
-        kind: CiliumNetworkPolicy
-        metadata: {name: db, namespace: default}
-        spec:
-          endpointSelector: {matchLabels: {app: db}}
-          ingress:
-          - fromEndpoints: [{matchLabels: {app: web}}]
-        """;
 
     /// <summary>The host-side interface name the agent gives an endpoint (Membrane.Agent's HostInterfaceName).</summary>
     private string HostInterfaceName(string endpoint) => Membrane.Agent.Endpoints.HostInterfaceName.For(_agent.Node, endpoint);

@@ -13,17 +13,6 @@ namespace Membrane.Cli.Tests.Agent;
 [Collection(AgentProcessCollection.Name)]
 public sealed class AgentPinTests : IDisposable
 {
-    private const string WebMayPingDb = """
-        apiVersion: cilium.io/v2
-        kind: CiliumNetworkPolicy
-        metadata: {name: db, namespace: default}
-        spec:
-          endpointSelector: {matchLabels: {app: db}}
-          ingress:
-          - fromEndpoints: [{matchLabels: {app: web}}]
-            icmps: [{fields: [{type: EchoRequest, family: IPv4}]}]
-        """;
-
     private readonly AgentProcess _agent = new("pin");
 
     [Fact]
@@ -97,7 +86,7 @@ public sealed class AgentPinTests : IDisposable
         var web = _agent.CreateEndpoint(_agent.EndpointName("web"), "k8s:app=web");
         var db = _agent.CreateEndpoint(_agent.EndpointName("db"), "k8s:app=db");
         var other = _agent.CreateEndpoint(_agent.EndpointName("other"), "k8s:app=other");
-        Assert.Equal(0, _agent.Import("db", WebMayPingDb).Code);
+        Assert.Equal(0, _agent.Import("db", AgentPolicies.DbAcceptsIPv4PingFromWeb).Code);
         await AssertEnforcedAsync(web, db, other, "before the pins went");
         Assert.Equal("ok", Status().GetProperty("pins").GetProperty("state").GetString());
         return (web, db, other);

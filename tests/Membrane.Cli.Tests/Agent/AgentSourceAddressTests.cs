@@ -31,13 +31,8 @@ public sealed class AgentSourceAddressTests : IDisposable
     [Fact]
     public async Task A_datagram_forged_with_another_endpoints_source_is_dropped_as_it_leaves_over_IPv4_and_IPv6()
     {
-        Root.Require();
-        await _agent.StartAsync();
-        var a = _agent.CreateEndpoint(_agent.EndpointName("a"), "k8s:app=a");
-        var b = _agent.CreateEndpoint(_agent.EndpointName("b"), "k8s:app=b");
-        var c = _agent.CreateEndpoint(_agent.EndpointName("c"), "k8s:app=c");
-        using var monitor = await MonitorRecorder.StartAsync(_agent);
-        Assert.Equal(0, _agent.Import("b", OnlyAMaySendToB).Code);
+        var (a, b, c, monitor) = await StartAsync();
+        using var _ = monitor;
 
         foreach (var ipv6 in new[] { false, true })
         {
@@ -65,13 +60,8 @@ public sealed class AgentSourceAddressTests : IDisposable
     [Fact]
     public async Task An_endpoint_that_adds_another_endpoints_address_to_its_own_interface_cannot_send_from_it()
     {
-        Root.Require();
-        await _agent.StartAsync();
-        var a = _agent.CreateEndpoint(_agent.EndpointName("a"), "k8s:app=a");
-        var b = _agent.CreateEndpoint(_agent.EndpointName("b"), "k8s:app=b");
-        var c = _agent.CreateEndpoint(_agent.EndpointName("c"), "k8s:app=c");
-        using var monitor = await MonitorRecorder.StartAsync(_agent);
-        Assert.Equal(0, _agent.Import("b", OnlyAMaySendToB).Code);
+        var (a, b, c, monitor) = await StartAsync();
+        using var _ = monitor;
 
         // Inside c's namespace: ip addr add A/32 dev eth0, and the same for IPv6 (without duplicate address detection,
         // so the address is usable at once).
@@ -94,6 +84,19 @@ public sealed class AgentSourceAddressTests : IDisposable
 
         // And a itself is unaffected: its datagrams still arrive.
         Assert.True(await ArrivesAsync(b, ipv6: false, () => SendUdp(a, a.IPv4, b.IPv4, "from a")), "a's own datagram to b");
+    }
+
+    /// <summary>An agent with endpoints a, b and c, b accepting UDP 5000 from a alone, and a monitor.</summary>
+    private async Task<(AgentEndpoint A, AgentEndpoint B, AgentEndpoint C, MonitorRecorder Monitor)> StartAsync()
+    {
+        Root.Require();
+        await _agent.StartAsync();
+        var a = _agent.CreateEndpoint(_agent.EndpointName("a"), "k8s:app=a");
+        var b = _agent.CreateEndpoint(_agent.EndpointName("b"), "k8s:app=b");
+        var c = _agent.CreateEndpoint(_agent.EndpointName("c"), "k8s:app=c");
+        var monitor = await MonitorRecorder.StartAsync(_agent);
+        Assert.Equal(0, _agent.Import("b", OnlyAMaySendToB).Code);
+        return (a, b, c, monitor);
     }
 
     /// <summary>Whether a datagram reaches b's listener on port 5000 within 1.5 s of <paramref name="send"/>.</summary>
