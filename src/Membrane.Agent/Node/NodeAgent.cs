@@ -480,28 +480,48 @@ public sealed partial class NodeAgent : IDisposable
                 throw new EndpointDeleteException(name, partWay: false, e);
             }
 
+            // The network first: with its veth gone, nothing of the endpoint flows any more, so the programs and the
+            // maps can go after it without a moment unfiltered. Each step is tried whatever the one before did, so as
+            // much as can go goes; what could not is left for the next start, which the file (Deleting) sends to it.
+            _endpoints.Remove(name);
+            var network = managed.Record.Network;
+            var failures = new List<Exception>();
+            void Step(Action action)
+            {
+                try
+                {
+                    action();
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    failures.Add(e);
+                }
+            }
+
+            Step(() => _networks.Delete(network));
+            managed.Attachments.ForEach(a => Step(a.Dispose));
+            managed.Backstops.ForEach(a => Step(a.Dispose));
+            Step(() => Remove(managed.Writer));
+            _foreignPolicyEntries += managed.Writer.Entries; // what the kernel refused to remove is still there, and counts
+            Step(() => ReleaseIdentity(managed.Record.Identity, [network.IPv4, network.IPv6]));
+
+            // Its peers lose its identity, and the ipcache its addresses (before their switch).
+            Step(() => Enforce(onlyWherePeersChanged: true));
+            if (failures.Count > 0)
+            {
+                throw new EndpointDeleteException(name, partWay: true, failures.Count == 1 ? failures[0] : new AggregateException(failures));
+            }
+
             try
             {
-                _endpoints.Remove(name);
-
-                // The network first: with its veth gone, nothing of the endpoint flows any more, so the programs and the
-                // maps can go after it without a moment unfiltered.
-                var network = managed.Record.Network;
-                _networks.Delete(network);
-                managed.Attachments.ForEach(a => a.Dispose());
-                managed.Backstops.ForEach(a => a.Dispose());
-                Remove(managed.Writer);
-                ReleaseIdentity(managed.Record.Identity, [network.IPv4, network.IPv6]);
-
-                // Its peers lose its identity, and the ipcache its addresses (before their switch).
-                Enforce(onlyWherePeersChanged: true);
                 _state?.Delete(EndpointsKind, name);
-                return true;
             }
-            catch (Exception e) when (e is not EndpointDeleteException)
+            catch (StateStoreException e)
             {
                 throw new EndpointDeleteException(name, partWay: true, e);
             }
+
+            return true;
         }
     }
 
