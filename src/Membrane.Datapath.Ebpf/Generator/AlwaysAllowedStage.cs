@@ -8,17 +8,20 @@ namespace Membrane.Datapath.Ebpf.Generator;
 /// <summary>
 /// Step 3 of docs/datapath.md §2 and §6: ICMPv6 of the RFC 4890 §4.4.1 set passes before identity and policy, when
 /// its hop limit is the one its RFC requires (255 for neighbour discovery, RFC 4861 §7.1.1; 1 for MLD and multicast
-/// router discovery). The set is the configuration's, already masked with <see cref="AlwaysAllowedIcmpV6Types"/>.
+/// router discovery). The set is the configuration's, already masked with <see cref="AlwaysAllowedIcmpV6Types"/>. Leaving
+/// the endpoint, it passes only from a link-local, unspecified or own source.
 /// </summary>
 internal static class AlwaysAllowedStage
 {
     private const string Done = "always_allowed_done";
 
-    public static void Emit(ProgramEmitter e) =>
+    public static void Emit(ProgramEmitter e)
+    {
+        var neighbourDiscovery = e.Early(VerdictReason.NeighbourDiscovery);
         e.Comment("AlwaysAllowed: ICMPv6 128..159 in the set, with its hop limit")
             .Load(R1, StackFrame.Family, Size.Byte).If(JumpOperation.JNE, R1, FamilyIPv6, Done)
             .Load(R1, StackFrame.Protocol, Size.Byte).If(JumpOperation.JNE, R1, IpProtocols.IcmpV6, Done)
-            .Comment("a fragment is never ND (RFC 6980 §5: fragmented NDP is ignored)")
+            .Comment("a fragment header, even an atomic one, is never ND (RFC 6980 §5: such NDP is ignored)")
             .Load(R1, StackFrame.FragmentKind, Size.Byte).If(JumpOperation.JNE, R1, (int)FragmentKind.None, Done)
             .Load(R1, StackFrame.IcmpType, Size.Byte).Alu(AluOperation.Sub, R1, AlwaysAllowedIcmpV6Base)
             .Comment("r1 = type - 128, unsigned: outside 0..31 is outside the set").If(JumpOperation.JGT, R1, 31, Done)
@@ -31,6 +34,24 @@ internal static class AlwaysAllowedStage
             .Mov(R3, 255)
             .Label("always_allowed_hop_limit")
             .Load(R2, StackFrame.HopLimit, Size.Byte)
-            .IfReg(JumpOperation.JEq, R2, R3, e.Early(VerdictReason.NeighbourDiscovery))
-            .Label(Done);
+            .IfReg(JumpOperation.JNE, R2, R3, Done);
+        if (e.IsEgress)
+        {
+            // Leaving the endpoint, ND passes only from a source it may use on its link: fe80::/10, :: (duplicate
+            // address detection, RFC 4861 §7.2.2) or its own address. Any other goes on to the source check: an NS from
+            // a forged global source, forwarded to a peer with its hop limit lowered, would be judged as that source.
+            e.Comment("egress: the source is link-local (fe80::/10), unspecified (::), or the endpoint's own")
+                .Load(R1, StackFrame.Source, Size.Byte).If(JumpOperation.JNE, R1, 0xfe, "always_allowed_not_link_local")
+                .Load(R1, (short)(StackFrame.Source + 1), Size.Byte).Alu(AluOperation.And, R1, 0xc0)
+                .If(JumpOperation.JEq, R1, 0x80, neighbourDiscovery)
+                .Label("always_allowed_not_link_local")
+                .Load(R1, StackFrame.Source, Size.DWord).Load(R2, (short)(StackFrame.Source + 8), Size.DWord)
+                .Mov(R3, R1).Alu(AluOperation.Or, R3, R2).If(JumpOperation.JEq, R3, 0, neighbourDiscovery)
+                .Load(R3, StackFrame.EndpointIPv6, Size.DWord).Load(R4, (short)(StackFrame.EndpointIPv6 + 8), Size.DWord)
+                .Mov(R5, R3).Alu(AluOperation.Or, R5, R4).If(JumpOperation.JEq, R5, 0, Done)
+                .IfReg(JumpOperation.JNE, R1, R3, Done).IfReg(JumpOperation.JNE, R2, R4, Done);
+        }
+
+        e.Goto(neighbourDiscovery).Label(Done);
+    }
 }

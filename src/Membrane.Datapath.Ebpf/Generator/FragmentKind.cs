@@ -10,4 +10,11 @@ internal enum FragmentKind : byte
 
     /// <summary>A non-zero offset: no L4 header, takes the first fragment's verdict.</summary>
     Later = 2,
+
+    /// <summary>
+    /// A fragment header with offset 0 and M clear (RFC 6946): a whole datagram, handled as one that has no fragment
+    /// header, except that neighbour discovery carried in it is not neighbour discovery (RFC 6980 §5: any fragment
+    /// header).
+    /// </summary>
+    Atomic = 3,
 }

@@ -123,6 +123,7 @@ public static class PacketParser
                 // The last fragment header walked decides. An atomic fragment (offset 0, M clear: RFC 6946) is a
                 // whole datagram, not a fragment.
                 packet.IsFragment = fragmentOffset != 0 || (fragmentWord & 1) != 0;
+                packet.HasFragmentHeader = true;
                 packet.FragmentId = BinaryPrimitives.ReadUInt32BigEndian(datagram[(offset + 4)..]);
                 if (fragmentOffset != 0)
                 {

@@ -35,6 +35,9 @@ public struct ParsedPacket
 
     public bool IsFragment;
 
+    /// <summary>Whether an IPv6 fragment header was walked, an atomic one (RFC 6946) included.</summary>
+    public bool HasFragmentHeader;
+
     /// <summary>A fragment with a non-zero offset: it has no L4 header, which stays unparsed.</summary>
     public bool IsLaterFragment;
 

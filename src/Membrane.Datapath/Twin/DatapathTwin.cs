@@ -95,8 +95,9 @@ public sealed class DatapathTwin(TwinMaps maps)
     private VerdictReason AlwaysAllowed(PacketRun run)
     {
         ref readonly var packet = ref run.Packet;
-        // A fragmented ND message is not one (RFC 6980 §5: nodes MUST silently ignore fragmented NDP), so it gets no pass.
-        if (packet.Family != DatapathConstants.FamilyIPv6 || !packet.IsIcmp || packet.IsFragment)
+        // ND in a fragment, an atomic one included, is not ND (RFC 6980 §5: nodes MUST silently ignore ND messages
+        // that carry a fragment header), so it gets no pass.
+        if (packet.Family != DatapathConstants.FamilyIPv6 || !packet.IsIcmp || packet.IsFragment || packet.HasFragmentHeader)
         {
             return VerdictReason.None;
         }
@@ -114,8 +115,26 @@ public sealed class DatapathTwin(TwinMaps maps)
         }
 
         var required = (DatapathConstants.HopLimit255Types & mask) != 0 ? 255 : 1;
-        return packet.HopLimit == required ? VerdictReason.NeighbourDiscovery : VerdictReason.None;
+        if (packet.HopLimit != required)
+        {
+            return VerdictReason.None;
+        }
+
+        // Leaving the endpoint, ND passes only from a source the endpoint may use on its link: a link-local address
+        // (fe80::/10), the unspecified address (duplicate address detection, RFC 4861 §7.2.2) or its own address.
+        // Another source goes on to the source check and is dropped there: an NS from a forged global source, sent to
+        // a peer, would be forwarded with its hop limit lowered and judged at the peer as that source's endpoint.
+        if (run.Direction == DatapathConstants.DirectionEgress && !IsLinkSource(packet.Source) && !run.Endpoint.IsOwnAddress(packet.Family, packet.Source))
+        {
+            return VerdictReason.None;
+        }
+
+        return VerdictReason.NeighbourDiscovery;
     }
+
+    /// <summary>fe80::/10 (RFC 4291 §2.5.6) or :: (§2.5.2).</summary>
+    private static bool IsLinkSource(in IpAddress16 source) =>
+        (source[0] == 0xfe && (source[1] & 0xc0) == 0x80) || source.Equals(default);
 
     /// <summary>
     /// Step 3a, egress only: a packet leaving the endpoint must come from the endpoint's own address of its family

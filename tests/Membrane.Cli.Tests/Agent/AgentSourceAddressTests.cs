@@ -63,6 +63,11 @@ public sealed class AgentSourceAddressTests : IDisposable
         var (a, b, c, monitor) = await StartAsync();
         using var _ = monitor;
 
+        // c resolves its gateway first, from its own addresses: a neighbour solicitation from a borrowed global address
+        // is itself no neighbour discovery leaving c (it is dropped as a forged source), so c could not even resolve it.
+        Assert.True((await EndpointTraffic.PingEventuallyAsync(c.Name, a.IPv4, 3)).Replied, "c pings a over IPv4");
+        Assert.True((await EndpointTraffic.PingEventuallyAsync(c.Name, a.IPv6, 3)).Replied, "c pings a over IPv6");
+
         // Inside c's namespace: ip addr add A/32 dev eth0, and the same for IPv6 (without duplicate address detection,
         // so the address is usable at once).
         Command.Check("ip", "-n", c.Name, "addr", "add", $"{a.IPv4}/32", "dev", "eth0");
@@ -84,6 +89,52 @@ public sealed class AgentSourceAddressTests : IDisposable
 
         // And a itself is unaffected: its datagrams still arrive.
         Assert.True(await ArrivesAsync(b, ipv6: false, () => SendUdp(a, a.IPv4, b.IPv4, "from a")), "a's own datagram to b");
+    }
+
+    /// <summary>
+    /// Neighbour discovery passes before the source check, but leaving an endpoint only from a source it may use on its
+    /// link: c's neighbour solicitation forged with a's global address, sent to b, would be forwarded by the node with
+    /// its hop limit lowered and judged at b as a's. It is dropped as it leaves c instead.
+    /// </summary>
+    [Fact]
+    public async Task A_neighbour_solicitation_forged_with_another_endpoints_source_is_dropped_as_it_leaves()
+    {
+        var (a, b, c, monitor) = await StartAsync();
+        using var _ = monitor;
+        var target = System.Net.IPAddress.Parse(b.IPv6).GetAddressBytes();
+        var solicitation = PacketBuilder.Between(a.IPv6, b.IPv6).HopLimit(255).Icmp(135, 0).Payload(target).BuildIp();
+        var address = IPAddress.Parse(b.IPv6);
+        using var listener = EndpointTraffic.InNamespace(b.Name, () =>
+        {
+            var socket = new Socket(AddressFamily.InterNetworkV6, SocketType.Raw, ProtocolType.IcmpV6);
+            socket.Bind(new IPEndPoint(IPAddress.IPv6Any, 0));
+            return socket;
+        });
+        var mark = monitor.Mark;
+        SendRaw(c, solicitation, b.IPv6, ipv6: true);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1.5));
+        var buffer = new byte[1500];
+        var arrived = false;
+        try
+        {
+            while (!arrived)
+            {
+                var received = await listener.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.IPv6Any, 0), timeout.Token);
+                arrived = buffer[0] == 135 && ((IPEndPoint)received.RemoteEndPoint).Address.Equals(IPAddress.Parse(a.IPv6));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        Assert.False(arrived, "c's neighbour solicitation forged as a reached b");
+        var drop = await monitor.WaitForAsync(mark, f => InvalidSource(f, a.IPv6, b.IPv6), TimeSpan.FromSeconds(3));
+        Assert.True(drop is not null, $"no invalid-source drop for the forged solicitation; monitor:\n{monitor.Describe(mark)}");
+        Assert.Equal(c.Name, drop.Value.GetProperty("source").GetProperty("pod_name").GetString());
+
+        // And neighbour discovery itself still works: c reaches b over IPv6 after its neighbour caches are flushed.
+        Command.Check("ip", "-n", c.Name, "-6", "neigh", "flush", "all");
+        Assert.True((await EndpointTraffic.PingEventuallyAsync(c.Name, a.IPv6, 3)).Replied, "c pings a over IPv6 after a flush");
     }
 
     /// <summary>An agent with endpoints a, b and c, b accepting UDP 5000 from a alone, and a monitor.</summary>

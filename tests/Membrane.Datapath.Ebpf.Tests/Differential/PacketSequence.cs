@@ -171,7 +171,15 @@ internal sealed class PacketSequence(Random random, DifferentialWorld world)
         var type = types[random.Next(types.Length)];
         var hopLimit = (byte)(random.Next(3) switch { 0 => 255, 1 => 1, _ => 64 });
         var direction = (byte)random.Next(2);
-        var local = random.Next(4) == 0 ? IPAddress.Parse("fe80::1") : world.Endpoint6;
+        // The endpoint's own side: mostly its own or a link-local address, sometimes :: (duplicate address detection),
+        // sometimes another's global address (which leaving it is no neighbour discovery, but a forged source).
+        var local = random.Next(6) switch
+        {
+            0 => IPAddress.Parse("fe80::1"),
+            1 => IPAddress.IPv6Any,
+            2 => world.Peers6[random.Next(world.Peers6.Count)],
+            _ => world.Endpoint6,
+        };
         var peer = random.Next(3) == 0 ? IPAddress.Parse("fe80::2") : IPAddress.IPv6Any;
         var (source, destination) = direction == DatapathConstants.DirectionEgress ? (local, peer) : (peer, local);
         var builder = PacketBuilder.Between(source, destination).Icmp(type, 0).HopLimit(hopLimit);
@@ -182,7 +190,8 @@ internal sealed class PacketSequence(Random random, DifferentialWorld world)
 
         if (random.Next(8) == 0)
         {
-            builder.Payload(new byte[64]).Fragment(_nextFragmentId++, 0, more: true); // fragmented ND is not ND (RFC 6980)
+            // Fragmented ND is not ND (RFC 6980 §5), and neither is ND in an atomic fragment (offset 0, M clear).
+            builder.Payload(new byte[64]).Fragment(_nextFragmentId++, 0, more: random.Next(2) == 0);
         }
 
         return (builder.Build(), direction, $"ICMPv6 type {type} hop limit {hopLimit}: {source} -> {destination}");

@@ -288,6 +288,12 @@ public sealed class DatapathProgramTests
         Assert.Equal(VerdictReason.DefaultAllowed, harness.Egress(Ethernet(EtherTypeIPv6, IPv6(DatapathHarness.EndpointIPv6, "fd00::2", Udp, UdpHeader(1000, 5000)))).Reason);
         Assert.Equal(VerdictReason.NeighbourDiscovery, harness.Egress(Ethernet(EtherTypeIPv6, IPv6("fe80::1", "ff02::2", IcmpV6, IcmpHeader(133, 0), hopLimit: 255))).Reason);
         Assert.Equal(VerdictReason.NeighbourDiscovery, harness.Egress(Ethernet(EtherTypeIPv6, IPv6("::", "ff02::1:ff00:1", IcmpV6, IcmpHeader(135, 0), hopLimit: 255))).Reason);
+        Assert.Equal(VerdictReason.NeighbourDiscovery, harness.Egress(Ethernet(EtherTypeIPv6, IPv6(DatapathHarness.EndpointIPv6, "ff02::1:ff00:2", IcmpV6, IcmpHeader(135, 0), hopLimit: 255))).Reason);
+
+        // Neighbour discovery from another's global address is no pass: forwarded to that peer with its hop limit
+        // lowered, it would be judged there as the forged source.
+        Assert.Equal(VerdictReason.InvalidSource, harness.Egress(Ethernet(EtherTypeIPv6, IPv6("fd00::3", "fd00::2", IcmpV6, IcmpHeader(135, 0), hopLimit: 255))).Reason);
+        Assert.Equal(VerdictReason.InvalidSource, harness.Egress(Ethernet(EtherTypeIPv6, IPv6("fd00::3", "fd00::2", IcmpV6, IcmpHeader(136, 0), hopLimit: 255))).Reason);
         Assert.Equal(VerdictReason.NotIp, harness.Egress(Ethernet(EtherTypeArp, new byte[28])).Reason);
         Assert.Equal(VerdictReason.DefaultAllowed, harness.Ingress(TcpV4("198.51.100.1", Endpoint, 40000, 80)).Reason);
 
