@@ -98,6 +98,15 @@ public sealed partial class NodeAgent
         // What the kernel still holds that no restored endpoint owns is an endpoint left in place (its file did not
         // read): its ipcache entries are kept, and its policy entries count against the map's capacity.
         var managedNumbers = _endpoints.Values.Select(e => e.Record.EndpointId).ToHashSet();
+
+        // Flows tracked by an endpoint number nothing holds any more (an endpoint deleted while no agent could forget its
+        // flows) are forgotten, so that no new endpoint given the number inherits them.
+        var live = managedNumbers.Union(Datapath.Endpoints.Entries<uint, EndpointConfig>().Select(e => e.Value.EndpointId)).ToHashSet();
+        foreach (var key in Datapath.Conntrack.Keys<ConntrackKey>().Where(k => !live.Contains(k.EndpointId)).ToList())
+        {
+            Datapath.Conntrack.Delete(key);
+        }
+
         _foreignPolicyEntries = policyEntries.Count(e => !managedNumbers.Contains(e.Key.PolicyId >> 1) && !_clearedNumbers.Contains(e.Key.PolicyId >> 1));
         var known = Membrane.Datapath.Encoding.IpcacheEncoder.Encode(Policies.Identities);
         _foreignIpcache = _ipcache.Entries.Where(e => e.Value.Identity < Membrane.Policy.Engine.Identities.Identity.FirstCidr && !known.ContainsKey(e.Key))
@@ -320,6 +329,8 @@ public sealed partial class NodeAgent
         }
 
         DeletePolicyEntries(endpoint.EndpointId);
+        ScrubFlows(endpoint.EndpointId, endpoint.Network is { } flows &&
+            System.Net.IPAddress.TryParse(flows.IPv4, out var v4) && System.Net.IPAddress.TryParse(flows.IPv6, out var v6) ? [v4, v6] : []);
 
         if (endpoint.Network is { } stored && endpoint.Identity != 0)
         {

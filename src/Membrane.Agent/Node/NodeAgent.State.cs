@@ -105,10 +105,12 @@ public sealed partial class NodeAgent
         }
 
         var kept = lastSource.Where(kv => live.Contains(kv.Key)).Select(kv => kv.Value).ToHashSet();
+        var named = Membrane.Policy.Engine.Rules.RuleCompiler.Prefixes(Policies.Rules).ToHashSet();
         var pruned = imports.Where((_, i) => kept.Contains(i)).ToList();
         var state = new PolicyState(Policies.Revision, pruned,
             [.. live.Select(StoredPolicyKey.Of).OrderBy(k => k.ToString(), StringComparer.Ordinal)],
-            [.. Policies.Identities.All.Where(i => i.IsCidr && i.Prefix is not null).OrderBy(i => i.Id).Select(i => new StoredCidr(i.Id, i.Prefix!.Value.ToString()))]);
+            [.. Policies.Identities.All.Where(i => i.IsCidr && i.Prefix is { } prefix && named.Contains(prefix)).OrderBy(i => i.Id)
+                .Select(i => new StoredCidr(i.Id, i.Prefix!.Value.ToString()))]);
         return (state, pruned);
     }
 

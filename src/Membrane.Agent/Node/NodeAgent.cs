@@ -435,6 +435,7 @@ public sealed partial class NodeAgent : IDisposable
         if (network is not null)
         {
             Try("remove its network", () => _networks.Delete(network));
+            Try("forget its flows", () => ScrubFlows(managed?.Record.EndpointId ?? 0, [network.IPv4, network.IPv6]));
         }
 
         attachments.ForEach(a => Try("detach its programs", a.Dispose));
@@ -499,6 +500,7 @@ public sealed partial class NodeAgent : IDisposable
             }
 
             Step(() => _networks.Delete(network));
+            Step(() => ScrubFlows(managed.Record.EndpointId, [network.IPv4, network.IPv6]));
             managed.Attachments.ForEach(a => Step(a.Dispose));
             managed.Backstops.ForEach(a => Step(a.Dispose));
             Step(() => Remove(managed.Writer));
@@ -538,15 +540,14 @@ public sealed partial class NodeAgent : IDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var before = Policies.Snapshot();
-            var change = Policies.Load(texts, allowL4Only ? null : IsUnenforceable);
-            if (change.Applied && change.Revision != before.Revision)
+            var staged = Policies.Stage(texts, allowL4Only ? null : IsUnenforceable);
+            if (!staged.IsValid || !Policies.Changes(staged))
             {
-                var keys = change.Report.Files.SelectMany(f => f.Policies.Select(p => StoredPolicyKey.Of(ResourceKey.Of(p.Document, f.File)))).ToList();
-                EnforcePolicyChange(before, new StoredImport([.. texts.Select(t => new StoredPolicyFile(t.File, t.Text))], keys));
+                return Policies.Commit(staged);
             }
 
-            return change;
+            var keys = staged.Report.Files.SelectMany(f => f.Policies.Select(p => StoredPolicyKey.Of(ResourceKey.Of(p.Document, f.File)))).ToList();
+            return EnforcePolicyChange(staged, new StoredImport([.. texts.Select(t => new StoredPolicyFile(t.File, t.Text))], keys));
         }
     }
 
@@ -559,38 +560,58 @@ public sealed partial class NodeAgent : IDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var before = Policies.Snapshot();
-            var change = Policies.Delete(keys);
-            if (change.Revision != before.Revision)
-            {
-                EnforcePolicyChange(before, added: null);
-            }
-
-            return change;
+            var staged = PolicyService.StageDelete(keys);
+            return Policies.Changes(staged) ? EnforcePolicyChange(staged, added: null) : Policies.Commit(staged);
         }
     }
 
     /// <summary>
-    /// Makes a policy change that the policy service holds already: every endpoint regenerated, the state saved between
-    /// the write and the switch (so what a restart restores is what the kernel enforces), all or nothing. On any
-    /// failure the policy service goes back to <paramref name="before"/>, and the saved state with it.
+    /// Makes a policy change so that every packet's verdict is, at every moment, its verdict under the old policies or
+    /// under the new ones (docs/datapath.md §9), and all or nothing:
+    /// <list type="number">
+    /// <item>the CIDR identities of the prefixes the new policies name are added, and every endpoint is brought to its
+    /// state under the old rules with them (a prefix inside one the old rules name is judged as that one was), and only
+    /// then are the new prefixes put in the ipcache: an address moving from one identity to a narrower one keeps its
+    /// verdict;</item>
+    /// <item>the new rules, over every identity: every endpoint's idle buffer is written, the policies are saved, and
+    /// every endpoint switches;</item>
+    /// <item>identities no rule names any more leave the ipcache first, then the states.</item>
+    /// </list>
+    /// A failure in the first two takes everything back (the policy service to where it was, the kernel with it, the
+    /// saved state too); the third only frees what is no longer needed, and a failure there is a warning.
     /// </summary>
-    private void EnforcePolicyChange(PolicySnapshot before, StoredImport? added)
+    private PolicyChange EnforcePolicyChange(StagedPolicies staged, StoredImport? added)
     {
-        var (next, imports) = NextPolicyState(added);
+        var before = Policies.Snapshot();
+        PolicyState? next = null;
+        List<StoredImport>? imports = null;
         var wrote = false;
+        PolicyChange change;
         try
         {
+            Policies.AddCidrsFor(staged);
+            Enforce(onlyWherePeersChanged: true);
+            change = Policies.Commit(staged, releaseUnnamed: false);
             Enforce(beforeSwitch: () =>
             {
+                (next, imports) = NextPolicyState(added);
                 WritePolicies(next);
                 wrote = true;
             });
         }
-        catch
+        catch (Exception failure)
         {
             Policies.Reinstate(before);
-            Policies.TakeIdentityDeltas(); // the undo's own deltas: the kernel never left the old states
+            try
+            {
+                // The identities the change added leave the ipcache before the states that know them go back.
+                Enforce();
+            }
+            catch (Exception e)
+            {
+                Warning?.Invoke($"a policy change was refused ({failure.Message}), and bringing the kernel back failed ({e.Message}); the next change does it");
+            }
+
             if (wrote)
             {
                 try
@@ -607,8 +628,21 @@ public sealed partial class NodeAgent : IDisposable
             throw;
         }
 
-        _imports = imports;
+        _imports = imports!;
         _savedPolicies = next;
+        try
+        {
+            if (Policies.ReleaseUnnamedCidrs().Count > 0)
+            {
+                Enforce(onlyWherePeersChanged: true);
+            }
+        }
+        catch (Exception e)
+        {
+            Warning?.Invoke($"the policy change is made, but what it no longer needs could not all be freed ({e.Message}); the next change does it");
+        }
+
+        return change;
     }
 
     /// <summary>
@@ -742,9 +776,9 @@ public sealed partial class NodeAgent : IDisposable
         }
 
         var transaction = new PolicyTransaction(PolicyTarget, PolicyBudget());
-        foreach (var managed in _endpoints.Values)
+        foreach (var managed in _endpoints.Values.Where(e => e.Writer.Installed))
         {
-            if (!onlyWherePeersChanged || !managed.Writer.Installed || changed.ContainsKey(managed.Record.Identity))
+            if (!onlyWherePeersChanged || changed.ContainsKey(managed.Record.Identity))
             {
                 transaction.Add(managed.Writer.Plan(Policies.Resolve(Policies.Identities[managed.Record.Identity]!)));
             }
@@ -787,6 +821,19 @@ public sealed partial class NodeAgent : IDisposable
             Warning?.Invoke($"the change is made, but the idle policy buffers could not all be brought up to it ({syncFailure.Message}); the next change does it");
         }
 
+        // Endpoints not installed yet (being created, or taken back onto a new datapath) get their policy last: their
+        // addresses are in the ipcache by now, so their first packets reach their peers as themselves, never as world.
+        var installs = new PolicyTransaction(PolicyTarget, PolicyBudget());
+        foreach (var managed in _endpoints.Values.Where(e => !e.Writer.Installed))
+        {
+            installs.Add(managed.Writer.Plan(Policies.Resolve(Policies.Identities[managed.Record.Identity]!)));
+        }
+
+        if (installs.Updates.Count > 0 && installs.Commit() is { } installSync)
+        {
+            Warning?.Invoke($"an endpoint's policy is in place, but its idle buffer could not be brought up to it ({installSync.Message}); the next change does it");
+        }
+
         Regenerated?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started));
     }
 
@@ -805,6 +852,27 @@ public sealed partial class NodeAgent : IDisposable
 
     private PolicyMapBudget PolicyBudget() =>
         new(Datapath.Policy.Name, Datapath.Policy.Spec.MaxEntries, _endpoints.Values.Sum(e => (long)e.Writer.Entries) + _foreignPolicyEntries);
+
+    /// <summary>
+    /// Forgets the flows of an endpoint that goes: conntrack and fragment entries it tracked (its number), and those its
+    /// peers tracked with its addresses. An address is handed out again, and a new endpoint on it must not inherit the
+    /// old one's established flows (a peer's entry would let its packets past the peer's policy as "established").
+    /// </summary>
+    private void ScrubFlows(uint endpointId, IReadOnlyCollection<System.Net.IPAddress> addresses)
+    {
+        var gone = addresses.Select(a => (IpAddress16.FamilyOf(a), IpAddress16.From(a))).ToHashSet();
+        foreach (var key in Datapath.Conntrack.Keys<ConntrackKey>()
+            .Where(k => k.EndpointId == endpointId || gone.Contains((k.Family, k.Source)) || gone.Contains((k.Family, k.Destination))).ToList())
+        {
+            Datapath.Conntrack.Delete(key);
+        }
+
+        foreach (var key in Datapath.Fragments.Keys<FragmentKey>()
+            .Where(k => k.EndpointId == endpointId || gone.Contains((k.Family, k.Source)) || gone.Contains((k.Family, k.Destination))).ToList())
+        {
+            Datapath.Fragments.Delete(key);
+        }
+    }
 
     /// <summary>Removes an endpoint's configuration, then its entries in both buffers, through its writer.</summary>
     private void Remove(PolicyBufferWriter writer)

@@ -26,9 +26,7 @@ public sealed class PolicyRepository
     /// <summary>Puts and removes resources in one change; returns whether anything changed.</summary>
     public bool Apply(IEnumerable<PolicyResource> put, IEnumerable<ResourceKey> remove)
     {
-        var next = _resources.SetItems(put.Select(r => KeyValuePair.Create(r.Key, r))).RemoveRange(remove);
-        // A document equal to the one held (positions aside) is no change: reloading a file does not bump the revision.
-        if (next.Count == _resources.Count && next.All(kv => _resources.TryGetValue(kv.Key, out var old) && (ReferenceEquals(old, kv.Value) || old.Document.Equals(kv.Value.Document))))
+        if (Next(put, remove) is not { } next)
         {
             return false;
         }
@@ -37,6 +35,19 @@ public sealed class PolicyRepository
         Rules = [.. _resources.Values.SelectMany(r => r.Rules)];
         Revision++;
         return true;
+    }
+
+    /// <summary>The rules there would be after <see cref="Apply"/>, changing nothing; null when it would change nothing.</summary>
+    public ImmutableArray<SubjectRule>? Preview(IEnumerable<PolicyResource> put, IEnumerable<ResourceKey> remove) =>
+        Next(put, remove) is { } next ? [.. next.Values.SelectMany(r => r.Rules)] : null;
+
+    private ImmutableSortedDictionary<ResourceKey, PolicyResource>? Next(IEnumerable<PolicyResource> put, IEnumerable<ResourceKey> remove)
+    {
+        var next = _resources.SetItems(put.Select(r => KeyValuePair.Create(r.Key, r))).RemoveRange(remove);
+        // A document equal to the one held (positions aside) is no change: reloading a file does not bump the revision.
+        var same = next.Count == _resources.Count &&
+            next.All(kv => _resources.TryGetValue(kv.Key, out var old) && (ReferenceEquals(old, kv.Value) || old.Document.Equals(kv.Value.Document)));
+        return same ? null : next;
     }
 
     /// <summary>

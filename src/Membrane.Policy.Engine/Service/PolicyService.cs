@@ -53,17 +53,79 @@ public sealed class PolicyService
     /// </summary>
     /// <param name="refuse">Findings that stop the load as errors do, though they are warnings (the agent refuses
     /// what it cannot enforce unless told otherwise); null refuses only errors.</param>
-    public PolicyChange Load(IReadOnlyList<PolicyText> texts, Func<Membrane.Policy.Diagnostics.FieldError, bool>? refuse = null)
+    public PolicyChange Load(IReadOnlyList<PolicyText> texts, Func<Membrane.Policy.Diagnostics.FieldError, bool>? refuse = null) =>
+        Commit(Stage(texts, refuse), releaseUnnamed: true);
+
+    /// <summary>
+    /// Validates and compiles documents without putting them anywhere: what <see cref="Load"/> would apply, for a caller
+    /// that makes the change in steps (an agent, which must bring the kernel along at each).
+    /// </summary>
+    public StagedPolicies Stage(IReadOnlyList<PolicyText> texts, Func<Membrane.Policy.Diagnostics.FieldError, bool>? refuse = null)
     {
         var report = PolicyValidationService.Validate(texts, Validation with { KeepDocuments = true });
         if (!report.IsValid || (refuse is not null && report.Files.Any(f => f.AllFindings.Any(refuse))))
         {
-            return new PolicyChange(report, Applied: false, Revision, ImmutableDictionary<uint, MapStateDelta>.Empty);
+            return new StagedPolicies(report, IsValid: false, [], []);
         }
 
         var resources = report.Files.SelectMany(file => file.Policies.Select(p =>
             new PolicyResource(ResourceKey.Of(p.Document, file.File), p.Document, RuleCompiler.Compile(p.Document)))).ToList();
-        return Change(report, resources, []);
+        return new StagedPolicies(report, IsValid: true, resources, []);
+    }
+
+    /// <summary>The removal of resources, staged as <see cref="Stage"/> stages a load.</summary>
+    public static StagedPolicies StageDelete(IEnumerable<ResourceKey> keys) => new(new ValidationReport([]), IsValid: true, [], [.. keys]);
+
+    /// <summary>Whether making <paramref name="staged"/> would change the policies held (a document equal to the one held is no change).</summary>
+    public bool Changes(StagedPolicies staged) => staged.IsValid && Repository.Preview(staged.Put, staged.Remove) is not null;
+
+    /// <summary>
+    /// Adds the CIDR identities of every prefix the policies will name once <paramref name="staged"/> is made, before it
+    /// is made: each endpoint's resolver takes them under the rules it has now (an identity change, recorded for
+    /// <see cref="TakeIdentityDeltas"/>). An agent brings the kernel to that first, so that when the new prefixes enter
+    /// the ipcache, every endpoint judges them as it did the addresses inside them.
+    /// </summary>
+    public IReadOnlyList<Identity> AddCidrsFor(StagedPolicies staged)
+    {
+        if (Repository.Preview(staged.Put, staged.Remove) is not { } rules)
+        {
+            return [];
+        }
+
+        var added = new List<Identity>();
+        foreach (var prefix in RuleCompiler.Prefixes(rules))
+        {
+            var before = Identities.Count;
+            var identity = Identities.AddCidr(prefix);
+            if (Identities.Count != before)
+            {
+                added.Add(identity);
+            }
+        }
+
+        return added;
+    }
+
+    /// <summary>
+    /// Makes a staged change. With <paramref name="releaseUnnamed"/> false, the CIDR identities no rule names any more
+    /// stay until <see cref="ReleaseUnnamedCidrs"/>: an agent takes them out of the ipcache first.
+    /// </summary>
+    public PolicyChange Commit(StagedPolicies staged, bool releaseUnnamed = true) =>
+        staged.IsValid
+            ? Change(staged.Report, [.. staged.Put], [.. staged.Remove], releaseUnnamed)
+            : new PolicyChange(staged.Report, Applied: false, Revision, ImmutableDictionary<uint, MapStateDelta>.Empty);
+
+    /// <summary>Removes the CIDR identities no rule names; each resolver takes it as an identity change (recorded).</summary>
+    public IReadOnlyList<Identity> ReleaseUnnamedCidrs()
+    {
+        var named = RuleCompiler.Prefixes(Rules).ToHashSet();
+        var unnamed = Identities.All.Where(i => i.IsCidr && i.Prefix is { } prefix && !named.Contains(prefix)).ToList();
+        foreach (var identity in unnamed)
+        {
+            Identities.Remove(identity.Id);
+        }
+
+        return unnamed;
     }
 
     /// <summary>
@@ -152,7 +214,7 @@ public sealed class PolicyService
     }
 
     /// <summary>Removes resources in one change.</summary>
-    public PolicyChange Delete(IEnumerable<ResourceKey> keys) => Change(new ValidationReport([]), [], [.. keys]);
+    public PolicyChange Delete(IEnumerable<ResourceKey> keys) => Commit(StageDelete(keys));
 
     /// <summary>The resolver of an endpoint, made on first use and kept current from then on.</summary>
     public PolicyResolver Endpoint(Identity endpoint)
@@ -181,7 +243,7 @@ public sealed class PolicyService
         return taken;
     }
 
-    private PolicyChange Change(ValidationReport report, List<PolicyResource> put, List<ResourceKey> remove)
+    private PolicyChange Change(ValidationReport report, List<PolicyResource> put, List<ResourceKey> remove, bool releaseUnnamed)
     {
         var before = _endpoints.ToDictionary(kv => kv.Key, kv => kv.Value.State);
         if (!Repository.Apply(put, remove))
@@ -189,7 +251,7 @@ public sealed class PolicyService
             return new PolicyChange(report, Applied: true, Revision, ImmutableDictionary<uint, MapStateDelta>.Empty);
         }
 
-        AdoptRules();
+        AdoptRules(releaseUnnamed);
         var changed = ImmutableDictionary.CreateBuilder<uint, MapStateDelta>();
         foreach (var (id, resolver) in _endpoints)
         {
@@ -208,7 +270,7 @@ public sealed class PolicyService
     /// identity no rule names any more goes, so that nothing the policies no longer need (its ipcache entry, its map
     /// entries) is kept for it.
     /// </summary>
-    private void AdoptRules()
+    private void AdoptRules(bool releaseUnnamed = true)
     {
         _changing = true;
         try
@@ -226,7 +288,7 @@ public sealed class PolicyService
                 Identities.AddCidr(prefix);
             }
 
-            foreach (var unnamed in Identities.All.Where(i => i.IsCidr && i.Prefix is { } prefix && !named.Contains(prefix)).ToList())
+            foreach (var unnamed in Identities.All.Where(i => releaseUnnamed && i.IsCidr && i.Prefix is { } prefix && !named.Contains(prefix)).ToList())
             {
                 Identities.Remove(unnamed.Id);
             }
