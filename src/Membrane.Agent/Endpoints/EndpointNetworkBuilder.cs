@@ -27,9 +27,12 @@ public sealed class EndpointNetworkBuilder(NetworkNamespace node, string nodeNam
     /// <paramref name="adoptNamespace"/>, an existing named namespace that stays when the endpoint is deleted. A new
     /// namespace is made unnamed first and <paramref name="namespaceMade"/> is told its inode before it is named, so
     /// that the caller can record it: a process killed before that leaves no namespace (an unnamed one goes with its
-    /// last descriptor), and one killed after has recorded which namespace is its own.
+    /// last descriptor), and one killed after has recorded which namespace is its own. <paramref name="beforeUp"/> is
+    /// given the host-side interface's name once the veth pair exists, before either end has an address, a route or is
+    /// up: what the caller attaches there filters the endpoint's very first packet (an adopted namespace's processes may
+    /// be sending already).
     /// </summary>
-    public EndpointNetwork Create(string name, string? adoptNamespace = null, Action<ulong>? namespaceMade = null)
+    public EndpointNetwork Create(string name, string? adoptNamespace = null, Action<ulong>? namespaceMade = null, Action<string>? beforeUp = null)
     {
         EndpointName.Check(name);
         var undo = new Stack<(string What, Action Action)>();
@@ -66,6 +69,7 @@ public sealed class EndpointNetworkBuilder(NetworkNamespace node, string nodeNam
                     links.CreateVethPair(host, EndpointInterface, endpointNamespace);
                     undo.Push(($"delete link {host}", () => DeleteHostLink(host)));
                     hostIndex = links.GetLink(host).Index;
+                    beforeUp?.Invoke(host);
                     links.AddAddress(hostIndex, ipv4.Gateway, 32);
                     links.AddAddress(hostIndex, LinkLocalGateway, 64, AddressOptions.NoDuplicateAddressDetection);
                     links.SetLinkUp(host);

@@ -334,11 +334,27 @@ public sealed partial class NodeAgent : IDisposable
                     saved = true;
                 }
 
-                network = _networks.Create(name, adoptNamespace, inode =>
-                {
-                    SaveEndpoint(creating = creating with { NamespaceInode = inode });
-                    saved = true;
-                });
+                // The programs and the backstop go on the host-side veth before it is up: from the endpoint's first
+                // packet on, until its policy is in place, everything it sends or is sent is dropped (unknown endpoint),
+                // never let through unfiltered.
+                network = _networks.Create(name, adoptNamespace,
+                    namespaceMade: inode =>
+                    {
+                        SaveEndpoint(creating = creating with { NamespaceInode = inode });
+                        saved = true;
+                    },
+                    beforeUp: host =>
+                    {
+                        var target = new AttachTarget(host, _options.Node);
+                        foreach (var direction in new[] { AttachDirection.Ingress, AttachDirection.Egress })
+                        {
+                            backstops.Add(ProgramAttachment.Adopt(Datapath.Backstop, target, direction, Membrane.Datapath.Ebpf.Attachment.AttachMode.TcClsact, null, TcPlacement.Backstop));
+                        }
+
+                        attachments.Add(Attach(Datapath.FromEndpoint, target, AttachDirection.Ingress, name));
+                        attachments.Add(Attach(Datapath.ToEndpoint, target, AttachDirection.Egress, name));
+                        AttachMode = attachments[0].Mode;
+                    });
                 var addresses = new[] { network.IPv4, network.IPv6 };
                 identity = Policies.Identities.Find(withNamespace) is { } existing
                     ? Policies.Identities.AddAddresses(existing.Id, addresses)
@@ -347,15 +363,6 @@ public sealed partial class NodeAgent : IDisposable
                 // Now the network and the identity are known: a crash from here on is swept up by what the file says
                 // was made.
                 SaveEndpoint(creating = creating with { Network = StoredNetwork.Of(network), Identity = identity.Id });
-                var target = new AttachTarget(network.HostInterface, _options.Node);
-                foreach (var direction in new[] { AttachDirection.Ingress, AttachDirection.Egress })
-                {
-                    backstops.Add(ProgramAttachment.Adopt(Datapath.Backstop, target, direction, Membrane.Datapath.Ebpf.Attachment.AttachMode.TcClsact, null, TcPlacement.Backstop));
-                }
-
-                attachments.Add(Attach(Datapath.FromEndpoint, target, AttachDirection.Ingress, name));
-                attachments.Add(Attach(Datapath.ToEndpoint, target, AttachDirection.Egress, name));
-                AttachMode = attachments[0].Mode;
                 var config = new EndpointConfig { EndpointId = endpointId, Identity = identity.Id }.WithAddresses(network.IPv4, network.IPv6);
                 var record = new EndpointRecord(name, kubernetesNamespace, creating.Labels, endpointId, identity.Id, network);
                 managed = new Managed(record, new PolicyBufferWriter((uint)network.HostIndex, config, _cookies), attachments, backstops);
