@@ -120,18 +120,29 @@ public sealed class EndpointNetworkBuilder(NetworkNamespace node, string nodeNam
     /// <summary>
     /// Removes what <see cref="Create"/> made: the host-side veth (its peer goes with it, and the node's routes with
     /// the link), the namespace unless it was adopted, and the addresses back to their pools. Parts already gone are
-    /// not errors, so a delete after a crash half way completes.
+    /// not errors, so a delete after a crash half way completes. With <paramref name="namespaceInode"/>, the namespace
+    /// is removed only when it is still that one: a namespace of the same name made since (by someone else) stays, and
+    /// the returned text says so.
     /// </summary>
-    public void Delete(EndpointNetwork network)
+    public string? Delete(EndpointNetwork network, ulong? namespaceInode = null)
     {
         DeleteHostLink(network.HostInterface);
+        string? left = null;
         if (!network.AdoptedNamespace && NetworkNamespace.Exists(network.NetworkNamespace))
         {
-            NetworkNamespace.Delete(network.NetworkNamespace);
+            if (namespaceInode is { } inode && NetworkNamespace.InodeOfName(network.NetworkNamespace) != inode)
+            {
+                left = $"the network namespace {network.NetworkNamespace} is not the one made for the endpoint (it was replaced since), so it stays";
+            }
+            else
+            {
+                NetworkNamespace.Delete(network.NetworkNamespace);
+            }
         }
 
         ipv4.Release(network.IPv4);
         ipv6.Release(network.IPv6);
+        return left;
     }
 
     /// <summary>Marks a restored endpoint's addresses taken, so they are not handed out again.</summary>

@@ -44,7 +44,17 @@ public static class AgentHost
         {
             agent.Warning += message => app.Logger.LogWarning("{Warning}", message);
             var pins = app.Services.GetRequiredService<PinWatch>();
-            await app.StartAsync(stopping);
+            try
+            {
+                await app.StartAsync(stopping);
+            }
+            catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse } ||
+                e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                // Another agent bound the socket (or the metrics port) between this one's check and its bind.
+                throw new AgentStateException($"cannot listen: {e.Message.TrimEnd('.')}. Hint: give each agent its own --socket and --metrics", e);
+            }
+
             if (OperatingSystem.IsLinux())
             {
                 File.SetUnixFileMode(options.Socket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -123,6 +133,11 @@ public static class AgentHost
 
     private static void LogRestore(ILogger logger, RestoreReport restored)
     {
+        foreach (var warning in restored.Warnings)
+        {
+            logger.LogError("{Warning}", warning);
+        }
+
         foreach (var problem in restored.Problems)
         {
             logger.LogError("state file set aside: {Problem}", problem.ToString());

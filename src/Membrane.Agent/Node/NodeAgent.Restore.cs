@@ -5,6 +5,7 @@ using Membrane.Datapath.Layout;
 using Membrane.Datapath.Writing;
 using Membrane.Netlink;
 using Membrane.Netlink.Namespaces;
+using Membrane.Policy.Engine.Identities;
 using Membrane.Policy.Engine.Labels;
 using Membrane.Policy.Engine.Service;
 using Membrane.Policy.Validation;
@@ -141,8 +142,9 @@ public sealed partial class NodeAgent
 
         foreach (var (key, value) in Datapath.Ipcache.Entries<IpcacheKey, IpcacheValue>())
         {
+            // An endpoint's address (a host entry of an endpoint identity); a /32 a policy names is no address in use.
             var address = key.Address.ToAddress(key.Family);
-            if (IpcacheKey.Host(address).PrefixLength == key.PrefixLength)
+            if (IpcacheKey.Host(address).PrefixLength == key.PrefixLength && IdentitySet.IsEndpointNumber(value.Identity))
             {
                 _networks.Reserve(address);
             }
@@ -292,8 +294,8 @@ public sealed partial class NodeAgent
 
         AttachMode = attachments[0].Mode;
         var record = new EndpointRecord(endpoint.Name, endpoint.Namespace, endpoint.Labels, endpoint.EndpointId, identity.Id, network);
-        _endpoints[endpoint.Name] = new Managed(record, writer, attachments, backstops);
-        SaveEndpoint(StateOf(record, EndpointLifecycle.Ready, AttachMode.Value));
+        _endpoints[endpoint.Name] = new Managed(record, writer, attachments, backstops) { NamespaceInode = endpoint.NamespaceInode };
+        SaveEndpoint(StateOf(record, EndpointLifecycle.Ready, AttachMode.Value, endpoint.NamespaceInode));
         return null;
     }
 

@@ -17,10 +17,16 @@ public sealed partial class NodeAgent
     private string? LinkPin(string endpoint, string program) =>
         _options.PinRoot is { } root ? Path.Combine(LinkDirectory(root), $"{endpoint}_{program}") : null;
 
-    /// <summary>The datapath pinned under the pin root, taken back; or a new one, loaded and pinned there.</summary>
-    private static LoadedDatapath OpenDatapath(NodeAgentOptions options, out bool reopened)
+    /// <summary>
+    /// The datapath pinned under the pin root, taken back; or a new one, loaded and pinned there. A pinned datapath
+    /// whose pins were replaced (its programs do not use the maps pinned beside them) is not taken back: its pins are
+    /// removed and a new one is loaded, whose programs then replace the old ones on every endpoint as a restore does
+    /// (<paramref name="replaced"/> says why).
+    /// </summary>
+    private static LoadedDatapath OpenDatapath(NodeAgentOptions options, out bool reopened, out string? replaced)
     {
         reopened = false;
+        replaced = null;
         if (options.PinRoot is not { } root)
         {
             return DatapathLoader.Load(options.Datapath);
@@ -29,8 +35,20 @@ public sealed partial class NodeAgent
         var directory = DatapathDirectory(root);
         if (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any())
         {
-            reopened = true;
-            return LoadedDatapath.OpenPinned(directory, options.Datapath);
+            var pinned = LoadedDatapath.OpenPinned(directory, options.Datapath);
+            if (pinned.Inconsistency() is not { } problem)
+            {
+                reopened = true;
+                return pinned;
+            }
+
+            replaced = $"the datapath pinned in {directory} was not taken back: {problem}; a pin was replaced. A new datapath was " +
+                "loaded, and every endpoint's programs were replaced with its own (their connection tracking starts afresh)";
+            pinned.Dispose();
+            foreach (var pin in Directory.EnumerateFiles(directory).ToList())
+            {
+                File.Delete(pin);
+            }
         }
 
         var datapath = DatapathLoader.Load(options.Datapath);
@@ -68,11 +86,70 @@ public sealed partial class NodeAgent
         }
     }
 
-    private static EndpointState StateOf(EndpointRecord record, EndpointLifecycle lifecycle, AttachMode mode) => new(
+    private static EndpointState StateOf(EndpointRecord record, EndpointLifecycle lifecycle, AttachMode mode, ulong? namespaceInode) => new(
         record.Name, record.KubernetesNamespace, record.Labels, record.EndpointId, record.Identity, lifecycle,
-        record.Network.AdoptedNamespace ? record.Network.NetworkNamespace : null, StoredNetwork.Of(record.Network), mode.ToString());
+        record.Network.AdoptedNamespace ? record.Network.NetworkNamespace : null, StoredNetwork.Of(record.Network), mode.ToString())
+    {
+        NamespaceInode = namespaceInode,
+    };
 
     private void SaveEndpoint(EndpointState state) => _state?.Write(EndpointsKind, state.Name, state, AgentStateJsonContext.Default.EndpointState);
+
+    // The magic number of a bpf file system (uapi linux/magic.h BPF_FS_MAGIC).
+    private const long BpfFileSystemMagic = 0xcafe4a11;
+
+    /// <summary>
+    /// Takes the pin root for this agent: made if missing (bpffs mounted at /sys/fs/bpf first when it lies there), it
+    /// must be a directory on a bpf file system, with <c>datapath</c> and <c>links</c> directories or nothing in their
+    /// place, and no other agent may hold it. Two agents on one pin root would share one endpoints map keyed by
+    /// interface index, and each would overwrite the other's endpoints. The lock is an flock on the directory, released
+    /// by the kernel when the process ends, even by SIGKILL.
+    /// </summary>
+    private static Microsoft.Win32.SafeHandles.SafeFileHandle? LockPinRoot(string? root)
+    {
+        if (root is null)
+        {
+            return null;
+        }
+
+        if (Path.GetFullPath(root).StartsWith(Membrane.Bpf.BpfFileSystem.DefaultMountPoint + "/", StringComparison.Ordinal))
+        {
+            Membrane.Bpf.BpfFileSystem.EnsureMounted();
+        }
+
+        try
+        {
+            Directory.CreateDirectory(root);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new AgentStateException($"the bpffs root {root} cannot be made: {e.Message}. Hint: --bpffs-root names a directory on a bpf file system", e);
+        }
+
+        if (Libc.FileSystemType(root) != BpfFileSystemMagic)
+        {
+            throw new AgentStateException($"the bpffs root {root} is not on a bpf file system, so nothing can be pinned there. " +
+                "Hint: give --bpffs-root a directory under /sys/fs/bpf, or mount one (mount -t bpf bpf DIR)");
+        }
+
+        foreach (var part in new[] { DatapathDirectory(root), LinkDirectory(root) })
+        {
+            if (File.Exists(part))
+            {
+                throw new AgentStateException($"{part} is not a directory (something is pinned in its place). Hint: look at it, and remove it " +
+                    "once you know it is not needed; the agent keeps its maps and links there");
+            }
+        }
+
+        var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(Libc.Open(root), ownsHandle: true);
+        if (handle.IsInvalid || !Libc.TryLockExclusive(handle))
+        {
+            handle.Dispose();
+            throw new AgentStateException($"the bpffs root {root} is in use by another agent. Hint: give each agent its own --bpffs-root");
+        }
+
+        return handle;
+    }
 
     /// <summary>The state directory, opened; one that cannot even be made is a reason not to start.</summary>
     private static StateStore OpenState(string directory)
@@ -83,7 +160,10 @@ public sealed partial class NodeAgent
         }
         catch (StateStoreException e)
         {
-            throw new AgentStateException($"state directory {directory} cannot be used: {e.Message}. Hint: make it writable to root again", e);
+            var hint = File.Exists(directory)
+                ? $"--state-dir names a directory, and {directory} is a file"
+                : "make the directory writable to root again";
+            throw new AgentStateException($"state directory {directory} cannot be used: {e.Message.TrimEnd('.')}. Hint: {hint}", e);
         }
     }
 

@@ -39,6 +39,7 @@ public sealed partial class NodeAgent : IDisposable
     private readonly Dictionary<string, Managed> _endpoints = new(StringComparer.Ordinal);
     private readonly StateStore? _state;
     private readonly IDisposable? _stateLock;
+    private readonly IDisposable? _pinLock;
     private readonly IpcacheWriter _ipcache;
 
     // What the kernel holds for endpoints the agent left in place because their files did not read (restore): their
@@ -66,14 +67,19 @@ public sealed partial class NodeAgent : IDisposable
         _stateLock = _state?.Lock();
         try
         {
+            _pinLock = LockPinRoot(options.PinRoot);
             _networks.EnableForwarding();
-            Datapath = OpenDatapath(options, out var reopened);
+            Datapath = OpenDatapath(options, out var reopened, out var replaced);
             try
             {
                 PolicyTarget = new KernelPolicyMapTarget(Datapath);
                 _ipcache = new IpcacheWriter(new KernelIpcacheTarget(Datapath));
                 _ipcache.Adopt(Datapath.Ipcache.Entries<IpcacheKey, IpcacheValue>());
                 Restored = _state is null ? RestoreReport.None : Restore(_state);
+                if (replaced is not null)
+                {
+                    Restored = Restored with { Warnings = [replaced, .. Restored.Warnings] };
+                }
             }
             catch
             {
@@ -91,6 +97,7 @@ public sealed partial class NodeAgent : IDisposable
         }
         catch
         {
+            _pinLock?.Dispose();
             _stateLock?.Dispose();
             throw;
         }
@@ -365,13 +372,16 @@ public sealed partial class NodeAgent : IDisposable
                 SaveEndpoint(creating = creating with { Network = StoredNetwork.Of(network), Identity = identity.Id });
                 var config = new EndpointConfig { EndpointId = endpointId, Identity = identity.Id }.WithAddresses(network.IPv4, network.IPv6);
                 var record = new EndpointRecord(name, kubernetesNamespace, creating.Labels, endpointId, identity.Id, network);
-                managed = new Managed(record, new PolicyBufferWriter((uint)network.HostIndex, config, _cookies), attachments, backstops);
+                managed = new Managed(record, new PolicyBufferWriter((uint)network.HostIndex, config, _cookies), attachments, backstops)
+                {
+                    NamespaceInode = creating.NamespaceInode,
+                };
                 _endpoints[name] = managed;
 
                 // Its own policy and its peers' in one change; then its addresses go into the ipcache (after the switch:
                 // its identity is known to every live state by then).
                 Enforce(onlyWherePeersChanged: true);
-                SaveEndpoint(StateOf(record, EndpointLifecycle.Ready, attachments[0].Mode));
+                SaveEndpoint(StateOf(record, EndpointLifecycle.Ready, attachments[0].Mode, creating.NamespaceInode));
                 return record;
             }
             catch (Exception failure)
@@ -411,7 +421,10 @@ public sealed partial class NodeAgent : IDisposable
             throw new ArgumentException($"netns: there is no network namespace {adoptNamespace} (/run/netns/{adoptNamespace}); create it first (ip netns add {adoptNamespace})");
         }
 
-        if (_endpoints.Values.FirstOrDefault(e => e.Record.Network.NetworkNamespace == adoptNamespace) is { } other)
+        // By the namespace itself, not its name: another name for an endpoint's namespace (a second bind mount) is still
+        // that endpoint's.
+        if (_endpoints.Values.FirstOrDefault(e => e.Record.Network.NetworkNamespace == adoptNamespace ||
+            NetworkNamespace.InodeOfName(e.Record.Network.NetworkNamespace) == inode) is { } other)
         {
             throw new ArgumentException($"netns: the network namespace {adoptNamespace} is endpoint {other.Record.Name}'s");
         }
@@ -481,7 +494,7 @@ public sealed partial class NodeAgent : IDisposable
             // cannot be written, nothing has been touched.
             try
             {
-                SaveEndpoint(StateOf(managed.Record, EndpointLifecycle.Deleting, managed.Attachments[0].Mode));
+                SaveEndpoint(StateOf(managed.Record, EndpointLifecycle.Deleting, managed.Attachments[0].Mode, managed.NamespaceInode));
             }
             catch (StateStoreException e)
             {
@@ -506,7 +519,13 @@ public sealed partial class NodeAgent : IDisposable
                 }
             }
 
-            Step(() => _networks.Delete(network));
+            Step(() =>
+            {
+                if (_networks.Delete(network, managed.NamespaceInode) is { } left)
+                {
+                    Warning?.Invoke($"endpoint {name}: {left}");
+                }
+            });
             Step(() => ScrubFlows(managed.Record.EndpointId, [network.IPv4, network.IPv6]));
             managed.Attachments.ForEach(a => Step(a.Dispose));
             managed.Backstops.ForEach(a => Step(a.Dispose));
@@ -725,10 +744,12 @@ public sealed partial class NodeAgent : IDisposable
             }
 
             Datapath.Dispose();
+            _pinLock?.Dispose();
             if (_options.PinRoot is { } root)
             {
                 RemoveIfEmpty(LinkDirectory(root));
-                RemoveIfEmpty(Path.Combine(root, "datapath"));
+                RemoveIfEmpty(DatapathDirectory(root));
+                RemoveIfEmpty(root);
             }
 
             _stateLock?.Dispose();
@@ -779,7 +800,8 @@ public sealed partial class NodeAgent : IDisposable
         var desired = DesiredIpcache();
         if (desired.Count > Datapath.Ipcache.Spec.MaxEntries)
         {
-            throw new MapFullException(Datapath.Ipcache.Name, Datapath.Ipcache.Spec.MaxEntries, _ipcache.Entries.Count, desired.Count);
+            throw new MapFullException(Datapath.Ipcache.Name, Datapath.Ipcache.Spec.MaxEntries, _ipcache.Entries.Count, desired.Count,
+                "name fewer CIDR prefixes (each is one entry, and each endpoint's address one more)");
         }
 
         var transaction = new PolicyTransaction(PolicyTarget, PolicyBudget());
@@ -900,5 +922,10 @@ public sealed partial class NodeAgent : IDisposable
         }
     }
 
-    private sealed record Managed(EndpointRecord Record, PolicyBufferWriter Writer, List<ProgramAttachment> Attachments, List<ProgramAttachment> Backstops);
+    /// <summary>An endpoint the agent holds, with what it needs to remove it: its writer, its attachments, and the inode of
+    /// the namespace made for it (null when adopted, or made by an earlier version that did not record it).</summary>
+    private sealed record Managed(EndpointRecord Record, PolicyBufferWriter Writer, List<ProgramAttachment> Attachments, List<ProgramAttachment> Backstops)
+    {
+        public ulong? NamespaceInode { get; init; }
+    }
 }

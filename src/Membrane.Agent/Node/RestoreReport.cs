@@ -14,5 +14,8 @@ public sealed record RestoreReport(
     long Revision,
     int Policies)
 {
+    /// <summary>What was wrong with what the last agent left and was repaired (logged as errors).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     public static readonly RestoreReport None = new([], [], [], 0, 0);
 }

@@ -177,7 +177,7 @@ public sealed class StateStore
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new AgentStateException(
-                $"state directory {Directory} cannot be used: {new StateStoreException("lock", path, e).Message}. The agent does not start, " +
+                $"state directory {Directory} cannot be used: {new StateStoreException("lock", path, e).Message.TrimEnd('.')}. The agent does not start, " +
                 "so the kernel keeps enforcing what it had. Hint: make the directory writable to root again", e);
         }
     }

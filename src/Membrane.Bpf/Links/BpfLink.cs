@@ -39,16 +39,33 @@ public sealed class BpfLink : IDisposable
     /// The kernel's id of the program this link runs (as <c>bpftool link show</c> lists it): how a process that opens a
     /// pinned link tells whether it still runs the program it expects.
     /// </summary>
-    public unsafe uint ProgramId
+    public uint ProgramId => Info().ProgramId;
+
+    /// <summary>
+    /// Where a tcx link attaches: the interface index and the direction; null for a link of another type. How a process
+    /// that opens a pinned link tells it is the one for that interface, and not another's pinned at its path.
+    /// </summary>
+    public (int Ifindex, TcxDirection Direction)? TcxTarget
     {
         get
         {
-            using var lease = Handle.Acquire();
-            var info = default(LinkInfo);
-            var attr = new ObjGetInfoAttr { BpfFd = lease.Fd, InfoLen = (uint)sizeof(LinkInfo), Info = (ulong)&info };
-            var result = BpfSyscall.Invoke(BpfCommand.ObjGetInfoByFd, ref attr);
-            return result < 0 ? throw new BpfLinkException(Description, "get info", BpfCommand.ObjGetInfoByFd, -result) : info.ProgramId;
+            var info = Info();
+            return info.Type == LinkTypeTcx
+                ? ((int)info.TcxIfindex, info.TcxAttachType == Tcx.AttachTypeEgress ? TcxDirection.Egress : TcxDirection.Ingress)
+                : null;
         }
+    }
+
+    // enum bpf_link_type, uapi linux/bpf.h.
+    private const uint LinkTypeTcx = 11;
+
+    private unsafe LinkInfo Info()
+    {
+        using var lease = Handle.Acquire();
+        var info = default(LinkInfo);
+        var attr = new ObjGetInfoAttr { BpfFd = lease.Fd, InfoLen = (uint)sizeof(LinkInfo), Info = (ulong)&info };
+        var result = BpfSyscall.Invoke(BpfCommand.ObjGetInfoByFd, ref attr);
+        return result < 0 ? throw new BpfLinkException(Description, "get info", BpfCommand.ObjGetInfoByFd, -result) : info;
     }
 
     /// <summary>Pins the link at <paramref name="path"/> on bpffs so that the attachment outlives this process.</summary>

@@ -21,8 +21,8 @@ public static class Tcx
     private static int probed;
 
     // enum bpf_attach_type, uapi linux/bpf.h.
-    private const uint AttachTypeIngress = 46;
-    private const uint AttachTypeEgress = 47;
+    internal const uint AttachTypeIngress = 46;
+    internal const uint AttachTypeEgress = 47;
 
     /// <summary>
     /// Attaches <paramref name="program"/> to the interface with index <paramref name="ifindex"/>. The index is

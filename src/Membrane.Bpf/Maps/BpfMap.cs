@@ -24,6 +24,19 @@ public sealed partial class BpfMap : IDisposable
     /// <summary>The descriptor; <c>Handle.Value</c> can go into <see cref="Asm.Instruction.LoadMapPtr(Asm.Register, int)"/>.</summary>
     public BpfFileDescriptor Handle { get; }
 
+    /// <summary>The kernel's id for this map, as <c>bpftool map show</c> lists it.</summary>
+    public unsafe uint Id
+    {
+        get
+        {
+            using var lease = Handle.Acquire();
+            var info = default(MapInfo);
+            var attr = new ObjGetInfoAttr { BpfFd = (uint)lease.Fd, InfoLen = (uint)sizeof(MapInfo), Info = (ulong)&info };
+            var result = BpfSyscall.Invoke(BpfCommand.ObjGetInfoByFd, ref attr);
+            return result < 0 ? throw new MapException(Name, "get info", BpfCommand.ObjGetInfoByFd, -result) : info.Id;
+        }
+    }
+
     /// <summary>Where this map is pinned, if this object pinned or opened it.</summary>
     public string? PinnedPath { get; private set; }
 

@@ -320,6 +320,24 @@ public sealed class BpfProgram : IDisposable
         }
     }
 
+    /// <summary>The kernel's ids of the maps this program uses, as <c>bpftool prog show</c> lists them.</summary>
+    public unsafe IReadOnlyList<uint> MapIds
+    {
+        get
+        {
+            var info = default(ProgInfo);
+            GetInfo(ref info);
+            var ids = new uint[info.NrMapIds];
+            fixed (uint* pointer = ids)
+            {
+                info = new ProgInfo { NrMapIds = (uint)ids.Length, MapIds = (ulong)pointer };
+                GetInfo(ref info);
+            }
+
+            return ids.AsSpan(0, (int)Math.Min(info.NrMapIds, (uint)ids.Length)).ToArray();
+        }
+    }
+
     /// <summary>The program as the verifier rewrote it (what <c>bpftool prog dump xlated</c> prints): context
     /// accesses rewritten, map loads holding kernel addresses or ids.</summary>
     public unsafe Instruction[] GetTranslatedInstructions()

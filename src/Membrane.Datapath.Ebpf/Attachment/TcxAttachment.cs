@@ -22,20 +22,29 @@ internal sealed class TcxAttachment : ProgramAttachment
 
     public static TcxAttachment Attach(BpfProgram program, AttachTarget target, AttachDirection direction)
     {
-        var tcxDirection = direction == AttachDirection.Ingress ? TcxDirection.Ingress : TcxDirection.Egress;
         BpfLink AttachHere()
         {
             using var netlink = Rtnetlink.Open();
-            return Tcx.Attach(program, netlink.GetLink(target.InterfaceName).Index, tcxDirection);
+            return Tcx.Attach(program, netlink.GetLink(target.InterfaceName).Index, TcxDirectionOf(direction));
         }
 
         var link = target.Namespace is { } networkNamespace ? networkNamespace.Run(AttachHere) : AttachHere();
         return new TcxAttachment(link, target, direction, program.Name);
     }
 
+    private static TcxDirection TcxDirectionOf(AttachDirection direction) => direction == AttachDirection.Ingress ? TcxDirection.Ingress : TcxDirection.Egress;
+
+    /// <summary>The target interface's index, in its namespace.</summary>
+    private static int IndexOf(AttachTarget target)
+    {
+        using var netlink = target.Namespace is { } networkNamespace ? Rtnetlink.Open(networkNamespace) : Rtnetlink.Open();
+        return netlink.GetLink(target.InterfaceName).Index;
+    }
+
     /// <summary>See <see cref="ProgramAttachment.Adopt"/>: the link pinned at <paramref name="pinPath"/> if it runs
-    /// <paramref name="program"/>; else a new one, attached before the old is unpinned (with no pin and no descriptor
-    /// left, the old one detaches), and pinned in its place.</summary>
+    /// <paramref name="program"/> on this target; else a new one, attached before the old is unpinned (with no pin and
+    /// no descriptor left, the old one detaches), and pinned in its place. A link pinned here for another target is
+    /// unpinned first, since it filters nothing here.</summary>
     public static TcxAttachment Adopt(BpfProgram program, AttachTarget target, AttachDirection direction, string? pinPath)
     {
         if (pinPath is null || !File.Exists(pinPath))
@@ -52,6 +61,17 @@ internal sealed class TcxAttachment : ProgramAttachment
         var old = BpfLink.OpenPinned(pinPath);
         try
         {
+            // A link pinned here that attaches elsewhere (another interface or direction) is not this one's: its pin is
+            // in the wrong place, and is taken away; this target gets a link of its own.
+            if (old.TcxTarget != (IndexOf(target), TcxDirectionOf(direction)))
+            {
+                old.Unpin();
+                old.Dispose();
+                var attached = Attach(program, target, direction);
+                attached.PinOrDetach(pinPath);
+                return attached;
+            }
+
             if (old.ProgramId == program.Id)
             {
                 return new TcxAttachment(old, target, direction, program.Name);

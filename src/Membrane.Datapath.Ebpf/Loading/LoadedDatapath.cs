@@ -1,3 +1,4 @@
+using Membrane.Bpf.Asm;
 using Membrane.Bpf.Maps;
 using Membrane.Bpf.Programs;
 using Membrane.Datapath.Ebpf.Generator;
@@ -96,6 +97,33 @@ public sealed class LoadedDatapath : IDisposable
             collection.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Whether the programs are whole with the maps beside them: each of the two datapath programs uses exactly these
+    /// maps (a map pin replaced by another map of the same layout, or a program pin by one that uses other maps, would
+    /// leave the agent writing maps no program reads), and the backstop is a program that drops everything. Null when
+    /// all is well, else what is wrong. A pinned datapath is checked before it is taken back.
+    /// </summary>
+    public string? Inconsistency()
+    {
+        var maps = Collection.Maps.Values.ToDictionary(m => m.Id, m => m.Name);
+        foreach (var program in new[] { FromEndpoint, ToEndpoint })
+        {
+            var used = program.MapIds.ToHashSet();
+            if (!used.SetEquals(maps.Keys))
+            {
+                var foreign = used.Where(id => !maps.ContainsKey(id)).ToList();
+                var unused = maps.Where(m => !used.Contains(m.Key)).Select(m => m.Value).ToList();
+                return $"the program {program.Name} does not use the maps pinned beside it" +
+                    (unused.Count > 0 ? $" (it does not use {string.Join(", ", unused)})" : "") +
+                    (foreign.Count > 0 ? $" (it uses {foreign.Count} maps that are not pinned there)" : "");
+            }
+        }
+
+        var backstop = Backstop.GetTranslatedInstructions();
+        var dropsAll = backstop.Length == 2 && backstop[0] == AluOperation.Mov.Imm(Register.R0, DatapathConstants.ActionDrop) && backstop[1] == Instruction.Exit();
+        return dropsAll ? null : $"the program {Backstop.Name} is not the backstop (r0 = {DatapathConstants.ActionDrop}; exit)";
     }
 
     /// <summary>Pins every map and program under <paramref name="directory"/>.</summary>

@@ -5,9 +5,9 @@ namespace Membrane.Datapath.Writing;
 /// written, so that nothing of it is enforced and nothing of it is left behind. The message names the map, its
 /// capacity, what is in use and what the change would need.
 /// </summary>
-public sealed class MapFullException(string map, long capacity, long inUse, long needed)
+public sealed class MapFullException(string map, long capacity, long inUse, long needed, string? hint = null)
     : Exception($"the map {map} holds at most {capacity:N0} entries; {inUse:N0} are in use, and this change would need {needed:N0}. " +
-        "Nothing was applied. Hint: select fewer endpoints, or name fewer peers, prefixes and ports; or make the map larger")
+        $"Nothing was applied. Hint: {hint ?? "select fewer endpoints, or name fewer peers, prefixes and ports; or make the map larger"}")
 {
     public string Map { get; } = map;
 

@@ -290,6 +290,34 @@ public sealed class NodeAgentRestoreTests : IDisposable
         Assert.Contains("in use by another agent", Assert.Throws<AgentStateException>(() => new NodeAgent(Options())).Message);
     }
 
+    [Fact]
+    public void A_pin_root_that_another_agent_holds_or_that_is_not_bpffs_stops_the_start()
+    {
+        Root.Require();
+        using (var holder = new NodeAgent(Options()))
+        {
+            var other = Path.Combine(Path.GetTempPath(), "mbrnr" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)));
+            try
+            {
+                // Another state directory, the same pin root: the two would share one endpoints map.
+                var refused = Assert.Throws<AgentStateException>(() => new NodeAgent(Options() with { StateDirectory = other }));
+                Assert.Contains($"the bpffs root {PinRoot} is in use by another agent", refused.Message);
+            }
+            finally
+            {
+                if (Directory.Exists(other))
+                {
+                    Directory.Delete(other, recursive: true);
+                }
+            }
+        }
+
+        var notBpffs = Path.Combine(_stateDirectory, "pins");
+        var wrong = Assert.Throws<AgentStateException>(() => new NodeAgent(Options() with { PinRoot = notBpffs }));
+        Assert.Contains("is not on a bpf file system", wrong.Message);
+        Assert.Contains("--bpffs-root", wrong.Message);
+    }
+
     public void Dispose()
     {
         foreach (var name in _names)

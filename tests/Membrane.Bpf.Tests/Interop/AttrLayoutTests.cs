@@ -135,6 +135,13 @@ public sealed class AttrLayoutTests
         (typeof(MapInfo), "BtfValueTypeId", 72),               // then __u32 :32 padding
         (typeof(MapInfo), "MapExtra", 80),
 
+        // struct bpf_link_info, head, and the tcx member of its union
+        (typeof(LinkInfo), "Type", 0),
+        (typeof(LinkInfo), "Id", 4),
+        (typeof(LinkInfo), "ProgramId", 8),
+        (typeof(LinkInfo), "TcxIfindex", 16),
+        (typeof(LinkInfo), "TcxAttachType", 20),
+
         // struct bpf_prog_info, head
         (typeof(ProgInfo), "Type", 0),
         (typeof(ProgInfo), "Id", 4),
@@ -201,6 +208,7 @@ public sealed class AttrLayoutTests
         (typeof(ObjGetInfoAttr), 16),
         (typeof(MapInfo), 88),            // __attribute__((aligned(8)))
         (typeof(ProgInfo), 80),           // through name
+        (typeof(LinkInfo), 24),           // through the tcx member of the union
         (typeof(SkBuff), 192),
     ];
 

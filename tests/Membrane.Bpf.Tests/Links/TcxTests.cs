@@ -35,6 +35,20 @@ public sealed class TcxTests
     }
 
     [Fact]
+    public void A_tcx_link_says_where_it_attaches_and_which_program_it_runs()
+    {
+        Root.Require();
+        using var network = new TestNetwork();
+        using var drop = Support.Programs.LoadDrop();
+        using var ingress = network.AttachInA(drop, TcxDirection.Ingress);
+        using var egress = network.AttachInA(drop, TcxDirection.Egress);
+        var ifindex = Command.IpJson(network.NamespaceA, "link", "show", "dev", network.InterfaceA)[0].GetProperty("ifindex").GetInt32();
+        Assert.Equal((ifindex, TcxDirection.Ingress), ingress.TcxTarget);
+        Assert.Equal((ifindex, TcxDirection.Egress), egress.TcxTarget);
+        Assert.Equal(drop.Id, ingress.ProgramId);
+    }
+
+    [Fact]
     public void Explicit_detach_works_while_the_link_is_still_open()
     {
         Root.Require();

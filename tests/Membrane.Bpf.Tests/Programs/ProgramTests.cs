@@ -208,4 +208,22 @@ public sealed class ProgramTests
     /// line at the branch log level) before it rejects the program, so the log outgrows small buffers.</summary>
     private static Instruction[] LongInvalidBody() =>
         Enumerable.Range(0, 300).Select(_ => AluOperation.Mov.Reg(R1, R1)).Append(Instruction.Exit()).ToArray();
+
+    [Fact]
+    public void A_program_names_the_maps_it_uses_by_their_kernel_ids()
+    {
+        Root.Require();
+        using var used = BpfMap.Create(MapSpec.For<uint, ulong>("mbr_used", MapType.Array, 1));
+        using var unused = BpfMap.Create(MapSpec.For<uint, ulong>("mbr_unused", MapType.Array, 1));
+        using var program = BpfProgram.Load(new ProgramSpec("mbr_maps", ProgramType.SchedCls,
+        [
+            Instruction.LoadMapPtr(R1, used.Handle.Value),
+            AluOperation.Mov.Imm(R0, 0),
+            Instruction.Exit(),
+        ]));
+        Assert.NotEqual(used.Id, unused.Id);
+        Assert.Equal([used.Id], program.MapIds);
+        using var none = Support.Programs.LoadDrop();
+        Assert.Empty(none.MapIds);
+    }
 }

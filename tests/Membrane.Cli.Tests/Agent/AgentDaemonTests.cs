@@ -32,6 +32,7 @@ public sealed class AgentDaemonTests : IDisposable
             ((string?)null, (string?)null, "in use"),                                      // the same command line again
             (null, elsewhere + "-state", "is in use by a running agent"),                   // the same socket, another state directory
             (elsewhere + ".sock", null, "is in use by another agent"),                      // the same state directory, another socket
+            (elsewhere + "-2.sock", elsewhere + "-2-state", "bpffs root"),                  // only the same bpffs root
         })
         {
             var (code, output) = _agent.RunAnotherAgent(socket, state);
@@ -229,6 +230,14 @@ public sealed class AgentDaemonTests : IDisposable
         Root.Require();
         await _agent.StartAsync();
         var web = _agent.CreateEndpoint(_agent.EndpointName("web"), "k8s:app=web");
+
+        // Another name for web's namespace: a second bind mount of the same namespace.
+        var alias = _agent.Prefix + "-alias";
+        using (var webNamespace = NetworkNamespace.Open(web.Name))
+        using (webNamespace.Bind(alias))
+        {
+        }
+
         using var client = new AgentClient(_agent.Socket);
         foreach (var (request, says) in new[]
         {
@@ -236,6 +245,7 @@ public sealed class AgentDaemonTests : IDisposable
             (new EndpointCreateRequest(_agent.EndpointName("n2"), "k8s:app=x", Netns: web.Name), $"is endpoint {web.Name}'s"),
             (new EndpointCreateRequest(_agent.EndpointName("n3"), "k8s:app=x", Netns: _agent.Node), "is the node's own"),
             (new EndpointCreateRequest(_agent.EndpointName("n4"), "k8s:app=x", Netns: "../x"), "contains '/'"),
+            (new EndpointCreateRequest(_agent.EndpointName("n5"), "k8s:app=x", Netns: alias), $"is endpoint {web.Name}'s"),
             (new EndpointCreateRequest(_agent.EndpointName("l1"), "k8s:app=x\n"), "label"),
             (new EndpointCreateRequest(_agent.EndpointName("l2"), "k8s:app=\u202Eevil"), "\\u202E"),
             (new EndpointCreateRequest(_agent.EndpointName("l3"), "k8s:app=we\u200Bb"), "\\u200B"),
@@ -251,7 +261,24 @@ public sealed class AgentDaemonTests : IDisposable
         }
 
         Assert.Single(await client.ListEndpointsAsync(TestContext.Current.CancellationToken));
+        NetworkNamespace.Delete(alias);
         Assert.Empty(Directory.GetFiles(Path.Combine(_agent.StateDirectory, "endpoints"), "*-n*"));
+    }
+
+    [Fact]
+    public async Task An_endpoint_delete_leaves_a_namespace_of_its_name_that_someone_made_since()
+    {
+        Root.Require();
+        await _agent.StartAsync();
+        var web = _agent.CreateEndpoint(_agent.EndpointName("web"), "k8s:app=web");
+        NetworkNamespace.Delete(web.Name);
+        using (NetworkNamespace.Create(web.Name))
+        {
+        }
+
+        _agent.CliOk("endpoint", "delete", web.Name);
+        Assert.True(NetworkNamespace.Exists(web.Name), "the namespace made since, by someone else, was removed");
+        Assert.Contains("is not the one made for the endpoint", _agent.Log);
     }
 
     /// <summary>The host-side interface name the agent gives an endpoint (Membrane.Agent's HostInterfaceName).</summary>

@@ -80,6 +80,63 @@ public sealed class AgentPinTests : IDisposable
         Assert.Equal(6, Directory.GetFiles(Path.Combine(_agent.PinRoot, "links")).Length);
     }
 
+    /// <summary>
+    /// Pins replaced rather than removed, while the agent was down: a map by another of the same layout, a program by
+    /// one that lets everything through, a link by another endpoint's. None is taken back as it is: the datapath whose
+    /// programs do not use the maps pinned beside them is replaced whole (its programs with it, on every endpoint), and
+    /// a link pinned at another endpoint's path gives way to one of its own. Enforcement is then what the policies say,
+    /// and what the agent says it is.
+    /// </summary>
+    [Theory]
+    [InlineData("map")]
+    [InlineData("program")]
+    [InlineData("link")]
+    public async Task A_pin_replaced_while_the_agent_was_down_is_not_taken_back(string replaced)
+    {
+        Root.Require();
+        var (web, db, other) = await StartAsync();
+        var datapath = Path.Combine(_agent.PinRoot, "datapath");
+        if (replaced == "link")
+        {
+            // db's ingress link pinned at web's path (web's own goes with its pin, when the agent dies).
+            using var dbLink = Membrane.Bpf.Links.BpfLink.OpenPinned(Path.Combine(_agent.PinRoot, "links", $"{db.Name}_mbr_to_ep"));
+            File.Delete(Path.Combine(_agent.PinRoot, "links", $"{web.Name}_mbr_to_ep"));
+            dbLink.Pin(Path.Combine(_agent.PinRoot, "links", $"{web.Name}_mbr_to_ep"));
+            _agent.Kill();
+        }
+        else
+        {
+            Assert.True(_agent.Stop());
+            if (replaced == "map")
+            {
+                using var original = Membrane.Bpf.Maps.BpfMap.OpenPinned(Path.Combine(datapath, "mbr_policy"));
+                using var impostor = Membrane.Bpf.Maps.BpfMap.Create(original.Spec);
+                File.Delete(Path.Combine(datapath, "mbr_policy"));
+                impostor.Pin(Path.Combine(datapath, "mbr_policy"));
+            }
+            else
+            {
+                using var passAll = Membrane.Bpf.Programs.BpfProgram.Load(new Membrane.Bpf.Programs.ProgramSpec("mbr_to_ep", Membrane.Bpf.Programs.ProgramType.SchedCls,
+                    [Membrane.Bpf.Asm.AluOperationExtensions.Imm(Membrane.Bpf.Asm.AluOperation.Mov, Membrane.Bpf.Asm.Register.R0, 0), Membrane.Bpf.Asm.Instruction.Exit()]));
+                File.Delete(Path.Combine(datapath, "mbr_to_ep"));
+                passAll.Pin(Path.Combine(datapath, "mbr_to_ep"));
+            }
+        }
+
+        await _agent.StartAsync();
+        if (replaced != "link")
+        {
+            Assert.Contains("was not taken back", _agent.Log);
+        }
+
+        await AssertEnforcedAsync(web, db, other, $"with the {replaced} replaced");
+        Assert.True((await EndpointTraffic.PingEventuallyAsync(db.Name, web.IPv4, 3)).Replied, "db -> web: no policy selects web");
+
+        // And the agent's changes reach the packets: with the policy gone, other may ping db.
+        _agent.CliOk("policy", "delete", "--all");
+        Assert.True((await EndpointTraffic.PingEventuallyAsync(other.Name, db.IPv4, 3)).Replied, $"other -> db with the policy deleted, the {replaced} replaced before");
+    }
+
     private async Task<(AgentEndpoint Web, AgentEndpoint Db, AgentEndpoint Other)> StartAsync()
     {
         await _agent.StartAsync();
