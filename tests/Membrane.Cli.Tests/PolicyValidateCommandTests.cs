@@ -127,6 +127,68 @@ public sealed class PolicyValidateCommandTests : IDisposable
             stdout.Split('\n'));
     }
 
+    /// <summary>
+    /// Files saved with a byte order mark and joined after a "...": each later document begins with
+    /// a mark before its %YAML, which YAML allows at the start of every document (1.2 §5.2, §9.1.1).
+    /// The mark was read as text, the directive as a document holding a string, and the summary said
+    /// "2 policies in 1 file: 0 invalid, 1 file unreadable".
+    /// </summary>
+    [Theory]
+    [InlineData(2)]
+    [InlineData(600)]
+    public void A_byte_order_mark_before_each_policy_s_directive_is_valid(int count)
+    {
+        var text = string.Concat(Enumerable.Range(0, count).Select(i => $"\uFEFF%YAML 1.2\n---\n{Valid.Replace("name: ok", $"name: p{i}", StringComparison.Ordinal)}\n...\n"));
+        var file = Write("joined.yaml", text);
+
+        var (code, stdout, _) = Run("policy", "validate", file);
+
+        Assert.Equal(0, code);
+        Assert.Equal($"{count} policies in 1 file: 0 invalid", stdout.Trim());
+    }
+
+    [Fact]
+    public void A_byte_order_mark_before_a_later_document_s_directive_is_valid()
+    {
+        var file = Write("later.yaml", $"{Valid}\n...\n\uFEFF%YAML 1.2\n---\n{Valid.Replace("name: ok", "name: two", StringComparison.Ordinal)}\n");
+
+        var (code, stdout, _) = Run("policy", "validate", file);
+
+        Assert.Equal(0, code);
+        Assert.Equal("2 policies in 1 file: 0 invalid", stdout.Trim());
+    }
+
+    [Fact]
+    public void A_byte_order_mark_inside_a_policy_is_an_error_at_its_line()
+    {
+        var file = Write("inside.yaml", Valid.Replace("spec:", "\uFEFFspec:", StringComparison.Ordinal));
+
+        var (code, stdout, _) = Run("policy", "validate", file);
+
+        Assert.Equal(1, code);
+        var lines = stdout.Trim().Split('\n');
+        Assert.StartsWith($"{file}:4:1: error MBR1061: YAML syntax error: a byte order mark (U+FEFF) at the start of a line inside a document", lines[0]);
+        Assert.Equal("0 policies in 1 file: 0 invalid, 1 file with errors outside any policy", lines[^1]);
+    }
+
+    /// <summary>
+    /// A file read whole, with two valid policies and a document that is not one: the policies are
+    /// counted and valid, and the file has an error outside them. It is not "unreadable": that is
+    /// input refused before validation, with exit 2.
+    /// </summary>
+    [Fact]
+    public void The_summary_counts_a_file_with_an_error_outside_its_policies_without_calling_it_unreadable()
+    {
+        var file = Write("mixed.yaml", $"{Valid}\n---\njust a string\n---\n{Valid.Replace("name: ok", "name: two", StringComparison.Ordinal)}\n");
+
+        var (code, stdout, _) = Run("policy", "validate", file);
+
+        Assert.Equal(1, code);
+        var lines = stdout.Trim().Split('\n');
+        Assert.Equal($"{file}:10:1: error MBR1039: a policy document must be an object or a list of rules, found a string", lines[0]);
+        Assert.Equal("2 policies in 1 file: 0 invalid, 1 file with errors outside any policy", lines[^1]);
+    }
+
     [Theory]
     [InlineData("policy", "validate")]
     [InlineData("policy", "validate", "-o", "xml", "x.yaml")]

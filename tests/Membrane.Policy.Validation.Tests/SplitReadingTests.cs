@@ -58,4 +58,33 @@ public sealed class SplitReadingTests
         Assert.Equal(800, read.Policies.Length);
         Assert.Empty(read.FileFindings);
     }
+
+    /// <summary>
+    /// Files saved with a byte order mark and joined: each document begins with a mark, before its
+    /// %YAML after a "...", or right before its "---" (YAML 1.2 §5.2, §9.1.1). Split for reading or
+    /// read whole, the stream is its policies, and nothing else.
+    /// </summary>
+    [Fact]
+    public void A_split_read_takes_the_byte_order_marks_that_begin_documents()
+    {
+        var text = new StringBuilder();
+        for (var i = 0; i < 800; i++)
+        {
+            text.Append(i % 2 == 0 ? "\uFEFF%YAML 1.2\n---\n" : "\uFEFF---\n");
+            text.Append($"apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {{name: p{i}}}\nspec:\n  endpointSelector: {{}}\n");
+            text.Append("  ingress: [{toPorts: [{ports: [{port: \"80\"}]}]}]\n");
+            text.Append(i % 2 == 1 ? "...\n" : "");
+        }
+
+        var input = new PolicyText("joined.yaml", text.ToString());
+        Assert.True(input.Text.Length > 64 * 1024, "the stream must be large enough to be split");
+
+        var split = PolicyValidationService.ValidateFile(input, new ValidationOptions());
+        var read = Reading.PolicyReader.Read(input.File, input.Text);
+
+        Assert.Empty(split.AllFindings.Where(f => f.Severity == Diagnostics.Severity.Error).Select(f => f.ToString()));
+        Assert.Equal(800, split.Policies.Length);
+        Assert.Equal(800, read.Policies.Length);
+        Assert.Empty(read.FileFindings);
+    }
 }

@@ -22,7 +22,8 @@ internal sealed partial class FastYamlReader
     /// Characters the subset leaves to YamlDotNet: tabs (which YAML 1.2 §6.1 forbids in
     /// indentation and YamlDotNet treats by context), carriage returns and the other line breaks
     /// YamlDotNet folds (NEL, LS, PS, §5.4), NUL (reported by the YamlDotNet path), other C0 and C1
-    /// controls and non-characters (§5.1), the byte order mark (§5.2), and surrogates, whose
+    /// controls and non-characters (§5.1), a byte order mark that does not begin a document (§5.2;
+    /// those that do are taken off first, <see cref="ByteOrderMarks"/>), and surrogates, whose
     /// pairing the YamlDotNet path checks.
     /// </summary>
     private static readonly SearchValues<char> Unhandled = SearchValues.Create(UnhandledCharacters().ToArray());
@@ -57,6 +58,7 @@ internal sealed partial class FastYamlReader
     /// <summary>The reading of <paramref name="text"/>, or null where the subset does not cover it.</summary>
     public static SourceReadResult? TryRead(string file, string text, SourceLimits limits, int lineOffset)
     {
+        text = ByteOrderMarks.WithoutDocumentMarks(text);
         if (text.AsSpan().IndexOfAny(Unhandled) >= 0)
         {
             return null;

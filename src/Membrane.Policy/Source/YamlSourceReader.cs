@@ -69,6 +69,16 @@ public static partial class YamlSourceReader
             : ScalarKind.String;
     }
 
+    /// <summary>
+    /// What an error at a byte order mark that starts a line means: one that does not begin a document
+    /// (<see cref="ByteOrderMarks"/>), which YamlDotNet read as the start of a plain scalar where
+    /// none may stand. YAML allows no mark there (§5.2, example 5.2), and YamlDotNet's words name the
+    /// scalar, not the mark, which most editors do not show.
+    /// </summary>
+    private const string MisplacedMark =
+        "a byte order mark (U+FEFF) at the start of a line inside a document or among its directives; one may stand only before a document, " +
+        "ahead of its directives: at the start of the stream, after a \"...\" line, or right before a \"---\" line (YAML 1.2 §5.2, §9.2)";
+
     private static string Clean(string message)
     {
         // YamlDotNet prefixes messages with "(Line: x, Col: y, Idx: z) - (Line: ...): "; the
@@ -92,6 +102,8 @@ public static partial class YamlSourceReader
 
         public SourceReadResult Read(string text)
         {
+            // YamlDotNet reads every byte order mark as text; those that begin a document are not (§5.2).
+            text = ByteOrderMarks.WithoutDocumentMarks(text, out var misplacedMark);
             var documents = ImmutableArray.CreateBuilder<SourceDocument>();
             var streamFindings = new SourceFindings();
             if (SourceText.FirstNul(text) is var nul and >= 0)
@@ -128,6 +140,10 @@ public static partial class YamlSourceReader
 
                 parser.Consume<StreamEnd>();
             }
+            catch (Exception e) when (e is not OutOfMemoryException && MisplacedMarkAt(e, text, misplacedMark) is { } at)
+            {
+                streamFindings.Syntax(at, $"YAML syntax error: {MisplacedMark}", code: "MBR1061");
+            }
             catch (SourceSyntaxException e)
             {
                 streamFindings.Syntax(e.Position, e.Message, code: "MBR1056");
@@ -154,6 +170,34 @@ public static partial class YamlSourceReader
 
             // Keys repeated in a document that a syntax error cut short are still reported.
             return new SourceReadResult(documents.ToImmutable(), [.. streamFindings.ToImmutable(), .. _findings.Take()]);
+        }
+
+        /// <summary>
+        /// Where the error <paramref name="e"/> is a byte order mark's that does not begin a document
+        /// (<see cref="ByteOrderMarks"/>), the mark's position; null otherwise. YamlDotNet reads such a
+        /// mark as the start of a plain scalar, and stops where that scalar cannot stand, at the mark;
+        /// one among a document's directives (<paramref name="misplacedLine"/>) leaves the text
+        /// ill-formed from there on, wherever YamlDotNet notices.
+        /// </summary>
+        private SourcePosition? MisplacedMarkAt(Exception e, string text, int misplacedLine)
+        {
+            if (e is MisplacedMarkException misplaced)
+            {
+                return misplaced.Position;
+            }
+
+            var line = e switch
+            {
+                YamlException y when y.Start.Line > 0 => (int)y.Start.Line,
+                SourceSyntaxException s => s.Position.Line - lineOffset,
+                _ => _last.Line - lineOffset,
+            };
+            if (misplacedLine > 0 && line >= misplacedLine)
+            {
+                return new SourcePosition(file, misplacedLine + lineOffset, 1);
+            }
+
+            return e is YamlException { Start.Column: 1 } && ByteOrderMarks.StartsLine(text, line) ? new SourcePosition(file, line + lineOffset, 1) : null;
         }
 
         private SourceNode ReadNode(IParser parser, int depth, out long size)
@@ -193,6 +237,14 @@ public static partial class YamlSourceReader
                     return target.Node;
 
                 case Scalar scalar:
+                    // YAML allows a mark at the start of a line only where a document begins (§5.2); a
+                    // plain scalar never holds one (ns-char excludes it), and YamlDotNet would read it as
+                    // the first character of this one, a key that looks like another ("\uFEFFspec").
+                    if (scalar.Style == ScalarStyle.Plain && scalar.Start.Column == 1 && scalar.Value.StartsWith(ByteOrderMarks.Mark))
+                    {
+                        throw new MisplacedMarkException(position);
+                    }
+
                     parser.MoveNext();
                     anchor = AnchorOf(scalar.Anchor);
                     if (SourceText.InvalidSurrogate(scalar.Value) >= 0)
@@ -257,5 +309,11 @@ public static partial class YamlSourceReader
         }
 
         private static string? AnchorOf(AnchorName name) => name.IsEmpty ? null : name.Value;
+    }
+
+    /// <summary>A byte order mark at the start of a line inside a document, where a plain scalar begins with it.</summary>
+    private sealed class MisplacedMarkException(SourcePosition position) : Exception
+    {
+        public SourcePosition Position { get; } = position;
     }
 }

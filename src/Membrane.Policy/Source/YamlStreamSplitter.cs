@@ -30,7 +30,10 @@ public static class YamlStreamSplitter
         {
             var end = text.IndexOf('\n', i);
             var next = end < 0 ? text.Length : end + 1;
-            if (IsMarker(text, i, '-'))
+
+            // Byte order marks may stand right before a "---" or "..." (§9.2); the readers take them off.
+            var marker = ByteOrderMarks.After(text, i);
+            if (IsMarker(text, marker, '-'))
             {
                 var start = prefixStart >= 0 ? prefixStart : i;
                 var startLine = prefixStart >= 0 ? prefixLine : line;
@@ -43,7 +46,7 @@ public static class YamlStreamSplitter
                 chunkLine = startLine;
                 prefixStart = -1;
             }
-            else if (IsMarker(text, i, '.'))
+            else if (IsMarker(text, marker, '.'))
             {
                 prefixStart = next;
                 prefixLine = line + 1;
@@ -67,21 +70,22 @@ public static class YamlStreamSplitter
         return chunks;
     }
 
-    private static bool IsMarker(string text, int i, char c) =>
+    /// <summary>
+    /// A "---" or "..." line at <paramref name="i"/>: the marker followed by white space or the end of
+    /// the line, which YAML forbids inside any document's content (c-forbidden, §9.1.4).
+    /// </summary>
+    internal static bool IsMarker(string text, int i, char c) =>
         i + 3 <= text.Length && text[i] == c && text[i + 1] == c && text[i + 2] == c
         && (i + 3 == text.Length || text[i + 3] is ' ' or '\t' or '\r' or '\n');
 
     /// <summary>
     /// A line of a document prefix: blank, a comment, or a directive. A "%" that starts a line
     /// outside a document can only begin a directive: it is an indicator, which no plain scalar
-    /// starts with (§7.3.3). A byte order mark may open a prefix (§5.2).
+    /// starts with (§7.3.3). Byte order marks may open a prefix (§5.2, §9.1.1).
     /// </summary>
     private static bool IsPrefixLine(string text, int i, int next)
     {
-        if (i < next && text[i] == '\uFEFF')
-        {
-            i++;
-        }
+        i = ByteOrderMarks.After(text, i);
 
         if (i < next && text[i] == '%')
         {

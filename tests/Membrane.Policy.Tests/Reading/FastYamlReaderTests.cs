@@ -129,6 +129,7 @@ public sealed class FastYamlReaderTests(ITestOutputHelper output)
     [InlineData("%YAML 1.2\n---\na: 1\n...\n%YAML 1.2\n---\nb: 2\n...\n")]
     [InlineData("%YAML 1.1\n---\na: 1\n...\n# next\n\n%YAML 1.2\n---\n- b\n---\nc: 3\n")]
     [InlineData("---\na: 1\n...\n%YAML 1.1\n--- # with a comment\nb: 2\n")]
+    [InlineData("\uFEFF%YAML 1.2\n---\na: 1\n...\n\uFEFF%YAML 1.2\n---\nb: 2\n\uFEFF---\nc: [3]\n")]
     [InlineData("a: &x 1\nb: *x\nc: &m\n  k: v\nd: *m\ne: &s\n- 1\nf: [1]\n")]
     [InlineData("a: ~\nb: null\nc: yes\nd: 0x1F\ne: 1e3\nf: .inf\ng: '1'\nh: \"true\"\n1: x\n01: y\n")]
     [InlineData("a: b#c\nd: e # f\ng: -h\ni: x:y\nj: --\n")]
@@ -159,6 +160,9 @@ public sealed class FastYamlReaderTests(ITestOutputHelper output)
     [InlineData("---\na: 1\n...\n%YAML 1.2\nb: 2\n")]
     [InlineData("---\na: 1\n...\n%YAML 1.2\n")]
     [InlineData("%YAML 1.3\n---\na: 1\n")]
+    [InlineData("a: x\uFEFFy\n")]
+    [InlineData("a: 1\n\uFEFFb: 2\n")]
+    [InlineData("%YAML 1.2\n\uFEFF---\na: 1\n")]
     public void Anything_outside_the_subset_goes_to_YamlDotNet(string yaml)
     {
         Assert.Null(FastYamlReader.TryRead("t.yaml", yaml, SourceLimits.Default, 0));

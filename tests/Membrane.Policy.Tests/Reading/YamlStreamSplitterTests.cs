@@ -24,6 +24,23 @@ public sealed class YamlStreamSplitterTests
         Assert.Equal(chunks.Select(c => text[..c.Start].Count(ch => ch == '\n') + 1), chunks.Select(c => c.FirstLine));
     }
 
+    /// <summary>
+    /// Byte order marks may begin each document (YAML 1.2 §5.2, §9.1.1): before its directives
+    /// after a "...", and right before a "---" or "..." (§9.2). A marked "---" or "..." is a marker.
+    /// </summary>
+    [Theory]
+    [InlineData("a: 1\n...\n\uFEFF%YAML 1.2\n---\nb: 2\n", new[] { "a: 1\n...\n", "\uFEFF%YAML 1.2\n---\nb: 2\n" })]
+    [InlineData("a: 1\n\uFEFF---\nb: 2\n", new[] { "a: 1\n", "\uFEFF---\nb: 2\n" })]
+    [InlineData("a: 1\n...\n\uFEFF---\nb: 2\n---\nc: 3\n", new[] { "a: 1\n...\n", "\uFEFF---\nb: 2\n", "---\nc: 3\n" })]
+    [InlineData("a: 1\n\uFEFF\uFEFF...\n%YAML 1.2\n---\nb: 2\n", new[] { "a: 1\n\uFEFF\uFEFF...\n", "%YAML 1.2\n---\nb: 2\n" })]
+    [InlineData("a: 1\nb: x\uFEFF---\n", new[] { "a: 1\nb: x\uFEFF---\n" })]
+    public void Documents_split_at_markers_that_byte_order_marks_begin(string text, string[] parts)
+    {
+        var chunks = YamlStreamSplitter.Split(text);
+        Assert.Equal(parts, chunks.Select(c => text.Substring(c.Start, c.Length)));
+        Assert.Equal(chunks.Select(c => text[..c.Start].Count(ch => ch == '\n') + 1), chunks.Select(c => c.FirstLine));
+    }
+
     [Fact]
     public void A_document_read_alone_keeps_its_lines_in_the_file()
     {
@@ -46,6 +63,9 @@ public sealed class YamlStreamSplitterTests
     [InlineData("%YAML 1.2\n--- |\n%!PS-Adobe-2.0\n...\n%YAML 1.2\n---\n# Empty\n...\n")]
     [InlineData("---\na: 1\n...\n%YAML 1.2\n%YAML 1.2\n---\nb: 2\n")]
     [InlineData("---\na: 1\n...\n---\nb: 2\n%YAML 1.2\n---\nc: 3\n")]
+    [InlineData("\uFEFF%YAML 1.2\n---\na: 1\n...\n\uFEFF%YAML 1.1\n---\nb: 2\n...\n\uFEFF---\nc: 3\n\uFEFF---\nd: 4\n")]
+    [InlineData("---\na: 1\n...\n\uFEFF%YAML 1.2\n\uFEFF%YAML 1.2\n---\nb: 2\n")]
+    [InlineData("---\na: 1\n...\n---\nb: 2\n\uFEFFc: 3\n---\nd: 4\n")]
     public void A_document_read_alone_keeps_its_directives(string text)
     {
         var documents = new List<SourceDocument>();
