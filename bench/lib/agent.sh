@@ -40,7 +40,8 @@ bench_build() {
 }
 
 # bench_agent NODE OCTET [METRICS_PORT]: a node namespace NODE with an agent whose pools are 10.OCTET.0.0/16 and
-# fd00:OCTET::/64; its socket is $bench_work/NODE.sock; its JSON log $bench_work/NODE.log.
+# fd00:OCTET::/64; its socket is $bench_work/NODE.sock; its JSON log $bench_work/NODE.log. BENCH_AGENT_FLAGS adds
+# flags to its command line.
 bench_agent() {
   local node=$1 octet=$2 metrics=${3:-none}
   ip netns add "$node"; bench_netns+=("$node")
@@ -53,7 +54,7 @@ bench_agent() {
   fi
   [ "$metrics" = none ] || metrics="127.0.0.1:$metrics"
   nsenter --net=/run/netns/"$node" "$mbr" agent --socket "$bench_work/$node.sock" --bpffs-root "$pins" \
-    --node-name "$node" --ipv4-pool "10.$octet.0.0/16" --ipv6-pool "fd00:$octet::/64" --metrics "$metrics" "${extra[@]}" \
+    --node-name "$node" --ipv4-pool "10.$octet.0.0/16" --ipv6-pool "fd00:$octet::/64" --metrics "$metrics" "${extra[@]}" ${BENCH_AGENT_FLAGS:-} \
     >"$bench_work/$node.log" 2>&1 &
   bench_agents+=("$! $node")
   for _ in $(seq 300); do
