@@ -378,8 +378,8 @@ public sealed partial class NodeAgent : IDisposable
                 };
                 _endpoints[name] = managed;
 
-                // Its own policy and its peers' in one change; then its addresses go into the ipcache (after the switch:
-                // its identity is known to every live state by then).
+                // Its peers learn its identity, then its addresses go into the ipcache, and only then does it get its own
+                // policy: from its first packet on, its peers see it as itself, never as world.
                 Enforce(onlyWherePeersChanged: true);
                 SaveEndpoint(StateOf(record, EndpointLifecycle.Ready, attachments[0].Mode, creating.NamespaceInode));
                 return record;
