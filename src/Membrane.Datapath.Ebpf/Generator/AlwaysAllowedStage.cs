@@ -37,10 +37,21 @@ internal static class AlwaysAllowedStage
             .IfReg(JumpOperation.JNE, R2, R3, Done);
         if (e.IsEgress)
         {
-            // Leaving the endpoint, ND passes only from a source it may use on its link: fe80::/10, :: (duplicate
-            // address detection, RFC 4861 §7.2.2) or its own address. Any other goes on to the source check: an NS from
-            // a forged global source, forwarded to a peer with its hop limit lowered, would be judged as that source.
-            e.Comment("egress: the source is link-local (fe80::/10), unspecified (::), or the endpoint's own")
+            // Leaving the endpoint, ND passes only on its link: to a destination no router forwards (fe80::/10, or
+            // ff02::/16, RFC 4291 §2.7), from a source it may use there: fe80::/10, :: (duplicate address detection,
+            // RFC 4861 §7.2.2) or its own address. Anything else goes on to the source check and egress policy: an NS
+            // to a peer's global address would be forwarded past the endpoint's egress policy, and from a forged
+            // source judged at the peer as that source.
+            e.Comment("egress: the destination is link-local unicast (fe80::/10) or link-local multicast (ff02::/16)")
+                .Load(R1, StackFrame.Destination, Size.Byte).Load(R2, (short)(StackFrame.Destination + 1), Size.Byte)
+                .If(JumpOperation.JNE, R1, 0xff, "always_allowed_not_multicast")
+                .If(JumpOperation.JNE, R2, 0x02, Done)
+                .Goto("always_allowed_source")
+                .Label("always_allowed_not_multicast")
+                .If(JumpOperation.JNE, R1, 0xfe, Done)
+                .Alu(AluOperation.And, R2, 0xc0).If(JumpOperation.JNE, R2, 0x80, Done)
+                .Label("always_allowed_source")
+                .Comment("egress: the source is link-local (fe80::/10), unspecified (::), or the endpoint's own")
                 .Load(R1, StackFrame.Source, Size.Byte).If(JumpOperation.JNE, R1, 0xfe, "always_allowed_not_link_local")
                 .Load(R1, (short)(StackFrame.Source + 1), Size.Byte).Alu(AluOperation.And, R1, 0xc0)
                 .If(JumpOperation.JEq, R1, 0x80, neighbourDiscovery)

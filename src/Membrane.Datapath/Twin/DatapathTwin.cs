@@ -120,17 +120,24 @@ public sealed class DatapathTwin(TwinMaps maps)
             return VerdictReason.None;
         }
 
-        // Leaving the endpoint, ND passes only from a source the endpoint may use on its link: a link-local address
-        // (fe80::/10), the unspecified address (duplicate address detection, RFC 4861 §7.2.2) or its own address.
-        // Another source goes on to the source check and is dropped there: an NS from a forged global source, sent to
-        // a peer, would be forwarded with its hop limit lowered and judged at the peer as that source's endpoint.
-        if (run.Direction == DatapathConstants.DirectionEgress && !IsLinkSource(packet.Source) && !run.Endpoint.IsOwnAddress(packet.Family, packet.Source))
+        // Leaving the endpoint, ND passes only on its link: from a source the endpoint may use there (a link-local address
+        // fe80::/10, the unspecified address for duplicate address detection, RFC 4861 §7.2.2, or its own address), to a
+        // destination no router forwards (link-local unicast fe80::/10, or link-local multicast ff02::/16, RFC 4291
+        // §2.7). Anything else goes on to the source check and the endpoint's egress policy: an NS to a peer's global
+        // address would be forwarded by the node with its hop limit lowered, past the endpoint's egress policy, and
+        // from a forged source judged at the peer as that source's endpoint.
+        if (run.Direction == DatapathConstants.DirectionEgress &&
+            ((!IsLinkSource(packet.Source) && !run.Endpoint.IsOwnAddress(packet.Family, packet.Source)) || !IsLinkDestination(packet.Destination)))
         {
             return VerdictReason.None;
         }
 
         return VerdictReason.NeighbourDiscovery;
     }
+
+    /// <summary>fe80::/10 (RFC 4291 §2.5.6) or ff02::/16, link-local scope multicast (§2.7): never forwarded.</summary>
+    private static bool IsLinkDestination(in IpAddress16 destination) =>
+        (destination[0] == 0xfe && (destination[1] & 0xc0) == 0x80) || (destination[0] == 0xff && destination[1] == 0x02);
 
     /// <summary>fe80::/10 (RFC 4291 §2.5.6) or :: (§2.5.2).</summary>
     private static bool IsLinkSource(in IpAddress16 source) =>

@@ -103,7 +103,6 @@ public sealed class AgentSourceAddressTests : IDisposable
         using var _ = monitor;
         var target = System.Net.IPAddress.Parse(b.IPv6).GetAddressBytes();
         var solicitation = PacketBuilder.Between(a.IPv6, b.IPv6).HopLimit(255).Icmp(135, 0).Payload(target).BuildIp();
-        var address = IPAddress.Parse(b.IPv6);
         using var listener = EndpointTraffic.InNamespace(b.Name, () =>
         {
             var socket = new Socket(AddressFamily.InterNetworkV6, SocketType.Raw, ProtocolType.IcmpV6);
@@ -112,21 +111,7 @@ public sealed class AgentSourceAddressTests : IDisposable
         });
         var mark = monitor.Mark;
         SendRaw(c, solicitation, b.IPv6, ipv6: true);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1.5));
-        var buffer = new byte[1500];
-        var arrived = false;
-        try
-        {
-            while (!arrived)
-            {
-                var received = await listener.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.IPv6Any, 0), timeout.Token);
-                arrived = buffer[0] == 135 && ((IPEndPoint)received.RemoteEndPoint).Address.Equals(IPAddress.Parse(a.IPv6));
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
+        var arrived = await ReceivesAsync(listener, 135, IPAddress.Parse(a.IPv6));
         Assert.False(arrived, "c's neighbour solicitation forged as a reached b");
         var drop = await monitor.WaitForAsync(mark, f => InvalidSource(f, a.IPv6, b.IPv6), TimeSpan.FromSeconds(3));
         Assert.True(drop is not null, $"no invalid-source drop for the forged solicitation; monitor:\n{monitor.Describe(mark)}");
@@ -135,6 +120,61 @@ public sealed class AgentSourceAddressTests : IDisposable
         // And neighbour discovery itself still works: c reaches b over IPv6 after its neighbour caches are flushed.
         Command.Check("ip", "-n", c.Name, "-6", "neigh", "flush", "all");
         Assert.True((await EndpointTraffic.PingEventuallyAsync(c.Name, a.IPv6, 3)).Replied, "c pings a over IPv6 after a flush");
+    }
+
+    /// <summary>
+    /// Neighbour discovery passes without policy only on the endpoint's link: a solicitation from c's own address to a's
+    /// global address would be forwarded by the node with its hop limit lowered, past c's egress policy, which denies a.
+    /// It goes to that policy instead, and is dropped.
+    /// </summary>
+    [Fact]
+    public async Task Neighbour_discovery_to_an_address_beyond_the_link_goes_to_the_egress_policy()
+    {
+        var (a, _, c, monitor) = await StartAsync();
+        using var _ = monitor;
+        Assert.Equal(0, _agent.Import("c", """
+            apiVersion: cilium.io/v2
+            kind: CiliumNetworkPolicy
+            metadata: {name: c, namespace: default}
+            spec:
+              endpointSelector: {matchLabels: {app: c}}
+              egressDeny:
+              - toEndpoints: [{matchLabels: {app: a}}]
+            """).Code);
+        var solicitation = PacketBuilder.Between(c.IPv6, a.IPv6).HopLimit(255).Icmp(135, 0).Payload(IPAddress.Parse(a.IPv6).GetAddressBytes()).BuildIp();
+        using var listener = EndpointTraffic.InNamespace(a.Name, () =>
+        {
+            var socket = new Socket(AddressFamily.InterNetworkV6, SocketType.Raw, ProtocolType.IcmpV6);
+            socket.Bind(new IPEndPoint(IPAddress.IPv6Any, 0));
+            return socket;
+        });
+        var mark = monitor.Mark;
+        SendRaw(c, solicitation, a.IPv6, ipv6: true);
+        Assert.False(await ReceivesAsync(listener, 135, IPAddress.Parse(c.IPv6)), "c's solicitation reached a past c's egress deny");
+        Assert.NotNull(await monitor.WaitForAsync(mark, f => f.TryGetProperty("drop_reason_desc", out var r) && r.GetString() == "POLICY_DENIED" &&
+            f.GetProperty("traffic_direction").GetString() == "EGRESS" && f.GetProperty("IP").GetProperty("destination").GetString() == a.IPv6, TimeSpan.FromSeconds(3)));
+    }
+
+    /// <summary>Whether an ICMPv6 message of <paramref name="type"/> from <paramref name="source"/> reaches a raw socket within 1.5 s.</summary>
+    private static async Task<bool> ReceivesAsync(Socket listener, byte type, IPAddress source)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1.5));
+        var buffer = new byte[1500];
+        try
+        {
+            while (true)
+            {
+                var received = await listener.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.IPv6Any, 0), timeout.Token);
+                if (buffer[0] == type && ((IPEndPoint)received.RemoteEndPoint).Address.Equals(source))
+                {
+                    return true;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     /// <summary>An agent with endpoints a, b and c, b accepting UDP 5000 from a alone, and a monitor.</summary>

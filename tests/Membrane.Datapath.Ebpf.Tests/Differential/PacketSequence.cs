@@ -180,7 +180,14 @@ internal sealed class PacketSequence(Random random, DifferentialWorld world)
             2 => world.Peers6[random.Next(world.Peers6.Count)],
             _ => world.Endpoint6,
         };
-        var peer = random.Next(3) == 0 ? IPAddress.Parse("fe80::2") : IPAddress.IPv6Any;
+        // The other side: on the link (link-local, or link-local multicast), or beyond it (a peer's global address).
+        var peer = random.Next(5) switch
+        {
+            0 => IPAddress.Parse("fe80::2"),
+            1 => IPAddress.Parse("ff02::1:ff00:1"),
+            2 => world.Peers6[random.Next(world.Peers6.Count)],
+            _ => IPAddress.IPv6Any,
+        };
         var (source, destination) = direction == DatapathConstants.DirectionEgress ? (local, peer) : (peer, local);
         var builder = PacketBuilder.Between(source, destination).Icmp(type, 0).HopLimit(hopLimit);
         if (type is 130 or 131 or 132 or 143 && random.Next(2) == 0)

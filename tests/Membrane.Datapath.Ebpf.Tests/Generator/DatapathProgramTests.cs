@@ -294,6 +294,9 @@ public sealed class DatapathProgramTests
         // lowered, it would be judged there as the forged source.
         Assert.Equal(VerdictReason.InvalidSource, harness.Egress(Ethernet(EtherTypeIPv6, IPv6("fd00::3", "fd00::2", IcmpV6, IcmpHeader(135, 0), hopLimit: 255))).Reason);
         Assert.Equal(VerdictReason.InvalidSource, harness.Egress(Ethernet(EtherTypeIPv6, IPv6("fd00::3", "fd00::2", IcmpV6, IcmpHeader(136, 0), hopLimit: 255))).Reason);
+
+        // Nor is it from the endpoint's own address to one beyond the link: that goes to the endpoint's egress policy.
+        Assert.Equal(VerdictReason.DefaultAllowed, harness.Egress(Ethernet(EtherTypeIPv6, IPv6(DatapathHarness.EndpointIPv6, "fd00::2", IcmpV6, IcmpHeader(135, 0), hopLimit: 255))).Reason);
         Assert.Equal(VerdictReason.NotIp, harness.Egress(Ethernet(EtherTypeArp, new byte[28])).Reason);
         Assert.Equal(VerdictReason.DefaultAllowed, harness.Ingress(TcpV4("198.51.100.1", Endpoint, 40000, 80)).Reason);
 
