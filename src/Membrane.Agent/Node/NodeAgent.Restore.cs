@@ -113,7 +113,33 @@ public sealed partial class NodeAgent
         _foreignIpcache = _ipcache.Entries.Where(e => e.Value.Identity < Membrane.Policy.Engine.Identities.Identity.FirstCidr && !known.ContainsKey(e.Key))
             .ToDictionary(e => e.Key, e => e.Value);
 
+        // CIDR identities the kernel's ipcache still gives but the restored policies do not name (a change the last agent
+        // saved and did not finish, killed between its save and its switch): taken back with their numbers, so that the
+        // first regeneration's states know every identity a packet can still carry; then, as a policy change does, they
+        // leave the ipcache before they leave the states. Without this the old prefixes would go first, and their
+        // addresses would meet live states that judge the new prefixes by the old rules.
+        foreach (var (key, value) in _ipcache.Entries.Where(e => e.Value.Identity >= Membrane.Policy.Engine.Identities.Identity.FirstCidr).ToList())
+        {
+            if (Policies.Identities[value.Identity] is null &&
+                Cidr.TryParse($"{key.Address.ToAddress(key.Family)}/{key.PrefixLength - Membrane.Datapath.DatapathConstants.IpcacheFamilyBits}", allowBareAddress: false, out var prefix, out _))
+            {
+                try
+                {
+                    Policies.Identities.AddCidr(prefix, value.Identity);
+                }
+                catch (ArgumentException)
+                {
+                    // The prefix has another number now: its entry is rewritten in place, after the switch.
+                }
+            }
+        }
+
         Enforce();
+        if (Policies.ReleaseUnnamedCidrs().Count > 0)
+        {
+            Enforce(onlyWherePeersChanged: true);
+        }
+
         return new RestoreReport(restored, swept, problemList, Policies.Revision, Policies.Repository.Resources.Count);
     }
 

@@ -380,7 +380,9 @@ public sealed partial class NodeAgent : IDisposable
 
                 // Its peers learn its identity, then its addresses go into the ipcache, and only then does it get its own
                 // policy: from its first packet on, its peers see it as itself, never as world.
-                Enforce(onlyWherePeersChanged: true);
+                // Flows its peers tracked with its addresses while those were world, or another endpoint's, are not its:
+                // they are forgotten once its addresses are its own in the ipcache, before it can send anything.
+                Enforce(onlyWherePeersChanged: true, beforeInstall: () => ScrubFlows(endpointId, addresses));
                 SaveEndpoint(StateOf(record, EndpointLifecycle.Ready, attachments[0].Mode, creating.NamespaceInode));
                 return record;
             }
@@ -526,15 +528,17 @@ public sealed partial class NodeAgent : IDisposable
                     Warning?.Invoke($"endpoint {name}: {left}");
                 }
             });
-            Step(() => ScrubFlows(managed.Record.EndpointId, [network.IPv4, network.IPv6]));
             managed.Attachments.ForEach(a => Step(a.Dispose));
             managed.Backstops.ForEach(a => Step(a.Dispose));
             Step(() => Remove(managed.Writer));
             _foreignPolicyEntries += managed.Writer.Entries; // what the kernel refused to remove is still there, and counts
             Step(() => ReleaseIdentity(managed.Record.Identity, [network.IPv4, network.IPv6]));
 
-            // Its peers lose its identity, and the ipcache its addresses (before their switch).
+            // Its peers lose its identity, and the ipcache its addresses (before their switch). Its flows are forgotten
+            // after that, not before: until then a peer still sending to its address would be judged as it, and tracked
+            // again.
             Step(() => Enforce(onlyWherePeersChanged: true));
+            Step(() => ScrubFlows(managed.Record.EndpointId, [network.IPv4, network.IPv6]));
             if (failures.Count > 0)
             {
                 throw new EndpointDeleteException(name, partWay: true, failures.Count == 1 ? failures[0] : new AggregateException(failures));
@@ -788,12 +792,13 @@ public sealed partial class NodeAgent : IDisposable
     /// know;</item>
     /// <item>every endpoint switches;</item>
     /// <item>new ipcache entries are added (every live state knows their identities by now), and the buffers left are
-    /// brought to the new states.</item>
+    /// brought to the new states;</item>
+    /// <item><paramref name="beforeInstall"/> runs, then endpoints not installed yet get their first policy.</item>
     /// </list>
     /// A failure up to the switch takes everything back; one after it is reported through <see cref="Warning"/>, and the
     /// writers, which record only what the kernel took, let the next change finish it.
     /// </summary>
-    private void Enforce(bool onlyWherePeersChanged = false, Action? beforeSwitch = null)
+    private void Enforce(bool onlyWherePeersChanged = false, Action? beforeSwitch = null, Action? beforeInstall = null)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var changed = Policies.TakeIdentityDeltas();
@@ -852,6 +857,7 @@ public sealed partial class NodeAgent : IDisposable
 
         // Endpoints not installed yet (being created, or taken back onto a new datapath) get their policy last: their
         // addresses are in the ipcache by now, so their first packets reach their peers as themselves, never as world.
+        beforeInstall?.Invoke();
         var installs = new PolicyTransaction(PolicyTarget, PolicyBudget());
         foreach (var managed in _endpoints.Values.Where(e => !e.Writer.Installed))
         {

@@ -55,6 +55,65 @@ public sealed class AgentTransitionTests : IDisposable
         Assert.True(received == 0, $"{received} of {sent} datagrams the policy denied before and after each change reached b");
     }
 
+    /// <summary>
+    /// The agent killed in the middle of a policy change, after it saved the new policies and before it switched the
+    /// endpoints to them (strace holds the agent just after the rename that saves the policies file, and the test kills
+    /// it then): the next agent finishes the change from there in the same safe order, and a peer that both policies
+    /// deny, flooding all along, never gets through.
+    /// </summary>
+    [Fact]
+    public async Task A_change_the_agent_was_killed_in_the_middle_of_is_finished_by_the_next_without_letting_anything_through()
+    {
+        Root.Require();
+        await _agent.StartAsync();
+        var b = _agent.CreateEndpoint(_agent.EndpointName("b"), "k8s:app=b");
+        var outside = AddOutsidePeer("10.239.99.130", "10.239.99.254");
+        string Policy(string deny) => $$$"""
+            apiVersion: cilium.io/v2
+            kind: CiliumNetworkPolicy
+            metadata: {name: b, namespace: default}
+            spec:
+              endpointSelector: {matchLabels: {app: b}}
+              ingress:
+              - fromEntities: [world]
+                toPorts: [{ports: [{port: "5000", protocol: UDP}]}]
+              ingressDeny:
+              - fromCIDR: [{{{deny}}}]
+            """;
+        Assert.Equal(0, _agent.Import("b", Policy("10.239.99.0/24")).Code);
+        var (sent, received, errors) = await FloodAsync(outside, b, async () =>
+        {
+            using var strace = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("strace",
+                ["-f", "-qq", "-p", _agent.Process!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                 "-e", "trace=rename,renameat,renameat2", "-e", "inject=rename,renameat,renameat2:delay_exit=4000000"])
+            {
+                RedirectStandardError = true,
+                RedirectStandardOutput = true,
+            })!;
+            var renamed = new TaskCompletionSource();
+            strace.ErrorDataReceived += (_, e) =>
+            {
+                if (e.Data?.Contains("repository.json", StringComparison.Ordinal) == true)
+                {
+                    renamed.TrySetResult();
+                }
+            };
+            strace.BeginErrorReadLine();
+            await Task.Delay(1000); // strace attaches to every thread
+            var import = Task.Run(() => _agent.Import("b", Policy("10.239.0.0/16")));
+            await renamed.Task.WaitAsync(TimeSpan.FromSeconds(20));
+            _agent.Kill();
+            strace.Kill();
+            await import;
+            await _agent.StartAsync();
+            Assert.Contains("policy revision 2", _agent.CliOk("policy", "get"));
+            await Task.Delay(1000);
+        });
+        Assert.True(sent > 1000, $"the flood sent only {sent}; errors: {errors}");
+        Assert.True(received == 0, $"{received} of {sent} datagrams that both policies deny reached b across the kill and the restart");
+        Assert.DoesNotContain("10.239.99.130", _agent.CliOk("bpf", "ct", "list", b.Name));
+    }
+
     [Fact]
     public async Task An_adopted_namespace_that_sends_while_it_becomes_an_endpoint_never_passes_as_world()
     {
@@ -124,28 +183,81 @@ public sealed class AgentTransitionTests : IDisposable
     }
 
     /// <summary>
+    /// b's egress lets it send to c alone, and b keeps sending to c's address while c is deleted and x is made on the
+    /// same address (after a restart, the pools hand out the lowest free address again): nothing b sends is tracked as a
+    /// flow to c once c is gone, so nothing reaches x, whose identity b's policy does not allow.
+    /// </summary>
+    [Fact]
+    public async Task A_peer_that_keeps_sending_to_a_deleted_endpoint_does_not_reach_the_one_on_its_address()
+    {
+        Root.Require();
+        await _agent.StartAsync();
+        var b = _agent.CreateEndpoint(_agent.EndpointName("b"), "k8s:app=b");
+        var c = _agent.CreateEndpoint(_agent.EndpointName("c"), "k8s:app=c");
+        Assert.Equal(0, _agent.Import("b", """
+            apiVersion: cilium.io/v2
+            kind: CiliumNetworkPolicy
+            metadata: {name: b, namespace: default}
+            spec:
+              endpointSelector: {matchLabels: {app: b}}
+              egress:
+              - toEndpoints: [{matchLabels: {app: c}}]
+                toPorts: [{ports: [{port: "5000", protocol: UDP}]}]
+            """).Code);
+        var x = _agent.EndpointName("x");
+        var (sent, received, errors) = await FloodAsync(b.Name, c, async () =>
+        {
+            await Task.Delay(300);
+            _agent.CliOk("endpoint", "delete", c.Name);
+            Assert.True(_agent.Stop());
+            await _agent.StartAsync();
+            Assert.Equal(c.IPv4, _agent.CreateEndpoint(x, "k8s:app=x").IPv4);
+            await Task.Delay(1000);
+        }, receiver: x);
+        Assert.True(sent > 1000, $"b sent only {sent}; errors: {errors}");
+        Assert.True(received == 0, $"{received} of b's datagrams to c's address reached x, which b's policy does not allow");
+        Assert.DoesNotContain(c.IPv4, _agent.CliOk("bpf", "ct", "list", b.Name));
+    }
+
+    /// <summary>
     /// UDP datagrams from one socket in <paramref name="from"/> to b's port 5000, as fast as they go, for as long as
     /// <paramref name="during"/> runs: how many were sent, how many b received, and the send errors by kind.
     /// </summary>
-    private static async Task<(int Sent, int Received, string Errors)> FloodAsync(string from, AgentEndpoint b, Func<Task> during)
+    private static async Task<(int Sent, int Received, string Errors)> FloodAsync(string from, AgentEndpoint b, Func<Task> during, string? receiver = null)
     {
         var address = IPAddress.Parse(b.IPv4);
-        using var listener = EndpointTraffic.InNamespace(b.Name, () =>
-        {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-            socket.Bind(new IPEndPoint(address, 5000));
-            return socket;
-        });
         var received = 0;
         var sent = 0;
         var errors = new Dictionary<SocketError, int>();
         using var stop = new CancellationTokenSource();
+        Socket Listen(string where) => EndpointTraffic.InNamespace(where, () =>
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            socket.Bind(new IPEndPoint(IPAddress.Any, 5000));
+            return socket;
+        });
+
+        // b's listener is there before anything is sent; a receiver made while the flood runs listens once it exists.
+        var listener = receiver is null ? Listen(b.Name) : null;
         var receiving = Task.Run(async () =>
         {
+            while (listener is null && !stop.IsCancellationRequested)
+            {
+                try
+                {
+                    listener = NetworkNamespace.Exists(receiver!) ? Listen(receiver!) : null;
+                }
+                catch (Exception e) when (e is SocketException or Membrane.Netlink.NetlinkException)
+                {
+                }
+
+                await Task.Delay(5);
+            }
+
             var buffer = new byte[64];
             try
             {
-                while (true)
+                while (listener is not null)
                 {
                     await listener.ReceiveAsync(buffer, stop.Token);
                     Interlocked.Increment(ref received);
@@ -183,6 +295,7 @@ public sealed class AgentTransitionTests : IDisposable
             await Task.Delay(500);
             stop.Cancel();
             await Task.WhenAll(sending, receiving);
+            listener?.Dispose();
         }
 
         return (sent, received, string.Join(", ", errors.Select(e => $"{e.Key} {e.Value}")));
