@@ -49,10 +49,13 @@ internal static class InternalError
             Environment.Exit(ExitCode);
         };
 
-    /// <summary>Parallel.For and tasks wrap what a worker threw; the kind worth naming is the one inside.</summary>
+    /// <summary>
+    /// Parallel.For and tasks wrap what a worker threw; the kind worth naming is the one inside. Several workers may
+    /// fail before the loop stops (how many depends on the cores), so name the first: the trace file keeps them all.
+    /// </summary>
     private static Exception Unwrap(Exception exception)
     {
-        while (exception is AggregateException { InnerExceptions.Count: 1 } aggregate)
+        while (exception is AggregateException { InnerExceptions.Count: > 0 } aggregate)
         {
             exception = aggregate.InnerExceptions[0];
         }

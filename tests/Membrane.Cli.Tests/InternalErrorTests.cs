@@ -61,6 +61,22 @@ public sealed partial class InternalErrorTests
     }
 
     [Fact]
+    public void Several_failed_workers_name_the_first_exception_inside()
+    {
+        // Parallel.For stops the loop after the first failure, but workers already running may fail too: how many
+        // depends on the cores, so the report must not depend on there being exactly one.
+        var (code, _, stderr) = CliHarness.RunWith(
+            NoInput,
+            [Crash(() => throw new AggregateException(new KeyNotFoundException("a"), new InvalidOperationException("b")))],
+            "crash");
+
+        Assert.Equal(2, code);
+        var line = Assert.Single(stderr.TrimEnd().Split('\n'));
+        Assert.StartsWith("membrane: internal error (KeyNotFoundException):", line);
+        File.Delete(TraceFile().Match(line).Groups[1].Value);
+    }
+
+    [Fact]
     public void The_test_command_is_not_in_the_help()
     {
         var (code, stdout, _) = CliHarness.RunWith(NoInput, [Crash(() => { })], "--help");
