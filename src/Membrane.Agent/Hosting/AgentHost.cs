@@ -38,7 +38,8 @@ public static class AgentHost
 
     public static async Task<int> RunAsync(AgentHostOptions options, CancellationToken stopping = default)
     {
-        var app = Build(options, out var agent);
+        var app = Build(options, out var agent, out var socketLock);
+        using (socketLock)
         using (agent)
         using (app.Services.GetRequiredService<Monitor.EventHub>())
         {
@@ -177,21 +178,32 @@ public static class AgentHost
         }
     }
 
-    public static WebApplication Build(AgentHostOptions options, out NodeAgent agent)
+    /// <summary>
+    /// Builds the agent's host. <paramref name="socketLock"/> holds the socket for this agent until disposed: an flock
+    /// on <c>SOCKET.lock</c> beside it, which a second agent on the same socket cannot take, however close together the
+    /// two start (a socket that answers can be checked for, but another agent may bind it between that check and this
+    /// one's removal of a file a killed agent left).
+    /// </summary>
+    public static WebApplication Build(AgentHostOptions options, out NodeAgent agent, out IDisposable socketLock)
     {
         var socketDirectory = Path.GetDirectoryName(Path.GetFullPath(options.Socket))!;
         Directory.CreateDirectory(socketDirectory);
 
-        // Nothing is touched before this agent knows it is the only one: a socket that answers is another agent's, and
-        // the node agent takes the state directory's lock (a second agent on it is refused) before the socket file,
-        // which a killed agent may have left, is removed.
+        // Nothing is touched before this agent knows it is the only one: the socket's lock, and a socket that answers,
+        // are another agent's; and the node agent takes the state directory's and the bpffs root's locks before the
+        // socket file, which a killed agent may have left, is removed.
+        socketLock = LockSocket(options.Socket);
         if (SocketAnswers(options.Socket))
         {
+            socketLock.Dispose();
             throw new AgentStateException($"the socket {options.Socket} is in use by a running agent. Hint: give each agent its own --socket");
         }
 
         var node = NetworkNamespace.OpenCurrent();
-        var nodeAgent = new NodeAgent(new NodeAgentOptions(node, options.NodeName)
+        NodeAgent nodeAgent;
+        try
+        {
+            nodeAgent = new NodeAgent(new NodeAgentOptions(node, options.NodeName)
         {
             IPv4Pool = options.IPv4Pool,
             IPv6Pool = options.IPv6Pool,
@@ -199,6 +211,13 @@ public static class AgentHost
             StateDirectory = options.StateDirectory,
             Datapath = Membrane.Datapath.Ebpf.Loading.DatapathLoaderOptions.Default with { PolicyEntries = options.PolicyMapEntries },
         });
+        }
+        catch
+        {
+            socketLock.Dispose();
+            throw;
+        }
+
         try
         {
             if (File.Exists(options.Socket))
@@ -212,7 +231,25 @@ public static class AgentHost
         catch
         {
             nodeAgent.Dispose();
+            socketLock.Dispose();
             throw;
+        }
+    }
+
+    private static FileStream LockSocket(string socket)
+    {
+        var path = socket + ".lock";
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e) when (e.HResult is 11 or unchecked((int)0x80070020)) // EWOULDBLOCK: flock(LOCK_EX | LOCK_NB) refused
+        {
+            throw new AgentStateException($"the socket {socket} is in use by another agent ({path} is locked). Hint: give each agent its own --socket", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new AgentStateException($"the socket's lock {path} cannot be taken: {e.Message.TrimEnd('.')}", e);
         }
     }
 
@@ -474,6 +511,9 @@ public static class AgentHost
 
         app.MapDelete("/v1/policies/{name}", (string name) =>
         {
+            // The client escapes NAMESPACE/NAME as one segment; routing leaves %2F escaped in the value it gives, since
+            // decoding it earlier would make it a path separator.
+            name = Uri.UnescapeDataString(name);
             var matches = agent.Policies.Repository.Resources.Where(r => Name(r.Key) == name || r.Key.Name == name).Select(r => r.Key).ToList();
             if (matches.Count == 0)
             {

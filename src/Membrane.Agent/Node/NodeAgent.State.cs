@@ -35,16 +35,31 @@ public sealed partial class NodeAgent
         var directory = DatapathDirectory(root);
         if (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any())
         {
-            var pinned = LoadedDatapath.OpenPinned(directory, options.Datapath);
-            if (pinned.Inconsistency() is not { } problem)
+            string problem;
+            try
             {
-                reopened = true;
-                return pinned;
+                var pinned = LoadedDatapath.OpenPinned(directory, options.Datapath);
+                if (pinned.Inconsistency() is not { } inconsistency)
+                {
+                    reopened = true;
+                    return pinned;
+                }
+
+                pinned.Dispose();
+                problem = $"{inconsistency}; a pin was replaced";
+            }
+            catch (PinnedDatapathException e) when (e.OtherVersion)
+            {
+                throw new AgentStateException($"{e.Message}. The agent does not start, so the kernel keeps enforcing what it had", e);
+            }
+            catch (Exception e) when (e is PinnedDatapathException or Membrane.Bpf.BpfException or ArgumentException)
+            {
+                // Incomplete (a pin removed while no agent could pin it again), or a pin of the wrong kind.
+                problem = e.Message;
             }
 
-            replaced = $"the datapath pinned in {directory} was not taken back: {problem}; a pin was replaced. A new datapath was " +
-                "loaded, and every endpoint's programs were replaced with its own (their connection tracking starts afresh)";
-            pinned.Dispose();
+            replaced = $"the datapath pinned in {directory} was not taken back: {problem}. A new datapath was loaded, and every " +
+                "endpoint's programs were replaced with its own (their connection tracking starts afresh)";
             foreach (var pin in Directory.EnumerateFiles(directory).ToList())
             {
                 File.Delete(pin);

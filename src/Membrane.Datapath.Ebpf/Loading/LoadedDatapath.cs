@@ -58,9 +58,9 @@ public sealed class LoadedDatapath : IDisposable
         direction == DatapathConstants.DirectionEgress ? FromEndpoint : ToEndpoint;
 
     /// <summary>
-    /// Opens a datapath pinned by <see cref="Pin"/>. Throws <see cref="InvalidOperationException"/> naming what is
-    /// missing when the directory does not hold every map and both programs, or naming the maps whose layout is not the
-    /// one <paramref name="options"/> gives (sizes of entries, not their number: a map keeps the capacity it was made with).
+    /// Opens a datapath pinned by <see cref="Pin"/>. Throws <see cref="PinnedDatapathException"/> naming what is
+    /// missing when the directory does not hold every map and program, or naming the maps whose layout is not the one
+    /// <paramref name="options"/> gives (sizes of entries, not their number: a map keeps the capacity it was made with).
     /// </summary>
     public static LoadedDatapath OpenPinned(string directory, DatapathLoaderOptions? options = null)
     {
@@ -73,8 +73,15 @@ public sealed class LoadedDatapath : IDisposable
                 .ToArray();
             if (missing.Length > 0)
             {
-                throw new InvalidOperationException(
-                    $"datapath: open pinned: '{directory}' lacks {string.Join(", ", missing)}. Hint: pin a loaded datapath there (LoadedDatapath.Pin)");
+                throw new PinnedDatapathException(
+                    $"datapath: open pinned: '{directory}' lacks {string.Join(", ", missing)}. Hint: pin a loaded datapath there (LoadedDatapath.Pin)", otherVersion: false);
+            }
+
+            // Pins swapped between maps of different layouts would otherwise read as another version's layout; they
+            // are this version's objects under the wrong names, so the datapath is incomplete, not foreign.
+            if (MisnamedPin(collection) is { } misnamed)
+            {
+                throw new PinnedDatapathException($"datapath: open pinned: in '{directory}' {misnamed}", otherVersion: false);
             }
 
             // A datapath pinned by another Membrane version may lay its maps out otherwise: writing this version's
@@ -85,9 +92,9 @@ public sealed class LoadedDatapath : IDisposable
                 .ToArray();
             if (mismatched.Length > 0)
             {
-                throw new InvalidOperationException(
+                throw new PinnedDatapathException(
                     $"datapath: open pinned: the maps in '{directory}' are laid out for another version: {string.Join("; ", mismatched)}. " +
-                    "Hint: delete the endpoints with the agent that made them, or remove the directory and create the endpoints again");
+                    "Hint: delete the endpoints with the agent that made them, or remove the directory and create the endpoints again", otherVersion: true);
             }
 
             return new LoadedDatapath(collection);
@@ -107,6 +114,11 @@ public sealed class LoadedDatapath : IDisposable
     /// </summary>
     public string? Inconsistency()
     {
+        if (MisnamedPin(Collection) is { } misnamed)
+        {
+            return misnamed;
+        }
+
         var maps = Collection.Maps.Values.ToDictionary(m => m.Id, m => m.Name);
         foreach (var program in new[] { FromEndpoint, ToEndpoint })
         {
@@ -124,6 +136,31 @@ public sealed class LoadedDatapath : IDisposable
         var backstop = Backstop.GetTranslatedInstructions();
         var dropsAll = backstop.Length == 2 && backstop[0] == AluOperation.Mov.Imm(Register.R0, DatapathConstants.ActionDrop) && backstop[1] == Instruction.Exit();
         return dropsAll ? null : $"the program {Backstop.Name} is not the backstop (r0 = {DatapathConstants.ActionDrop}; exit)";
+    }
+
+    /// <summary>
+    /// Each pin must hold the object of its name (the kernel keeps the name an object was made with): two maps of one
+    /// layout swapped between their pins would otherwise pass every other check. Null when all match.
+    /// </summary>
+    private static string? MisnamedPin(Collection collection)
+    {
+        foreach (var (pin, map) in collection.Maps)
+        {
+            if (map.Name != pin)
+            {
+                return $"the map pinned as {pin} is the kernel's {map.Name}";
+            }
+        }
+
+        foreach (var (pin, program) in collection.Programs)
+        {
+            if (program.Name != pin || program.Type != ProgramType.SchedCls)
+            {
+                return $"the program pinned as {pin} is the kernel's {program.Type} program {program.Name}";
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Pins every map and program under <paramref name="directory"/>.</summary>

@@ -30,7 +30,7 @@ public sealed class AgentDaemonTests : IDisposable
         foreach (var (socket, state, says) in new[]
         {
             ((string?)null, (string?)null, "in use"),                                      // the same command line again
-            (null, elsewhere + "-state", "is in use by a running agent"),                   // the same socket, another state directory
+            (null, elsewhere + "-state", "is in use by another agent"),                     // the same socket, another state directory
             (elsewhere + ".sock", null, "is in use by another agent"),                      // the same state directory, another socket
             (elsewhere + "-2.sock", elsewhere + "-2-state", "bpffs root"),                  // only the same bpffs root
         })
@@ -41,6 +41,48 @@ public sealed class AgentDaemonTests : IDisposable
             Assert.True(File.Exists(_agent.Socket), "the first agent's socket is still there");
             Assert.Contains("web", _agent.CliOk("endpoint", "list"));
         }
+    }
+
+    /// <summary>
+    /// Two agents started together on one socket: neither has bound it yet, so neither answers, and each would remove
+    /// the file the other is about to bind. The socket's lock decides: here the test holds it, as the first of the two
+    /// would, and the second exits 3 without touching the socket file.
+    /// </summary>
+    [Fact]
+    public async Task An_agent_whose_socket_lock_is_held_exits_3_and_removes_nothing()
+    {
+        Root.Require();
+        await _agent.StartAsync(); // its node namespace; its own socket is another
+        var socket = Path.Combine(_agent.Directory, "held.sock");
+        File.WriteAllText(socket, "");
+        using (new FileStream(socket + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            var (code, output) = _agent.RunAnotherAgent(socket, Path.Combine(_agent.Directory, "held-state"));
+            Assert.True(code == 3, $"exit {code}, not 3:\n{output}");
+            Assert.Contains("held.sock.lock is locked", output);
+            Assert.True(File.Exists(socket), "the socket file is the holder's to remove");
+        }
+    }
+
+    [Fact]
+    public async Task A_policy_is_deleted_by_namespace_and_name_and_a_bare_name_naming_two_is_refused()
+    {
+        Root.Require();
+        await _agent.StartAsync();
+        var prod = AgentPolicies.DbAcceptsIPv4PingFromWeb.Replace("namespace: default", "namespace: prod");
+        Assert.Equal(0, _agent.Import("two", AgentPolicies.DbAcceptsIPv4PingFromWeb + "\n---\n" + prod).Code);
+
+        var (code, _, stderr) = _agent.Cli("policy", "delete", "db");
+        Assert.True(code == 2, $"exit {code}: {stderr}"); // the agent refuses the call
+        Assert.Contains("default/db", stderr);
+        Assert.Contains("prod/db", stderr);
+
+        _agent.CliOk("policy", "delete", "prod/db");
+        var left = _agent.CliOk("policy", "get");
+        Assert.Contains("default/db", left);
+        Assert.DoesNotContain("prod/db", left);
+        (code, _, stderr) = _agent.Cli("policy", "delete", "prod/db");
+        Assert.True(code == 2 && stderr.Contains("no policy prod/db"), $"exit {code}: {stderr}");
     }
 
     [Fact]

@@ -91,6 +91,8 @@ public sealed class AgentPinTests : IDisposable
     [InlineData("map")]
     [InlineData("program")]
     [InlineData("link")]
+    [InlineData("swapped maps")]
+    [InlineData("missing map")]
     public async Task A_pin_replaced_while_the_agent_was_down_is_not_taken_back(string replaced)
     {
         Root.Require();
@@ -113,6 +115,21 @@ public sealed class AgentPinTests : IDisposable
                 using var impostor = Membrane.Bpf.Maps.BpfMap.Create(original.Spec);
                 File.Delete(Path.Combine(datapath, "mbr_policy"));
                 impostor.Pin(Path.Combine(datapath, "mbr_policy"));
+            }
+            else if (replaced == "swapped maps")
+            {
+                // Two of this version's maps of different layouts under each other's names: incomplete, not another
+                // version's (which would stop the agent), so it is replaced.
+                var ct = Path.Combine(datapath, "mbr_ct");
+                var fragments = Path.Combine(datapath, "mbr_fragments");
+                // rename(2), as mv does: File.Move would link and copy, which bpffs refuses (as it refuses names with a dot).
+                Command.Check("mv", ct, ct + "_aside");
+                Command.Check("mv", fragments, ct);
+                Command.Check("mv", ct + "_aside", fragments);
+            }
+            else if (replaced == "missing map")
+            {
+                File.Delete(Path.Combine(datapath, "mbr_fragments"));
             }
             else
             {

@@ -58,8 +58,17 @@ public sealed class DatapathLoaderTests
         }
     }
 
-    [Fact]
-    public void A_directory_missing_a_program_is_refused_naming_it()
+    /// <summary>
+    /// What cannot be taken back, and whether it is another version's (a person decides what to do with its endpoints)
+    /// or this version's left incomplete (it can be replaced): a pin removed, two maps of different layouts swapped
+    /// between their pins (the layout check alone would call that another version's), and a map of its name laid out
+    /// otherwise.
+    /// </summary>
+    [Theory]
+    [InlineData("missing program", false, "lacks mbr_to_ep")]
+    [InlineData("swapped maps", false, "the map pinned as mbr_ct is the kernel's mbr_fragments")]
+    [InlineData("other layout", true, "mbr_policy is LpmTrie")]
+    public void A_pinned_datapath_that_cannot_be_taken_back_is_refused_saying_why(string tampering, bool otherVersion, string says)
     {
         Root.Require();
         BpfFileSystem.EnsureMounted();
@@ -69,11 +78,34 @@ public sealed class DatapathLoaderTests
             using (var datapath = DatapathLoader.Load(TestDatapath.SmallMaps))
             {
                 datapath.Pin(directory);
-                datapath.ToEndpoint.Unpin();
+                switch (tampering)
+                {
+                    case "missing program":
+                        datapath.ToEndpoint.Unpin();
+                        break;
+                    case "swapped maps":
+                        // rename(2) within bpffs (names with a dot are refused there).
+                        var ct = Path.Combine(directory, DatapathMapNames.Conntrack);
+                        var fragments = Path.Combine(directory, DatapathMapNames.Fragments);
+                        Command.Check("mv", ct, ct + "_aside");
+                        Command.Check("mv", fragments, ct);
+                        Command.Check("mv", ct + "_aside", fragments);
+                        break;
+                    default:
+                        var spec = datapath.Collection.Maps[DatapathMapNames.Policy].Spec;
+                        using (var other = Membrane.Bpf.Maps.BpfMap.Create(spec with { ValueSize = spec.ValueSize + 4 }))
+                        {
+                            File.Delete(Path.Combine(directory, DatapathMapNames.Policy));
+                            other.Pin(Path.Combine(directory, DatapathMapNames.Policy));
+                        }
+
+                        break;
+                }
             }
 
-            var error = Assert.Throws<InvalidOperationException>(() => LoadedDatapath.OpenPinned(directory));
-            Assert.Contains("lacks mbr_to_ep", error.Message);
+            var error = Assert.Throws<PinnedDatapathException>(() => LoadedDatapath.OpenPinned(directory, TestDatapath.SmallMaps));
+            Assert.Contains(says, error.Message);
+            Assert.Equal(otherVersion, error.OtherVersion);
         }
         finally
         {
