@@ -243,7 +243,7 @@ public static class AgentHost
         {
             return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException e) when (e.HResult is 11 or unchecked((int)0x80070020)) // EWOULDBLOCK: flock(LOCK_EX | LOCK_NB) refused
+        catch (IOException e) when (StateStore.IsTaken(e))
         {
             throw new AgentStateException($"the socket {socket} is in use by another agent ({path} is locked). Hint: give each agent its own --socket", e);
         }

@@ -160,7 +160,7 @@ public sealed class StateStore
     /// </summary>
     // What .NET reports when flock(LOCK_EX | LOCK_NB) finds the lock taken: on Linux the IOException's HResult is the
     // errno, EWOULDBLOCK (11, asm-generic/errno-base.h EAGAIN); elsewhere ERROR_SHARING_VIOLATION as an HRESULT.
-    private static bool IsTaken(IOException e) => e.HResult is 11 or unchecked((int)0x80070020);
+    internal static bool IsTaken(IOException e) => e.HResult is 11 or unchecked((int)0x80070020);
 
     public IDisposable Lock()
     {
