@@ -36,6 +36,19 @@ public sealed class BpfLink : IDisposable
     }
 
     /// <summary>
+    /// Opens the link with the kernel's id <paramref name="id"/> (BPF_LINK_GET_FD_BY_ID, Linux 5.8), as listed by
+    /// <see cref="Tcx.Query"/>: how a link whose pin was moved or removed is taken back.
+    /// </summary>
+    public static BpfLink OpenById(uint id)
+    {
+        var attr = new GetFdByIdAttr { Id = id };
+        var fd = BpfSyscall.Invoke(BpfCommand.LinkGetFdById, ref attr);
+        return fd >= 0
+            ? new BpfLink(new BpfFileDescriptor(fd), $"id {id}", pinnedPath: null)
+            : throw new BpfLinkException($"id {id}", "open by id", BpfCommand.LinkGetFdById, -fd);
+    }
+
+    /// <summary>
     /// The kernel's id of the program this link runs (as <c>bpftool link show</c> lists it): how a process that opens a
     /// pinned link tells whether it still runs the program it expects.
     /// </summary>

@@ -54,6 +54,62 @@ public static class Tcx
     }
 
     /// <summary>
+    /// The programs attached at a hook, first to run first, each with its link (BPF_PROG_QUERY). How a process finds a
+    /// link whose pin was moved or removed while its program stays attached: the kernel attaches a program once per
+    /// hook (a second attach is EEXIST), so that link is the only way to its place. The index is resolved in the calling
+    /// thread's network namespace, as for <see cref="Attach"/>.
+    /// </summary>
+    public static unsafe IReadOnlyList<TcxAttachedLink> Query(int ifindex, TcxDirection direction)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ifindex);
+        EnsureSupported();
+        var description = $"tcx {direction.ToString().ToLowerInvariant()} ifindex {ifindex}";
+        var attachType = direction == TcxDirection.Ingress ? AttachTypeIngress : AttachTypeEgress;
+
+        // The count first, then the ids; a hook that gains programs between the two calls answers ENOSPC, and is asked
+        // again with room for them.
+        for (var attempt = 0; ; attempt++)
+        {
+            var probe = new ProgQueryAttr { TargetIfindex = (uint)ifindex, AttachType = attachType };
+            var counted = BpfSyscall.Invoke(BpfCommand.ProgQuery, ref probe);
+            if (counted < 0)
+            {
+                throw new BpfLinkException(description, "query", BpfCommand.ProgQuery, -counted);
+            }
+
+            var count = (int)probe.Count;
+            if (count == 0)
+            {
+                return [];
+            }
+
+            var programs = new uint[count];
+            var links = new uint[count];
+            fixed (uint* programIds = programs)
+            fixed (uint* linkIds = links)
+            {
+                var attr = new ProgQueryAttr
+                {
+                    TargetIfindex = (uint)ifindex, AttachType = attachType, Count = (uint)count,
+                    ProgIds = (ulong)programIds, LinkIds = (ulong)linkIds,
+                };
+                var result = BpfSyscall.Invoke(BpfCommand.ProgQuery, ref attr);
+                if (result == -Errno.ENOSPC && attempt < 3)
+                {
+                    continue;
+                }
+
+                if (result < 0)
+                {
+                    throw new BpfLinkException(description, "query", BpfCommand.ProgQuery, -result);
+                }
+
+                return [.. Enumerable.Range(0, (int)attr.Count).Select(i => new TcxAttachedLink(programs[i], links[i]))];
+            }
+        }
+    }
+
+    /// <summary>
     /// Whether this kernel attaches programs with tcx, probed once as cilium/ebpf's <c>link/syscalls.go</c>
     /// (<c>haveTCX</c>) does: a trivial SCHED_CLS program is linked with the tcx ingress attach type to interface
     /// index 0xffffffff, which cannot exist. A kernel with tcx checks the attach type, then looks the interface up and

@@ -32,6 +32,26 @@ internal sealed class TcxAttachment : ProgramAttachment
         return new TcxAttachment(link, target, direction, program.Name);
     }
 
+    /// <summary>
+    /// The link already attaching <paramref name="program"/> at this target, taken back, or a new one. The kernel
+    /// attaches a program once per hook (a second BPF_LINK_CREATE answers EEXIST), so a link whose pin was moved aside,
+    /// or swapped with another's, while it stayed attached must be found by its id rather than made again.
+    /// </summary>
+    private static TcxAttachment TakeBackOrAttach(BpfProgram program, AttachTarget target, AttachDirection direction)
+    {
+        BpfLink? Find()
+        {
+            using var netlink = Rtnetlink.Open();
+            var attached = Tcx.Query(netlink.GetLink(target.InterfaceName).Index, TcxDirectionOf(direction));
+            return attached.FirstOrDefault(a => a.ProgramId == program.Id && a.LinkId != 0) is { LinkId: var id and not 0 }
+                ? BpfLink.OpenById(id)
+                : null;
+        }
+
+        var found = target.Namespace is { } networkNamespace ? networkNamespace.Run(Find) : Find();
+        return found is null ? Attach(program, target, direction) : new TcxAttachment(found, target, direction, program.Name);
+    }
+
     private static TcxDirection TcxDirectionOf(AttachDirection direction) => direction == AttachDirection.Ingress ? TcxDirection.Ingress : TcxDirection.Egress;
 
     /// <summary>The target interface's index, in its namespace.</summary>
@@ -42,14 +62,14 @@ internal sealed class TcxAttachment : ProgramAttachment
     }
 
     /// <summary>See <see cref="ProgramAttachment.Adopt"/>: the link pinned at <paramref name="pinPath"/> if it runs
-    /// <paramref name="program"/> on this target; else a new one, attached before the old is unpinned (with no pin and
+    /// <paramref name="program"/> on this target; else the link that attaches it there under another pin; else a new one, attached before the old is unpinned (with no pin and
     /// no descriptor left, the old one detaches), and pinned in its place. A link pinned here for another target is
     /// unpinned first, since it filters nothing here.</summary>
     public static TcxAttachment Adopt(BpfProgram program, AttachTarget target, AttachDirection direction, string? pinPath)
     {
         if (pinPath is null || !File.Exists(pinPath))
         {
-            var attached = Attach(program, target, direction);
+            var attached = TakeBackOrAttach(program, target, direction);
             if (pinPath is not null)
             {
                 attached.PinOrDetach(pinPath);
@@ -67,7 +87,7 @@ internal sealed class TcxAttachment : ProgramAttachment
             {
                 old.Unpin();
                 old.Dispose();
-                var attached = Attach(program, target, direction);
+                var attached = TakeBackOrAttach(program, target, direction);
                 attached.PinOrDetach(pinPath);
                 return attached;
             }
@@ -77,7 +97,7 @@ internal sealed class TcxAttachment : ProgramAttachment
                 return new TcxAttachment(old, target, direction, program.Name);
             }
 
-            var replacement = Attach(program, target, direction);
+            var replacement = TakeBackOrAttach(program, target, direction);
             old.Unpin();
             old.Dispose();
             replacement.PinOrDetach(pinPath);

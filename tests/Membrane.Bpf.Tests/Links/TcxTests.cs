@@ -1,3 +1,4 @@
+using Membrane.Bpf.Programs;
 using Membrane.Bpf.Links;
 using Membrane.Bpf.Maps;
 using Membrane.Bpf.Tests.Support;
@@ -46,6 +47,33 @@ public sealed class TcxTests
         Assert.Equal((ifindex, TcxDirection.Ingress), ingress.TcxTarget);
         Assert.Equal((ifindex, TcxDirection.Egress), egress.TcxTarget);
         Assert.Equal(drop.Id, ingress.ProgramId);
+    }
+
+    /// <summary>
+    /// A link whose pin was moved aside is found through its hook and opened by its id; attaching its program there
+    /// again is refused (EEXIST), which is why it must be found rather than made anew.
+    /// </summary>
+    [Fact]
+    public void A_hook_lists_its_programs_in_order_with_their_links_which_open_by_id()
+    {
+        Root.Require();
+        using var network = new TestNetwork();
+        using var drop = Support.Programs.LoadDrop();
+        using var pass = BpfProgram.Load(Support.Programs.Returning("mbr_pass", 0));
+        using var first = network.AttachInA(drop, TcxDirection.Ingress);
+        using var second = network.AttachInA(pass, TcxDirection.Ingress);
+        var ifindex = InNetworkNamespace.Run(network.NamespaceA, () => InNetworkNamespace.InterfaceIndex(network.InterfaceA));
+
+        var attached = InNetworkNamespace.Run(network.NamespaceA, () => Tcx.Query(ifindex, TcxDirection.Ingress));
+        Assert.Equal([drop.Id, pass.Id], attached.Select(a => a.ProgramId));
+        Assert.Empty(InNetworkNamespace.Run(network.NamespaceA, () => Tcx.Query(ifindex, TcxDirection.Egress)));
+
+        using var reopened = BpfLink.OpenById(attached[0].LinkId);
+        Assert.Equal(drop.Id, reopened.ProgramId);
+        Assert.Equal((ifindex, TcxDirection.Ingress), reopened.TcxTarget);
+        var again = Assert.ThrowsAny<Exception>(() => network.AttachInA(drop, TcxDirection.Ingress));
+        Assert.Contains("EEXIST", again.Message);
+        Assert.Throws<BpfLinkException>(() => BpfLink.OpenById(uint.MaxValue));
     }
 
     [Fact]

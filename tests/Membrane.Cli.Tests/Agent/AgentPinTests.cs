@@ -93,6 +93,8 @@ public sealed class AgentPinTests : IDisposable
     [InlineData("link")]
     [InlineData("swapped maps")]
     [InlineData("missing map")]
+    [InlineData("moved link")]
+    [InlineData("swapped links")]
     public async Task A_pin_replaced_while_the_agent_was_down_is_not_taken_back(string replaced)
     {
         Root.Require();
@@ -131,6 +133,21 @@ public sealed class AgentPinTests : IDisposable
             {
                 File.Delete(Path.Combine(datapath, "mbr_fragments"));
             }
+            else if (replaced == "moved link")
+            {
+                // db's ingress link, still attached, pinned elsewhere: the kernel refuses to attach its program there
+                // again (EEXIST), so the agent must find the link and take it back.
+                var pin = Path.Combine(_agent.PinRoot, "links", $"{db.Name}_mbr_to_ep");
+                Command.Check("mv", pin, Path.Combine(_agent.PinRoot, "mbr_moved_aside"));
+            }
+            else if (replaced == "swapped links")
+            {
+                var from = Path.Combine(_agent.PinRoot, "links", $"{db.Name}_mbr_from_ep");
+                var to = Path.Combine(_agent.PinRoot, "links", $"{db.Name}_mbr_to_ep");
+                Command.Check("mv", from, from + "_aside");
+                Command.Check("mv", to, from);
+                Command.Check("mv", from + "_aside", to);
+            }
             else
             {
                 using var passAll = Membrane.Bpf.Programs.BpfProgram.Load(new Membrane.Bpf.Programs.ProgramSpec("mbr_to_ep", Membrane.Bpf.Programs.ProgramType.SchedCls,
@@ -141,9 +158,21 @@ public sealed class AgentPinTests : IDisposable
         }
 
         await _agent.StartAsync();
-        if (replaced != "link")
+        if (!replaced.Contains("link"))
         {
             Assert.Contains("was not taken back", _agent.Log);
+        }
+        else
+        {
+            // Each endpoint's two links pinned where the agent keeps them, each holding the link of its own hook.
+            foreach (var endpoint in new[] { web, db, other })
+            {
+                foreach (var (program, direction) in new[] { ("mbr_from_ep", Membrane.Bpf.Links.TcxDirection.Ingress), ("mbr_to_ep", Membrane.Bpf.Links.TcxDirection.Egress) })
+                {
+                    using var link = Membrane.Bpf.Links.BpfLink.OpenPinned(Path.Combine(_agent.PinRoot, "links", $"{endpoint.Name}_{program}"));
+                    Assert.Equal(direction, link.TcxTarget!.Value.Direction);
+                }
+            }
         }
 
         await AssertEnforcedAsync(web, db, other, $"with the {replaced} replaced");
