@@ -163,7 +163,42 @@ public sealed partial class NodeAgent
             throw new AgentStateException($"the bpffs root {root} is in use by another agent. Hint: give each agent its own --bpffs-root");
         }
 
+        if (NestedAgentRoot(root) is { } nested)
+        {
+            handle.Dispose();
+            throw new AgentStateException($"the bpffs root {root} {nested}: the two agents' pins would mix. Hint: give each agent a " +
+                "--bpffs-root of its own, neither inside the other");
+        }
+
         return handle;
+    }
+
+    /// <summary>
+    /// Another agent's root above this one (up to the bpf file system's top) or below it, found by its lock: each
+    /// directory is tried with flock(LOCK_EX | LOCK_NB) and let go at once. Below, only a few levels are searched, as
+    /// far as this agent's own pins go. Null when there is none.
+    /// </summary>
+    private static string? NestedAgentRoot(string root)
+    {
+        var full = Path.GetFullPath(root).TrimEnd('/');
+        for (var parent = Path.GetDirectoryName(full); parent is not null && Libc.FileSystemType(parent) == BpfFileSystemMagic; parent = Path.GetDirectoryName(parent))
+        {
+            if (HeldByAnother(parent))
+            {
+                return $"lies inside {parent}, another agent's bpffs root";
+            }
+        }
+
+        var below = new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 3, IgnoreInaccessible = true, AttributesToSkip = 0 };
+        return Directory.EnumerateDirectories(full, "*", below).Take(10_000).FirstOrDefault(HeldByAnother) is { } inner
+            ? $"holds {inner}, another agent's bpffs root"
+            : null;
+    }
+
+    private static bool HeldByAnother(string directory)
+    {
+        using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(Libc.Open(directory), ownsHandle: true);
+        return !handle.IsInvalid && !Libc.TryLockExclusive(handle);
     }
 
     /// <summary>The state directory, opened; one that cannot even be made is a reason not to start.</summary>

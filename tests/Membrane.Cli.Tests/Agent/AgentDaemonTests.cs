@@ -41,6 +41,18 @@ public sealed class AgentDaemonTests : IDisposable
             Assert.True(File.Exists(_agent.Socket), "the first agent's socket is still there");
             Assert.Contains("web", _agent.CliOk("endpoint", "list"));
         }
+
+        // A bpffs root inside the first agent's, or holding it: the two would mix their pins.
+        var nested = Path.Combine(_agent.PinRoot, "links", "mbrnested");
+        var outer = Path.GetDirectoryName(_agent.PinRoot)!;
+        foreach (var (root, says) in new[] { (nested, $"lies inside {_agent.PinRoot}"), (outer, $"holds {_agent.PinRoot}") })
+        {
+            var (code, output) = _agent.RunAnotherAgent(elsewhere + "-3.sock", elsewhere + "-3-state", pinRoot: root);
+            Assert.True(code == 3, $"exit {code}, not 3:\n{output}");
+            Assert.Contains(says, output);
+            Assert.True(File.Exists(_agent.Socket), "the first agent's socket is still there");
+            Assert.Contains("web", _agent.CliOk("endpoint", "list"));
+        }
     }
 
     /// <summary>

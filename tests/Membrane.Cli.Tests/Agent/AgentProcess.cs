@@ -129,7 +129,7 @@ public sealed partial class AgentProcess : IDisposable
     /// Starts <c>membrane agent</c> in the node namespace with this agent's flags (and <see cref="ExtraArguments"/>),
     /// the socket and state directory given, its output going to <paramref name="log"/>.
     /// </summary>
-    private Process Launch(string socket, string stateDirectory, Action<string?> log)
+    private Process Launch(string socket, string stateDirectory, Action<string?> log, string? pinRoot = null)
     {
         var membrane = Path.Combine(AppContext.BaseDirectory, "membrane.dll");
         var start = new ProcessStartInfo("nsenter") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -137,7 +137,7 @@ public sealed partial class AgentProcess : IDisposable
         [
             $"--net={NetworkNamespace.RunDirectory}/{Node}", "dotnet", membrane, "agent", "--socket", socket,
             "--node-name", Node, "--ipv4-pool", IPv4Pool, "--ipv6-pool", IPv6Pool,
-            "--metrics", $"127.0.0.1:{MetricsPort}", "--bpffs-root", PinRoot,
+            "--metrics", $"127.0.0.1:{MetricsPort}", "--bpffs-root", pinRoot ?? PinRoot,
             "--state-dir", stateDirectory, // never /var/lib/membrane
             .. ExtraArguments,
         ];
@@ -159,7 +159,7 @@ public sealed partial class AgentProcess : IDisposable
     /// Runs another <c>membrane agent</c> beside this one, on this agent's socket and state directory unless told
     /// otherwise, until it exits (at most <paramref name="seconds"/>): its exit code and what it wrote.
     /// </summary>
-    public (int ExitCode, string Output) RunAnotherAgent(string? socket = null, string? stateDirectory = null, int seconds = 30)
+    public (int ExitCode, string Output) RunAnotherAgent(string? socket = null, string? stateDirectory = null, int seconds = 30, string? pinRoot = null)
     {
         var output = new StringBuilder();
         using var process = Launch(socket ?? Socket, stateDirectory ?? StateDirectory, line =>
@@ -168,7 +168,7 @@ public sealed partial class AgentProcess : IDisposable
             {
                 output.AppendLine(line);
             }
-        });
+        }, pinRoot);
         if (!process.WaitForExit(seconds * 1000))
         {
             process.Kill(entireProcessTree: true);
