@@ -18,6 +18,20 @@ public sealed class AgentTransitionTests : IDisposable
 {
     private readonly AgentProcess _agent = new("trn");
 
+    /// <summary>b takes UDP 5000 from the world, except from <paramref name="deny"/>.</summary>
+    private static string Policy(string deny) => $$$"""
+        apiVersion: cilium.io/v2
+        kind: CiliumNetworkPolicy
+        metadata: {name: b, namespace: default}
+        spec:
+          endpointSelector: {matchLabels: {app: b}}
+          ingress:
+          - fromEntities: [world]
+            toPorts: [{ports: [{port: "5000", protocol: UDP}]}]
+          ingressDeny:
+          - fromCIDR: [{{{deny}}}]
+        """;
+
     [Fact]
     public async Task A_peer_denied_before_and_after_a_change_is_never_let_through_while_it_is_made()
     {
@@ -29,18 +43,6 @@ public sealed class AgentTransitionTests : IDisposable
         // b takes UDP 5000 from the world, but not from 10.239.99.0/24; then the deny narrows to the /25 that still
         // holds the peer, and back, while the peer floods b from one socket (one flow: a datagram let through would make
         // it established, and the rest would follow).
-        string Policy(string deny) => $$$"""
-            apiVersion: cilium.io/v2
-            kind: CiliumNetworkPolicy
-            metadata: {name: b, namespace: default}
-            spec:
-              endpointSelector: {matchLabels: {app: b}}
-              ingress:
-              - fromEntities: [world]
-                toPorts: [{ports: [{port: "5000", protocol: UDP}]}]
-              ingressDeny:
-              - fromCIDR: [{{{deny}}}]
-            """;
         Assert.Equal(0, _agent.Import("b", Policy("10.239.99.0/24")).Code);
         var (sent, received, errors) = await FloodAsync(outside, b, async () =>
         {
@@ -68,18 +70,6 @@ public sealed class AgentTransitionTests : IDisposable
         await _agent.StartAsync();
         var b = _agent.CreateEndpoint(_agent.EndpointName("b"), "k8s:app=b");
         var outside = AddOutsidePeer("10.239.99.130", "10.239.99.254");
-        string Policy(string deny) => $$$"""
-            apiVersion: cilium.io/v2
-            kind: CiliumNetworkPolicy
-            metadata: {name: b, namespace: default}
-            spec:
-              endpointSelector: {matchLabels: {app: b}}
-              ingress:
-              - fromEntities: [world]
-                toPorts: [{ports: [{port: "5000", protocol: UDP}]}]
-              ingressDeny:
-              - fromCIDR: [{{{deny}}}]
-            """;
         Assert.Equal(0, _agent.Import("b", Policy("10.239.99.0/24")).Code);
         var (sent, received, errors) = await FloodAsync(outside, b, async () =>
         {
