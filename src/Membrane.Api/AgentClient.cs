@@ -45,47 +45,47 @@ public sealed class AgentClient : IDisposable
     public string Socket { get; }
 
     public Task<StatusResponse> StatusAsync(CancellationToken cancellation = default) =>
-        SendAsync(HttpMethod.Get, "v1/status", ApiJsonContext.Default.StatusResponse, cancellation);
+        SendAsync(HttpMethod.Get, ApiRoutes.Path(ApiRoutes.Status), ApiJsonContext.Default.StatusResponse, cancellation);
 
     public Task<List<EndpointInfo>> ListEndpointsAsync(CancellationToken cancellation = default) =>
-        SendAsync(HttpMethod.Get, "v1/endpoints", ApiJsonContext.Default.ListEndpointInfo, cancellation);
+        SendAsync(HttpMethod.Get, ApiRoutes.Path(ApiRoutes.Endpoints), ApiJsonContext.Default.ListEndpointInfo, cancellation);
 
     public Task<EndpointInfo> GetEndpointAsync(string name, CancellationToken cancellation = default) =>
-        SendAsync(HttpMethod.Get, $"v1/endpoints/{Uri.EscapeDataString(name)}", ApiJsonContext.Default.EndpointInfo, cancellation);
+        SendAsync(HttpMethod.Get, ApiRoutes.Path(ApiRoutes.Endpoint, name), ApiJsonContext.Default.EndpointInfo, cancellation);
 
     public Task<EndpointInfo> CreateEndpointAsync(EndpointCreateRequest request, CancellationToken cancellation = default) =>
-        SendAsync(HttpMethod.Post, "v1/endpoints", ApiJsonContext.Default.EndpointInfo, cancellation,
+        SendAsync(HttpMethod.Post, ApiRoutes.Path(ApiRoutes.Endpoints), ApiJsonContext.Default.EndpointInfo, cancellation,
             JsonContent.Create(request, ApiJsonContext.Default.EndpointCreateRequest));
 
     public Task DeleteEndpointAsync(string name, CancellationToken cancellation = default) =>
-        SendAsync<object>(HttpMethod.Delete, $"v1/endpoints/{Uri.EscapeDataString(name)}", null, cancellation);
+        SendAsync<object>(HttpMethod.Delete, ApiRoutes.Path(ApiRoutes.Endpoint, name), null, cancellation);
 
     /// <summary>Imports policies; an import refused for its findings (422) is an answer too, with <c>Applied</c> false.</summary>
     public Task<List<BpfPolicyEntry>> EndpointPolicyMapAsync(string name, CancellationToken cancellation = default) =>
-        SendAsync(HttpMethod.Get, $"v1/endpoints/{Uri.EscapeDataString(name)}/policy-map", ApiJsonContext.Default.ListBpfPolicyEntry, cancellation);
+        SendAsync(HttpMethod.Get, ApiRoutes.Path(ApiRoutes.EndpointPolicyMap, name), ApiJsonContext.Default.ListBpfPolicyEntry, cancellation);
 
     /// <summary>Traces a packet against the agent's live policies and identities; a request that does not parse is a 400 naming the option.</summary>
     public Task<TraceReport> TraceAsync(TraceRequestBody request, CancellationToken cancellation = default) =>
-        SendAsync(HttpMethod.Post, "v1/trace", ApiJsonContext.Default.TraceReport, cancellation,
+        SendAsync(HttpMethod.Post, ApiRoutes.Path(ApiRoutes.Trace), ApiJsonContext.Default.TraceReport, cancellation,
             JsonContent.Create(request, ApiJsonContext.Default.TraceRequestBody));
 
     public Task<List<ConntrackEntryInfo>> ConntrackAsync(string? endpoint = null, CancellationToken cancellation = default) =>
-        SendAsync(HttpMethod.Get, endpoint is null ? "v1/conntrack" : $"v1/conntrack?endpoint={Uri.EscapeDataString(endpoint)}",
+        SendAsync(HttpMethod.Get, endpoint is null ? ApiRoutes.Path(ApiRoutes.Conntrack) : $"{ApiRoutes.Path(ApiRoutes.Conntrack)}?endpoint={Uri.EscapeDataString(endpoint)}",
             ApiJsonContext.Default.ListConntrackEntryInfo, cancellation);
 
     /// <summary>The kernel's ipcache as the agent reads it from the map: prefix, identity, labels.</summary>
     public Task<List<IpcacheEntryInfo>> IpcacheAsync(CancellationToken cancellation = default) =>
-        SendAsync(HttpMethod.Get, "v1/ipcache", ApiJsonContext.Default.ListIpcacheEntryInfo, cancellation);
+        SendAsync(HttpMethod.Get, ApiRoutes.Path(ApiRoutes.Ipcache), ApiJsonContext.Default.ListIpcacheEntryInfo, cancellation);
 
     public Task<PolicyImportResponse> ImportPoliciesAsync(PolicyImportRequest request, CancellationToken cancellation = default) =>
-        SendAsync(HttpMethod.Post, "v1/policies", ApiJsonContext.Default.PolicyImportResponse, cancellation,
+        SendAsync(HttpMethod.Post, ApiRoutes.Path(ApiRoutes.Policies), ApiJsonContext.Default.PolicyImportResponse, cancellation,
             JsonContent.Create(request, ApiJsonContext.Default.PolicyImportRequest), answered: HttpStatusCode.UnprocessableEntity);
 
     public Task<PolicyListResponse> ListPoliciesAsync(CancellationToken cancellation = default) =>
-        SendAsync(HttpMethod.Get, "v1/policies", ApiJsonContext.Default.PolicyListResponse, cancellation);
+        SendAsync(HttpMethod.Get, ApiRoutes.Path(ApiRoutes.Policies), ApiJsonContext.Default.PolicyListResponse, cancellation);
 
     public Task<PolicyListResponse> DeletePoliciesAsync(string? name = null, CancellationToken cancellation = default) =>
-        SendAsync(HttpMethod.Delete, name is null ? "v1/policies" : $"v1/policies/{Uri.EscapeDataString(name)}",
+        SendAsync(HttpMethod.Delete, name is null ? ApiRoutes.Path(ApiRoutes.Policies) : ApiRoutes.Path(ApiRoutes.Policy, name),
             ApiJsonContext.Default.PolicyListResponse, cancellation);
 
     /// <summary>
@@ -98,7 +98,7 @@ public sealed class AgentClient : IDisposable
         HttpResponseMessage response;
         try
         {
-            response = await streaming.SendAsync(new HttpRequestMessage(HttpMethod.Get, "v1/monitor"), HttpCompletionOption.ResponseHeadersRead, cancellation);
+            response = await streaming.SendAsync(new HttpRequestMessage(HttpMethod.Get, ApiRoutes.Path(ApiRoutes.Monitor)), HttpCompletionOption.ResponseHeadersRead, cancellation);
         }
         catch (HttpRequestException e)
         {
@@ -167,16 +167,18 @@ public sealed class AgentClient : IDisposable
         {
             if (!response.IsSuccessStatusCode && response.StatusCode != answered)
             {
-                ApiError? error = null;
+                ApiProblem? problem = null;
                 try
                 {
-                    error = await response.Content.ReadFromJsonAsync(ApiJsonContext.Default.ApiError, cancellation);
+                    problem = await response.Content.ReadFromJsonAsync(ApiJsonContext.Default.ApiProblem, cancellation);
                 }
-                catch (System.Text.Json.JsonException)
+                catch (Exception e) when (e is System.Text.Json.JsonException or NotSupportedException)
                 {
+                    // Not a problem document (a proxy's page, an older agent): the status says what there is to say.
                 }
 
-                throw new AgentApiException(error?.Error ?? $"the agent answered {(int)response.StatusCode} {response.ReasonPhrase}", (int)response.StatusCode);
+                throw new AgentApiException(problem?.Detail ?? $"the agent answered {(int)response.StatusCode} {response.ReasonPhrase}",
+                    (int)response.StatusCode, problemType: problem?.Type);
             }
 
             if (type is null)

@@ -12,7 +12,7 @@ namespace Membrane.Api;
 [JsonSerializable(typeof(PolicyImportResponse))]
 [JsonSerializable(typeof(PolicyListResponse))]
 [JsonSerializable(typeof(StatusResponse))]
-[JsonSerializable(typeof(ApiError))]
+[JsonSerializable(typeof(ApiProblem))]
 [JsonSerializable(typeof(MonitorEvent))]
 [JsonSerializable(typeof(List<BpfPolicyEntry>))]
 [JsonSerializable(typeof(List<ConntrackEntryInfo>))]

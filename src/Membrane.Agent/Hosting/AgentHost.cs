@@ -280,11 +280,11 @@ public static class AgentHost
         var pins = new PinWatch();
         builder.Services.AddSingleton(pins);
         builder.Services.AddSingleton(new Monitor.EventHub(nodeAgent.Datapath,
-            endpointId => nodeAgent.EndpointById(endpointId) is { } record ? Peer(nodeAgent, record.Identity, record) : null,
-            identity => Peer(nodeAgent, identity, nodeAgent.EndpointByIdentity(identity))));
+            endpointId => nodeAgent.EndpointById(endpointId) is { } record ? ApiViews.Peer(nodeAgent, record.Identity, record) : null,
+            identity => ApiViews.Peer(nodeAgent, identity, nodeAgent.EndpointByIdentity(identity))));
         var app = builder.Build();
-        // No failure leaves a client with an empty 500: whatever a handler did not answer itself is an internal error
-        // in the API's JSON, with the message, and logged.
+        // Handlers throw; this answers. A failure ApiProblems knows is the problem it gives; any other is an internal
+        // error, logged with its trace. No failure leaves a client with an empty 500.
         app.Use(async (context, next) =>
         {
             try
@@ -293,9 +293,13 @@ public static class AgentHost
             }
             catch (Exception e) when (!context.Response.HasStarted && e is not OperationCanceledException)
             {
-                app.Logger.LogError(e, "internal error answering {Method} {Path}", context.Request.Method, context.Request.Path.Value);
-                context.Response.StatusCode = StatusCodes.Status500InternalServerError;
-                await context.Response.WriteAsJsonAsync(new ApiError($"internal error: {e.Message}"), ApiJsonContext.Default.ApiError);
+                var problem = ApiProblems.For(e);
+                if (problem is null || problem.Status >= StatusCodes.Status500InternalServerError)
+                {
+                    app.Logger.LogError(e, "{Kind} answering {Method} {Path}", problem is null ? "internal error" : "failure", context.Request.Method, context.Request.Path.Value);
+                }
+
+                await ApiProblems.WriteAsync(context, problem ?? ApiProblems.Internal(e));
             }
         });
 
@@ -331,263 +335,9 @@ public static class AgentHost
 
     private static void Map(WebApplication app, NodeAgent agent, AgentHostOptions options, PinWatch pins)
     {
-        app.MapGet("/v1/status", () =>
-        {
-            var counters = Metrics.DatapathCounters.Read(agent.Datapath);
-            var (repinned, lastRepin, problems) = pins.Read();
-            var policyMap = agent.PolicyMapUsage;
-            return Results.Json(
-                new StatusResponse(problems.Count == 0 ? "ok" : "degraded", options.NodeName, agent.Endpoints.Count, agent.Policies.Revision, agent.AttachMode?.ToString(),
-                    counters.Forwarded, counters.DropsByReason.Where(d => d.Value > 0).ToDictionary(d => Metrics.AgentMetrics.Name(d.Key), d => d.Value),
-                    counters.EventsSuppressed, counters.EventsLost, counters.ConntrackEntries,
-                    new PinStatus(problems.Count > 0 ? "failing" : repinned > 0 ? "repinned" : "ok", repinned, lastRepin, problems),
-                    new MapUsage(policyMap.InUse, policyMap.Capacity)),
-                ApiJsonContext.Default.StatusResponse);
-        });
-
-        app.MapGet("/v1/ipcache", () => Results.Json(
-            agent.LiveIpcache().Select(e => new IpcacheEntryInfo(e.Prefix.ToString(), e.Identity, agent.LabelsOf(e.Identity))).ToList(),
-            ApiJsonContext.Default.ListIpcacheEntryInfo));
-
-        // One JSON object per line, flushed as each event comes, for as long as the client stays.
-        app.MapGet("/v1/monitor", async (HttpContext context, Monitor.EventHub hub, IHostApplicationLifetime lifetime) =>
-        {
-            // A stream ends when its client goes or when the agent stops: the host waits for open requests before it
-            // exits, and a monitor left open would hold a SIGTERM up for the whole shutdown timeout.
-            using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
-            context.Response.ContentType = "application/x-ndjson";
-            await context.Response.Body.FlushAsync(ending.Token);
-            try
-            {
-                await foreach (var monitored in hub.Subscribe(ending.Token))
-                {
-                    // Serialised to memory first: Kestrel allows no synchronous writes, and the line must not be indented.
-                    var line = new System.Buffers.ArrayBufferWriter<byte>();
-                    using (var json = new System.Text.Json.Utf8JsonWriter(line))
-                    {
-                        System.Text.Json.JsonSerializer.Serialize(json, monitored, ApiJsonContext.Default.MonitorEvent);
-                    }
-
-                    System.Buffers.BuffersExtensions.Write(line, "\n"u8);
-                    await context.Response.Body.WriteAsync(line.WrittenMemory, ending.Token);
-                    await context.Response.Body.FlushAsync(ending.Token);
-                }
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        });
-
-        app.MapGet("/v1/endpoints", () => Results.Json(agent.Endpoints.Select(Info).ToList(), ApiJsonContext.Default.ListEndpointInfo));
-
-        app.MapGet("/v1/endpoints/{name}", (string name) => agent.Endpoint(name) is { } record
-            ? Results.Json(Info(record), ApiJsonContext.Default.EndpointInfo)
-            : Error(StatusCodes.Status404NotFound, $"no endpoint {name}"));
-
-        app.MapGet("/v1/endpoints/{name}/policy-map", (string name) => agent.LivePolicy(name) is { } rows
-            ? Results.Json(rows.Select(r => new BpfPolicyEntry(r.Row.Direction, r.Row.Identity,
-                    agent.LabelsOf(r.Row.Identity),
-                    r.Row.Protocol, r.Row.Covers, r.Row.Verdict, [.. r.Rules.Select(o => o.ToString())])).ToList(),
-                ApiJsonContext.Default.ListBpfPolicyEntry)
-            : Error(StatusCodes.Status404NotFound, $"no endpoint {name}"));
-
-        app.MapGet("/v1/conntrack", (string? endpoint) =>
-        {
-            if (endpoint is not null && agent.Endpoint(endpoint) is null)
-            {
-                return Error(StatusCodes.Status404NotFound, $"no endpoint {endpoint}");
-            }
-
-            return Results.Json(agent.LiveConntrack().Where(c => endpoint is null || c.Endpoint == endpoint)
-                .Select(c => new ConntrackEntryInfo(c.Endpoint, c.Row.Direction, c.Row.Protocol, c.Row.Source, c.Row.Destination, c.Row.Ports, c.Row.State, c.Row.SecondsLeft))
-                .ToList(), ApiJsonContext.Default.ListConntrackEntryInfo);
-        });
-
-        app.MapPost("/v1/trace", async (HttpRequest request) =>
-        {
-            var body = await Read(request, ApiJsonContext.Default.TraceRequestBody);
-            if (body is null)
-            {
-                return Error(StatusCodes.Status400BadRequest, "the body must be a trace: {\"source\", \"destination\", \"sourceIp\", \"destinationIp\", \"port\", \"icmp\"}");
-            }
-
-            try
-            {
-                var query = Membrane.Policy.Engine.Tracing.TraceQuery.Parse(body.Source, body.Destination, body.SourceIp, body.DestinationIp, body.Port, body.Icmp);
-                return Results.Json(Tracing.TraceReports.Of(agent.Trace(query)), ApiJsonContext.Default.TraceReport);
-            }
-            catch (Exception e) when (e is FormatException or ArgumentException)
-            {
-                return Error(StatusCodes.Status400BadRequest, e.Message);
-            }
-        });
-
-        app.MapPost("/v1/endpoints", async (HttpRequest request) =>
-        {
-            var body = await Read(request, ApiJsonContext.Default.EndpointCreateRequest);
-            if (body is null)
-            {
-                return Error(StatusCodes.Status400BadRequest, "the body must be an endpoint: {\"name\", \"labels\", \"namespace\", \"netns\"}");
-            }
-
-            // Only none at all: white space is refused by the label syntax, by name, never trimmed away.
-            if (string.IsNullOrEmpty(body.Labels))
-            {
-                return Error(StatusCodes.Status400BadRequest, "labels: an endpoint needs at least one label, such as k8s:app=web");
-            }
-
-            if (!Membrane.Agent.Endpoints.EndpointName.IsValidNamespace(body.Namespace))
-            {
-                return Error(StatusCodes.Status400BadRequest, $"namespace: \"{body.Namespace}\" is not a Kubernetes namespace name (a DNS label of at most 63 characters)");
-            }
-
-            LabelSet labels;
-            try
-            {
-                labels = Membrane.Agent.Endpoints.EndpointLabels.Parse(body.Labels);
-            }
-            catch (FormatException e)
-            {
-                return Error(StatusCodes.Status400BadRequest, $"labels: {e.Message}");
-            }
-
-            try
-            {
-                return Results.Json(Info(agent.CreateEndpoint(body.Name, labels, body.Namespace, body.Netns)), ApiJsonContext.Default.EndpointInfo,
-                    statusCode: StatusCodes.Status201Created);
-            }
-            catch (ArgumentException e)
-            {
-                return Error(StatusCodes.Status400BadRequest, e.Message);
-            }
-            catch (Membrane.Datapath.Writing.MapFullException e)
-            {
-                return Error(StatusCodes.Status507InsufficientStorage, $"creating endpoint {body.Name} was refused, and nothing was left: {e.Message}");
-            }
-            catch (Exception e) when (e is Membrane.Netlink.NetlinkException or Membrane.Bpf.BpfException or InvalidOperationException or IOException)
-            {
-                return Error(StatusCodes.Status500InternalServerError, $"creating endpoint {body.Name} failed, and nothing was left: {e.Message}");
-            }
-        });
-
-        app.MapDelete("/v1/endpoints/{name}", (string name) =>
-        {
-            try
-            {
-                return agent.DeleteEndpoint(name) ? Results.NoContent() : Error(StatusCodes.Status404NotFound, $"no endpoint {name}");
-            }
-            catch (EndpointDeleteException e)
-            {
-                return Error(StatusCodes.Status500InternalServerError, e.Message);
-            }
-        });
-
-        app.MapGet("/v1/policies", () => Results.Json(Policies(agent), ApiJsonContext.Default.PolicyListResponse));
-
-        app.MapPost("/v1/policies", async (HttpRequest request) =>
-        {
-            var body = await Read(request, ApiJsonContext.Default.PolicyImportRequest);
-            if (body is null || body.Files is null || body.Files.Count == 0 || body.Files.Any(f => f is null || f.File is null || f.Text is null))
-            {
-                return Error(StatusCodes.Status400BadRequest, "the body must be {\"files\": [{\"file\", \"text\"}, ...]} with at least one file");
-            }
-
-            PolicyChange change;
-            try
-            {
-                change = agent.Import([.. body.Files.Select(f => new PolicyText(f.File, f.Text))], body.AllowL4Only);
-            }
-            catch (Exception e) when (RefusedChange(e) is { } refused)
-            {
-                return refused;
-            }
-
-            var findings = change.Report.Files.SelectMany(file => file.AllFindings.Select(f => Finding(file.File, f, refused: !body.AllowL4Only && NodeAgent.IsUnenforceable(f)))).ToList();
-            return Results.Json(new PolicyImportResponse(change.Applied, change.Revision, findings), ApiJsonContext.Default.PolicyImportResponse,
-                statusCode: change.Applied ? StatusCodes.Status200OK : StatusCodes.Status422UnprocessableEntity);
-        });
-
-        app.MapDelete("/v1/policies", () => DeletePolicies(agent, [.. agent.Policies.Repository.Resources.Select(r => r.Key)]));
-
-        app.MapDelete("/v1/policies/{name}", (string name) =>
-        {
-            // The client escapes NAMESPACE/NAME as one segment; routing leaves %2F escaped in the value it gives, since
-            // decoding it earlier would make it a path separator.
-            name = Uri.UnescapeDataString(name);
-            var matches = agent.Policies.Repository.Resources.Where(r => Name(r.Key) == name || r.Key.Name == name).Select(r => r.Key).ToList();
-            if (matches.Count == 0)
-            {
-                return Error(StatusCodes.Status404NotFound, $"no policy {name}");
-            }
-
-            if (matches.Count > 1)
-            {
-                return Error(StatusCodes.Status409Conflict, $"{name} names {matches.Count} policies; give NAMESPACE/NAME: {string.Join(", ", matches.Select(Name))}");
-            }
-
-            return DeletePolicies(agent, matches);
-        });
+        InspectionRoutes.Map(app, agent, options.NodeName, pins);
+        MonitorRoutes.Map(app);
+        EndpointRoutes.Map(app, agent);
+        PolicyRoutes.Map(app, agent);
     }
-
-    private static IResult DeletePolicies(NodeAgent agent, IReadOnlyList<ResourceKey> keys)
-    {
-        try
-        {
-            agent.DeletePolicies(keys);
-            return Results.Json(Policies(agent), ApiJsonContext.Default.PolicyListResponse);
-        }
-        catch (Exception e) when (RefusedChange(e) is { } refused)
-        {
-            return refused;
-        }
-    }
-
-    /// <summary>
-    /// A policy change the agent took back whole: 507 when it does not fit in a map (the message names the map and its
-    /// capacity), 500 when the kernel or the state directory refused it part way. Either way nothing of it was applied.
-    /// </summary>
-    private static IResult? RefusedChange(Exception e) => e switch
-    {
-        Membrane.Datapath.Writing.MapFullException full => Error(StatusCodes.Status507InsufficientStorage, $"refused: {full.Message}"),
-        Membrane.Agent.State.StateStoreException state => Error(StatusCodes.Status500InternalServerError,
-            $"the change could not be saved in the state directory ({state.Message}), so nothing was applied"),
-        Membrane.Bpf.BpfException bpf => Error(StatusCodes.Status500InternalServerError, $"the kernel refused the change ({bpf.Message}), so nothing was applied"),
-        InvalidOperationException invalid => Error(StatusCodes.Status500InternalServerError, invalid.Message),
-        _ => null,
-    };
-
-    /// <summary>A finding as the API gives it; one the import refused for is an error, saying how to apply it anyway.</summary>
-    private static FindingInfo Finding(string file, FieldError f, bool refused) => new(
-        file, f.Position.Line, f.Position.Column,
-        refused || f.Severity == Severity.Error ? "error" : f.Severity.ToString().ToLowerInvariant(),
-        f.Code, f.Path,
-        refused ? $"{f.Message}; policy import refuses what it cannot enforce (--allow-l4-only applies it anyway, enforcing only what this says)" : f.Message);
-
-    private static MonitorPeer Peer(NodeAgent agent, uint identity, EndpointRecord? record) => new(
-        identity, record?.Name, record?.KubernetesNamespace,
-        agent.LabelsOf(identity));
-
-    private static async Task<T?> Read<T>(HttpRequest request, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
-    {
-        try
-        {
-            return await request.ReadFromJsonAsync(type);
-        }
-        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or BadHttpRequestException)
-        {
-            return default;
-        }
-    }
-
-    private static PolicyListResponse Policies(NodeAgent agent) => new(agent.Policies.Revision,
-        [.. agent.Policies.Repository.Resources.Select(r => new PolicyInfo(r.Key.Kind.ToString(), r.Key.Namespace, r.Key.Name, r.Document.Position.File))
-            .OrderBy(p => p.Namespace, StringComparer.Ordinal).ThenBy(p => p.Name, StringComparer.Ordinal)]);
-
-    private static string Name(ResourceKey key) => key.Namespace is { Length: > 0 } ns ? $"{ns}/{key.Name}" : key.Name;
-
-    private static EndpointInfo Info(EndpointRecord record) => new(
-        record.Name, record.KubernetesNamespace, record.Network.NetworkNamespace, record.Identity, record.Labels,
-        record.Network.IPv4.ToString(), record.Network.IPv6.ToString(), record.Network.HostInterface, record.Network.HostIndex);
-
-    private static IResult Error(int status, string message) => Results.Json(new ApiError(message), ApiJsonContext.Default.ApiError, statusCode: status);
 }

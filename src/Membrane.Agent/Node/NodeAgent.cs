@@ -399,7 +399,7 @@ public sealed partial class NodeAgent : IDisposable
     {
         if (_endpoints.ContainsKey(name))
         {
-            throw new ArgumentException($"endpoint {name} exists already");
+            throw new ResourceConflictException($"endpoint {name} exists already");
         }
 
         if (adoptNamespace is null)
@@ -407,7 +407,7 @@ public sealed partial class NodeAgent : IDisposable
             // The namespace is the endpoint's own and is deleted with it, so one that exists already is not taken over.
             if (NetworkNamespace.Exists(name))
             {
-                throw new ArgumentException($"a network namespace named {name} exists already; adopt it with --netns {name}, or choose another name");
+                throw new ResourceConflictException($"a network namespace named {name} exists already; adopt it with --netns {name}, or choose another name");
             }
 
             return;
@@ -428,7 +428,7 @@ public sealed partial class NodeAgent : IDisposable
         if (_endpoints.Values.FirstOrDefault(e => e.Record.Network.NetworkNamespace == adoptNamespace ||
             NetworkNamespace.InodeOfName(e.Record.Network.NetworkNamespace) == inode) is { } other)
         {
-            throw new ArgumentException($"netns: the network namespace {adoptNamespace} is endpoint {other.Record.Name}'s");
+            throw new ResourceConflictException($"netns: the network namespace {adoptNamespace} is endpoint {other.Record.Name}'s");
         }
 
         if (inode == _options.Node.Inode)

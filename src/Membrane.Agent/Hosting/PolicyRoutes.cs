@@ -1,0 +1,56 @@
+using Membrane.Agent.Node;
+using Membrane.Api;
+using Membrane.Policy.Engine.Service;
+using Membrane.Policy.Validation;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Membrane.Agent.Hosting;
+
+/// <summary>Policies: list, import, delete one or all. A change the agent refuses is taken back whole (see <see cref="ApiProblems"/>).</summary>
+internal static class PolicyRoutes
+{
+    public static void Map(IEndpointRouteBuilder app, NodeAgent agent)
+    {
+        app.MapGet(ApiRoutes.Policies, () => Results.Json(ApiViews.Policies(agent), ApiJsonContext.Default.PolicyListResponse));
+
+        // An import refused for its findings is an answer too (422), with the findings; nothing of it was applied.
+        app.MapPost(ApiRoutes.Policies, async (HttpRequest request) =>
+        {
+            var body = await ApiRequests.ReadAsync(request, ApiJsonContext.Default.PolicyImportRequest,
+                "{\"files\": [{\"file\", \"text\"}, ...]} with at least one file",
+                b => b.Files is { Count: > 0 } && b.Files.All(f => f is { File: not null, Text: not null }));
+            var change = agent.Import([.. body.Files.Select(f => new PolicyText(f.File, f.Text))], body.AllowL4Only);
+            var findings = change.Report.Files.SelectMany(file => file.AllFindings.Select(f =>
+                ApiViews.Finding(file.File, f, refused: !body.AllowL4Only && NodeAgent.IsUnenforceable(f)))).ToList();
+            return Results.Json(new PolicyImportResponse(change.Applied, change.Revision, findings), ApiJsonContext.Default.PolicyImportResponse,
+                statusCode: change.Applied ? StatusCodes.Status200OK : StatusCodes.Status422UnprocessableEntity);
+        });
+
+        app.MapDelete(ApiRoutes.Policies, () => Delete(agent, [.. agent.Policies.Repository.Resources.Select(r => r.Key)]));
+
+        // The client escapes NAMESPACE/NAME as one segment; routing leaves %2F escaped in the value it gives, since
+        // decoding it earlier would make it a path separator.
+        app.MapDelete(ApiRoutes.Policy, (string name) => Delete(agent, [Find(agent, Uri.UnescapeDataString(name))]));
+    }
+
+    /// <summary>The one policy <paramref name="name"/> names: <c>NAMESPACE/NAME</c>, or a name only one policy has.</summary>
+    private static ResourceKey Find(NodeAgent agent, string name)
+    {
+        var matches = agent.Policies.Repository.Resources.Where(r => ApiViews.PolicyName(r.Key) == name || r.Key.Name == name).Select(r => r.Key).ToList();
+        return matches.Count switch
+        {
+            0 => throw new ResourceNotFoundException("policy", name),
+            1 => matches[0],
+            _ => throw new ResourceConflictException(
+                $"{name} names {matches.Count} policies; give NAMESPACE/NAME: {string.Join(", ", matches.Select(ApiViews.PolicyName))}"),
+        };
+    }
+
+    private static IResult Delete(NodeAgent agent, IReadOnlyList<ResourceKey> keys)
+    {
+        agent.DeletePolicies(keys);
+        return Results.Json(ApiViews.Policies(agent), ApiJsonContext.Default.PolicyListResponse);
+    }
+}
