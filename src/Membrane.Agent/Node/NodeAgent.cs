@@ -33,6 +33,9 @@ public sealed partial class NodeAgent : IDisposable
     private const string RepositoryName = "repository";
 
     private readonly Lock _lock = new();
+
+    // Replaced whole at the end of every change (see Changing); read without the lock.
+    private volatile NodeView _view = NodeView.Empty;
     private readonly NodeAgentOptions _options;
     private readonly EndpointNetworkBuilder _networks;
     private readonly PolicyCookieTable _cookies = new();
@@ -76,6 +79,7 @@ public sealed partial class NodeAgent : IDisposable
                 _ipcache = new IpcacheWriter(new KernelIpcacheTarget(Datapath));
                 _ipcache.Adopt(Datapath.Ipcache.Entries<IpcacheKey, IpcacheValue>());
                 Restored = _state is null ? RestoreReport.None : Restore(_state);
+                PublishView();
                 if (replaced is not null)
                 {
                     Restored = Restored with { Warnings = [replaced, .. Restored.Warnings] };
@@ -125,27 +129,10 @@ public sealed partial class NodeAgent : IDisposable
     public AttachMode? AttachMode { get; private set; }
 
     /// <summary>The policy map's capacity and how many entries the agent's endpoints (and any it left in the kernel) hold.</summary>
-    public PolicyMapBudget PolicyMapUsage
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return PolicyBudget();
-            }
-        }
-    }
+    public PolicyMapBudget PolicyMapUsage => _view.PolicyMap ?? throw new ObjectDisposedException(nameof(NodeAgent));
 
-    public IReadOnlyList<EndpointRecord> Endpoints
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return [.. _endpoints.Values.Select(e => e.Record).OrderBy(r => r.Name, StringComparer.Ordinal)];
-            }
-        }
-    }
+    /// <summary>Every endpoint, by name, as the last change left them. Never waits for a change.</summary>
+    public IReadOnlyList<EndpointRecord> Endpoints => _view.Endpoints;
 
     /// <summary>
     /// What the kernel holds for an endpoint now: the entries of its live policy buffer, decoded, with the rules
@@ -173,26 +160,18 @@ public sealed partial class NodeAgent : IDisposable
     /// The kernel's ipcache now, read from the map itself (not from the agent's view of it): each prefix with the
     /// identity the datapath gives its addresses, most specific first.
     /// </summary>
-    public IReadOnlyList<(System.Net.IPNetwork Prefix, uint Identity)> LiveIpcache()
-    {
-        lock (_lock)
-        {
-            return [.. Datapath.Ipcache.Entries<IpcacheKey, IpcacheValue>()
-                .Select(e => (new System.Net.IPNetwork(e.Key.Address.ToAddress(e.Key.Family), (int)e.Key.PrefixLength - Membrane.Datapath.DatapathConstants.IpcacheFamilyBits), e.Value.Identity))
-                .OrderByDescending(e => e.Item1.PrefixLength).ThenBy(e => e.Item1.ToString(), StringComparer.Ordinal)];
-        }
-    }
+    public IReadOnlyList<(System.Net.IPNetwork Prefix, uint Identity)> LiveIpcache() =>
+        [.. Datapath.Ipcache.Entries<IpcacheKey, IpcacheValue>()
+            .Select(e => (new System.Net.IPNetwork(e.Key.Address.ToAddress(e.Key.Family), (int)e.Key.PrefixLength - Membrane.Datapath.DatapathConstants.IpcacheFamilyBits), e.Value.Identity))
+            .OrderByDescending(e => e.Item1.PrefixLength).ThenBy(e => e.Item1.ToString(), StringComparer.Ordinal)];
 
     /// <summary>The conntrack entries now, decoded, with the name of the endpoint each belongs to.</summary>
     public IReadOnlyList<(string? Endpoint, Membrane.Datapath.Encoding.ConntrackRow Row)> LiveConntrack()
     {
         var now = (ulong)System.Diagnostics.Stopwatch.GetTimestamp(); // CLOCK_MONOTONIC on Linux, as bpf_ktime_get_ns
-        lock (_lock)
-        {
-            var names = _endpoints.Values.ToDictionary(e => e.Record.EndpointId, e => e.Record.Name);
-            return [.. Datapath.Conntrack.Entries<ConntrackKey, ConntrackEntry>()
-                .Select(e => (names.GetValueOrDefault(e.Key.EndpointId), Membrane.Datapath.Encoding.ConntrackDecoder.Decode(e.Key, e.Value, now)))];
-        }
+        var view = _view;
+        return [.. Datapath.Conntrack.Entries<ConntrackKey, ConntrackEntry>()
+            .Select(e => (view.EndpointById(e.Key.EndpointId)?.Name, Membrane.Datapath.Encoding.ConntrackDecoder.Decode(e.Key, e.Value, now)))];
     }
 
     /// <summary>
@@ -217,43 +196,53 @@ public sealed partial class NodeAgent : IDisposable
         return removed;
     }
 
-    /// <summary>The endpoint with a datapath endpoint number (the one events carry), or null.</summary>
-    public EndpointRecord? EndpointById(uint endpointId)
-    {
-        lock (_lock)
-        {
-            return _endpoints.Values.FirstOrDefault(e => e.Record.EndpointId == endpointId)?.Record;
-        }
-    }
+    /// <summary>The endpoint with a datapath endpoint number (the one events carry), or null. Never waits for a change.</summary>
+    public EndpointRecord? EndpointById(uint endpointId) => _view.EndpointById(endpointId);
 
-    /// <summary>An endpoint with this identity (endpoints with the same labels share one), or null.</summary>
-    public EndpointRecord? EndpointByIdentity(uint identity)
-    {
-        lock (_lock)
-        {
-            return _endpoints.Values.FirstOrDefault(e => e.Record.Identity == identity)?.Record;
-        }
-    }
+    /// <summary>An endpoint with this identity (endpoints with the same labels share one), or null. Never waits for a change.</summary>
+    public EndpointRecord? EndpointByIdentity(uint identity) => _view.EndpointByIdentity(identity);
 
     /// <summary>
-    /// The labels of any identity the node knows (empty for one it does not), read under the agent's lock: the monitor
-    /// and the API ask from their own threads while a call may be adding or removing identities.
+    /// The labels of any identity the node knows (empty for one it does not), as the last change left them: the monitor
+    /// and the API ask from their own threads, and must not wait while a change regenerates every endpoint.
     /// </summary>
-    public IReadOnlyList<string> LabelsOf(uint identity)
+    public IReadOnlyList<string> LabelsOf(uint identity) => _view.LabelsOf(identity);
+
+    /// <summary>
+    /// Enters the agent's lock for a change; leaving publishes the <see cref="NodeView"/> the change left, whether it
+    /// was made or taken back.
+    /// </summary>
+    private ChangeScope Changing() => new(this);
+
+    /// <summary>Publishes what the endpoints and identities are now. Called under the lock.</summary>
+    private void PublishView() => _view = new NodeView(_endpoints.Values.Select(e => e.Record), Policies.Identities.All, PolicyBudget());
+
+    private ref struct ChangeScope
     {
-        lock (_lock)
+        private readonly NodeAgent _agent;
+        private Lock.Scope _scope;
+
+        public ChangeScope(NodeAgent agent)
         {
-            return [.. Policies.Identities[identity]?.Labels.Labels.Select(l => l.ToString()) ?? []];
+            _agent = agent;
+            _scope = agent._lock.EnterScope();
+        }
+
+        public void Dispose()
+        {
+            try
+            {
+                _agent.PublishView();
+            }
+            finally
+            {
+                _scope.Dispose();
+            }
         }
     }
 
-    public EndpointRecord? Endpoint(string name)
-    {
-        lock (_lock)
-        {
-            return _endpoints.GetValueOrDefault(name)?.Record;
-        }
-    }
+    /// <summary>The endpoint of that name, or null. Never waits for a change.</summary>
+    public EndpointRecord? Endpoint(string name) => _view.Endpoint(name);
 
     /// <summary>
     /// Traces a packet against the live policies and identities, without changing them: a side named by labels is the
@@ -316,7 +305,7 @@ public sealed partial class NodeAgent : IDisposable
     public EndpointRecord CreateEndpoint(string name, LabelSet labels, string kubernetesNamespace = "default", string? adoptNamespace = null)
     {
         EndpointName.Check(name);
-        lock (_lock)
+        using (Changing())
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             CheckNewEndpoint(name, adoptNamespace);
@@ -485,7 +474,7 @@ public sealed partial class NodeAgent : IDisposable
     /// <summary>Deletes an endpoint and everything its creation made; false when there is none of that name.</summary>
     public bool DeleteEndpoint(string name)
     {
-        lock (_lock)
+        using (Changing())
         {
             if (!_endpoints.TryGetValue(name, out var managed))
             {
@@ -567,7 +556,7 @@ public sealed partial class NodeAgent : IDisposable
     /// </summary>
     public PolicyChange Import(IReadOnlyList<PolicyText> texts, bool allowL4Only = false)
     {
-        lock (_lock)
+        using (Changing())
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var staged = Policies.Stage(texts, allowL4Only ? null : IsUnenforceable);
@@ -587,7 +576,7 @@ public sealed partial class NodeAgent : IDisposable
     /// <summary>Removes policies; as an import, all or nothing. Every map entry they needed is freed.</summary>
     public PolicyChange DeletePolicies(IEnumerable<ResourceKey> keys)
     {
-        lock (_lock)
+        using (Changing())
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var staged = PolicyService.StageDelete(keys);
@@ -620,6 +609,7 @@ public sealed partial class NodeAgent : IDisposable
         try
         {
             Policies.AddCidrsFor(staged);
+            PublishView(); // the monitor may see the new identities from the moment they enter the ipcache
             Enforce(onlyWherePeersChanged: true);
             change = Policies.Commit(staged, releaseUnnamed: false);
             Enforce(beforeSwitch: () =>

@@ -97,6 +97,62 @@ public sealed class NodeAgentTests
     }
 
     /// <summary>
+    /// What the monitor looks up for every event does not wait for a change: with the agent's lock held, as a policy
+    /// change holds it while it regenerates every endpoint, an endpoint, its identity's endpoint and its labels are
+    /// answered as the last change left them. (Before, each lookup took the lock, and events waited in the ring buffer.)
+    /// </summary>
+    [Fact]
+    public async Task What_the_monitor_looks_up_is_answered_while_a_change_holds_the_lock()
+    {
+        Root.Require();
+        var nodeName = Unique();
+        using var node = NetworkNamespace.Create(nodeName);
+        try
+        {
+            using var agent = new NodeAgent(Options(node, nodeName));
+            var web = agent.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=web"));
+            var gate = (Lock)typeof(NodeAgent).GetField("_lock", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(agent)!;
+            using var held = new ManualResetEventSlim();
+            using var release = new ManualResetEventSlim();
+            var holder = Task.Factory.StartNew(() =>
+            {
+                lock (gate)
+                {
+                    held.Set();
+                    release.Wait(TimeSpan.FromSeconds(60));
+                }
+            }, TaskCreationOptions.LongRunning);
+            held.Wait(TestContext.Current.CancellationToken);
+            try
+            {
+                var lookup = Task.Run(() => (agent.EndpointById(web.EndpointId), agent.EndpointByIdentity(web.Identity), agent.LabelsOf(web.Identity)),
+                    TestContext.Current.CancellationToken);
+                var first = await Task.WhenAny(lookup, Task.Delay(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+                Assert.True(first == lookup, "the lookups waited for the change's lock");
+                var (byId, byIdentity, labels) = await lookup;
+                Assert.Equal(web.Name, byId?.Name);
+                Assert.Equal(web.Name, byIdentity?.Name);
+                Assert.Contains("k8s:app=web", labels);
+                Assert.Empty(agent.LabelsOf(uint.MaxValue));
+            }
+            finally
+            {
+                release.Set();
+                await holder;
+            }
+
+            // A change publishes what it left: the endpoint gone, so are its lookups.
+            Assert.True(agent.DeleteEndpoint(web.Name));
+            Assert.Null(agent.EndpointById(web.EndpointId));
+            Assert.Null(agent.EndpointByIdentity(web.Identity));
+        }
+        finally
+        {
+            NetworkNamespace.Delete(nodeName);
+        }
+    }
+
+    /// <summary>
     /// A prefix a policy names is a CIDR identity, and the agent maps it in the ipcache: web's egress allowed only to
     /// the node's gateway address (a /32 in the node namespace, the test's own) reaches it, and nothing else.
     /// Without the ipcache entry the gateway would be world, and the ping denied.
