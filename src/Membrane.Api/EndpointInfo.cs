@@ -10,4 +10,8 @@ public sealed record EndpointInfo(
     string Ipv4,
     string Ipv6,
     string HostInterface,
-    int HostIfindex);
+    int HostIfindex)
+{
+    /// <summary>The ports it names (<c>{"http": "8080/TCP"}</c>); empty when it names none.</summary>
+    public IReadOnlyDictionary<string, string> Ports { get; init; } = new Dictionary<string, string>();
+}

@@ -1,3 +1,4 @@
+using Membrane.Agent.Endpoints;
 using Membrane.Agent.Node;
 using Membrane.Api;
 using Membrane.Policy.Diagnostics;
@@ -11,7 +12,10 @@ internal static class ApiViews
 {
     public static EndpointInfo Endpoint(EndpointRecord record) => new(
         record.Name, record.KubernetesNamespace, record.Network.NetworkNamespace, record.Identity, record.Labels,
-        record.Network.IPv4.ToString(), record.Network.IPv6.ToString(), record.Network.HostInterface, record.Network.HostIndex);
+        record.Network.IPv4.ToString(), record.Network.IPv6.ToString(), record.Network.HostInterface, record.Network.HostIndex)
+    {
+        Ports = EndpointPorts.Format(record.NamedPorts) ?? [],
+    };
 
     public static PolicyListResponse Policies(NodeAgent agent) => new(agent.Policies.Revision,
         [.. agent.Policies.Repository.Resources.Select(r => new PolicyInfo(r.Key.Kind.ToString(), r.Key.Namespace, r.Key.Name, r.Document.Position.File))

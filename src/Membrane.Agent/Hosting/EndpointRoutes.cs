@@ -26,8 +26,8 @@ internal static class EndpointRoutes
         app.MapPost(ApiRoutes.Endpoints, async (HttpRequest request) =>
         {
             var body = await ApiRequests.ReadAsync(request, ApiJsonContext.Default.EndpointCreateRequest,
-                "an endpoint: {\"name\", \"labels\", \"namespace\", \"netns\"}");
-            var created = agent.CreateEndpoint(body.Name, Labels(body.Labels), Namespace(body.Namespace), body.Netns);
+                "an endpoint: {\"name\", \"labels\", \"namespace\", \"netns\", \"ports\"}");
+            var created = agent.CreateEndpoint(body.Name, Labels(body.Labels), Namespace(body.Namespace), body.Netns, EndpointPorts.Parse(body.Ports));
             return Results.Json(ApiViews.Endpoint(created), ApiJsonContext.Default.EndpointInfo, statusCode: StatusCodes.Status201Created);
         });
 

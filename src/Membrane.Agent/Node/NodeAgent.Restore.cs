@@ -268,9 +268,15 @@ public sealed partial class NodeAgent
 
         _networks.Restore(network);
         var addresses = new[] { network.IPv4, network.IPv6 };
+        var ports = EndpointPorts.Parse(endpoint.Ports);
+        if (Policies.Identities.Find(labels) is { } sharing && !EndpointPorts.Same(sharing.NamedPorts, ports))
+        {
+            throw new FormatException($"ports: another endpoint with the same labels (identity {sharing.Id}) names other ports");
+        }
+
         var identity = Policies.Identities.Find(labels) is { } shared
             ? Policies.Identities.AddAddresses(shared.Id, addresses)
-            : Policies.Identities.AddEndpoint(labels, endpoint.Identity, addresses);
+            : Policies.Identities.AddEndpoint(labels, endpoint.Identity, addresses, ports);
         if (identity.Id != endpoint.Identity)
         {
             throw new FormatException($"identity: {endpoint.Identity}, but another endpoint with the same labels has {identity.Id}");
@@ -319,7 +325,7 @@ public sealed partial class NodeAgent
         }
 
         AttachMode = attachments[0].Mode;
-        var record = new EndpointRecord(endpoint.Name, endpoint.Namespace, endpoint.Labels, endpoint.EndpointId, identity.Id, network);
+        var record = new EndpointRecord(endpoint.Name, endpoint.Namespace, endpoint.Labels, endpoint.EndpointId, identity.Id, network) { NamedPorts = ports };
         _endpoints[endpoint.Name] = new Managed(record, writer, attachments, backstops) { NamespaceInode = endpoint.NamespaceInode };
         SaveEndpoint(StateOf(record, EndpointLifecycle.Ready, AttachMode.Value, endpoint.NamespaceInode));
         return null;

@@ -1,3 +1,4 @@
+using Membrane.Agent.Endpoints;
 using Membrane.Agent.State;
 using Membrane.Datapath.Ebpf.Attachment;
 using Membrane.Datapath.Ebpf.Loading;
@@ -106,6 +107,7 @@ public sealed partial class NodeAgent
         record.Network.AdoptedNamespace ? record.Network.NetworkNamespace : null, StoredNetwork.Of(record.Network), mode.ToString())
     {
         NamespaceInode = namespaceInode,
+        Ports = EndpointPorts.Format(record.NamedPorts),
     };
 
     private void SaveEndpoint(EndpointState state) => _state?.Write(EndpointsKind, state.Name, state, AgentStateJsonContext.Default.EndpointState);

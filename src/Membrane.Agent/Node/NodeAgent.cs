@@ -302,8 +302,10 @@ public sealed partial class NodeAgent : IDisposable
     /// endpoint has a configuration, so until its policy is in place its packets are dropped (unknown endpoint), never
     /// let through unfiltered; an adopted namespace's processes may already be sending.
     /// </summary>
-    public EndpointRecord CreateEndpoint(string name, LabelSet labels, string kubernetesNamespace = "default", string? adoptNamespace = null)
+    public EndpointRecord CreateEndpoint(string name, LabelSet labels, string kubernetesNamespace = "default", string? adoptNamespace = null,
+        ImmutableDictionary<string, NamedPort>? namedPorts = null)
     {
+        namedPorts ??= ImmutableDictionary<string, NamedPort>.Empty;
         EndpointName.Check(name);
         using (Changing())
         {
@@ -311,6 +313,15 @@ public sealed partial class NodeAgent : IDisposable
             CheckNewEndpoint(name, adoptNamespace);
             var withNamespace = new LabelSet([.. labels.Labels.Where(l => l.Key != Label.NamespaceKey),
                 new Label(Label.SourceKubernetes, Label.NamespaceKey, kubernetesNamespace)]);
+
+            // Endpoints with the same labels share one identity, and rules find named ports on the identity: two that
+            // named the same port otherwise would make a rule's port depend on which of them was made first.
+            if (Policies.Identities.Find(withNamespace) is { } sharing && !EndpointPorts.Same(sharing.NamedPorts, namedPorts))
+            {
+                throw new ResourceConflictException($"endpoint {name} has the labels of identity {sharing.Id}, whose endpoints name the ports " +
+                    $"{Describe(sharing.NamedPorts)}, not {Describe(namedPorts)}: endpoints with the same labels share an identity, and must name the same ports");
+            }
+
             var endpointId = _nextEndpointId++;
             var creating = new EndpointState(name, kubernetesNamespace, [.. withNamespace.Labels.Select(l => l.ToString())], endpointId, 0,
                 EndpointLifecycle.Creating, adoptNamespace, null, null);
@@ -354,13 +365,13 @@ public sealed partial class NodeAgent : IDisposable
                 var addresses = new[] { network.IPv4, network.IPv6 };
                 identity = Policies.Identities.Find(withNamespace) is { } existing
                     ? Policies.Identities.AddAddresses(existing.Id, addresses)
-                    : Policies.Identities.AddEndpoint(withNamespace, addresses: addresses);
+                    : Policies.Identities.AddEndpoint(withNamespace, addresses: addresses, namedPorts: namedPorts);
 
                 // Now the network and the identity are known: a crash from here on is swept up by what the file says
                 // was made.
                 SaveEndpoint(creating = creating with { Network = StoredNetwork.Of(network), Identity = identity.Id });
                 var config = new EndpointConfig { EndpointId = endpointId, Identity = identity.Id }.WithAddresses(network.IPv4, network.IPv6);
-                var record = new EndpointRecord(name, kubernetesNamespace, creating.Labels, endpointId, identity.Id, network);
+                var record = new EndpointRecord(name, kubernetesNamespace, creating.Labels, endpointId, identity.Id, network) { NamedPorts = namedPorts };
                 managed = new Managed(record, new PolicyBufferWriter((uint)network.HostIndex, config, _cookies), attachments, backstops)
                 {
                     NamespaceInode = creating.NamespaceInode,
@@ -382,6 +393,9 @@ public sealed partial class NodeAgent : IDisposable
             }
         }
     }
+
+    private static string Describe(IReadOnlyDictionary<string, NamedPort> ports) =>
+        ports.Count == 0 ? "(none)" : string.Join(",", ports.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
 
     /// <summary>Refuses a name or namespace that another endpoint, or someone else, has (a client's error: 400).</summary>
     private void CheckNewEndpoint(string name, string? adoptNamespace)

@@ -23,4 +23,7 @@ public sealed record EndpointState(
     /// this one (someone else's) is never removed. Null for an adopted namespace, and in files of earlier versions.
     /// </summary>
     public ulong? NamespaceInode { get; init; }
+
+    /// <summary>The ports it names, <c>{"http": "8080/TCP"}</c>; null for none, and in files of earlier versions.</summary>
+    public Dictionary<string, string>? Ports { get; init; }
 }

@@ -301,12 +301,11 @@ public static class IdentityFile
         foreach (var (key, value) in mapping.Entries)
         {
             var portPath = FieldPath.Child(path, key.Text);
-            if (!PortValues.IsServiceName(key.Text) || key.Text.Any(char.IsAsciiLetterUpper))
+            if (!NamedPort.IsValidName(key.Text, out var nameError))
             {
-                findings.Error(FieldErrorKind.Invalid, portPath, key.Position,
-                    "a port name is 1 to 15 lower-case letters, digits and '-', with a letter, as Kubernetes names container ports", key.Text, code: "MBR7019");
+                findings.Error(FieldErrorKind.Invalid, portPath, key.Position, nameError, key.Text, code: "MBR7019");
             }
-            else if (value is not SourceScalar { Kind: ScalarKind.String } scalar || !TryParseNamedPort(scalar.Text, out var port, out var error))
+            else if (value is not SourceScalar { Kind: ScalarKind.String } scalar || !NamedPort.TryParse(scalar.Text, out var port, out var error))
             {
                 var written = value is SourceScalar { IsNull: false } shown ? shown.Text : null;
                 findings.Error(FieldErrorKind.Invalid, portPath, value.Position,
@@ -320,47 +319,7 @@ public static class IdentityFile
 
         return ports;
 
-        static string ErrorOf(string text) => TryParseNamedPort(text, out _, out var error) ? "" : error;
-    }
-
-    /// <summary>
-    /// <c>PORT/PROTOCOL</c> as a container port is written: a decimal port from 1 to 65535 without
-    /// a sign or leading zero (Cilium reads "010" as octal 8), and TCP, UDP or SCTP in capitals, as
-    /// Kubernetes' containerPort protocol is.
-    /// </summary>
-    internal static bool TryParseNamedPort(string text, out NamedPort port, out string error)
-    {
-        port = default;
-        var slash = text.IndexOf('/');
-        if (slash < 0)
-        {
-            error = "a named port is PORT/PROTOCOL, like 8080/TCP";
-            return false;
-        }
-
-        var number = text[..slash];
-        if (number.Length == 0 || number.Length > 5 || !number.All(char.IsAsciiDigit) || number[0] == '0' || int.Parse(number, CultureInfo.InvariantCulture) > 65535)
-        {
-            error = "the port of a named port is a decimal number from 1 to 65535, without leading zeros";
-            return false;
-        }
-
-        var protocol = text[(slash + 1)..] switch
-        {
-            "TCP" => L4Protocol.Tcp,
-            "UDP" => L4Protocol.Udp,
-            "SCTP" => L4Protocol.Sctp,
-            _ => (L4Protocol?)null,
-        };
-        if (protocol is null)
-        {
-            error = "the protocol of a named port is TCP, UDP or SCTP";
-            return false;
-        }
-
-        port = new NamedPort(ushort.Parse(number, CultureInfo.InvariantCulture), protocol.Value);
-        error = "";
-        return true;
+        static string ErrorOf(string text) => NamedPort.TryParse(text, out _, out var error) ? "" : error;
     }
 
     /// <summary>No two identities share labels, a number or an address, in the file or with the set.</summary>

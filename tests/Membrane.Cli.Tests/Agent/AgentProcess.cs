@@ -233,10 +233,10 @@ public sealed partial class AgentProcess : IDisposable
     }
 
     /// <summary><c>membrane endpoint create</c> then <c>endpoint get -o json</c>; the endpoint's namespace is removed at Dispose whatever happens.</summary>
-    public AgentEndpoint CreateEndpoint(string name, string labels)
+    public AgentEndpoint CreateEndpoint(string name, string labels, params string[] options)
     {
         _endpoints.Add(name);
-        CliOk("endpoint", "create", name, "--labels", labels);
+        CliOk(["endpoint", "create", name, "--labels", labels, .. options]);
         return GetEndpoint(name);
     }
 

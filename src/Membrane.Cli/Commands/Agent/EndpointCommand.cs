@@ -15,12 +15,35 @@ public static class EndpointCommand
         var labels = new Option<string>("--labels") { Description = "Its labels, e.g. k8s:app=web,k8s:tier=front.", Required = true };
         var ns = new Option<string>("--namespace") { Description = "Its Kubernetes namespace.", DefaultValueFactory = _ => "default" };
         var netns = new Option<string?>("--netns") { Description = "Adopt this existing named network namespace instead of making one." };
+        var ports = new Option<string[]>("--port")
+        {
+            Description = "A port it names, as a pod's container port: NAME=PORT/PROTOCOL, e.g. http=8080/TCP; repeat for more. Rules may name it.",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var socket = SocketOption.Create();
         var output = OutputOption.Create();
-        var create = new Command("create", "Create an endpoint: namespace, veth pair, addresses, routes, identity and enforcement.") { name, labels, ns, netns, socket, output };
+        var create = new Command("create", "Create an endpoint: namespace, veth pair, addresses, routes, identity and enforcement.") { name, labels, ns, netns, ports, socket, output };
+        create.Validators.Add(result =>
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var port in result.GetValue(ports) ?? [])
+            {
+                if (port.IndexOf('=') <= 0)
+                {
+                    result.AddError($"--port {port}: give NAME=PORT/PROTOCOL, e.g. http=8080/TCP");
+                }
+                else if (!seen.Add(port[..port.IndexOf('=')]))
+                {
+                    result.AddError($"--port {port}: the name {port[..port.IndexOf('=')]} is given twice");
+                }
+            }
+        });
         create.SetAction(parse => AgentCall.Run(parse.GetValue(socket), stderr, async client =>
         {
-            var info = await client.CreateEndpointAsync(new EndpointCreateRequest(parse.GetValue(name)!, parse.GetValue(labels)!, parse.GetValue(ns)!, parse.GetValue(netns)));
+            var named = (parse.GetValue(ports) ?? []).ToDictionary(p => p[..p.IndexOf('=')], p => p[(p.IndexOf('=') + 1)..], StringComparer.Ordinal);
+
+            var info = await client.CreateEndpointAsync(new EndpointCreateRequest(parse.GetValue(name)!, parse.GetValue(labels)!, parse.GetValue(ns)!, parse.GetValue(netns),
+                named.Count > 0 ? named : null));
             Write(info, OutputOption.Parse(parse.GetValue(output)!), stdout);
             return 0;
         }));
@@ -91,5 +114,9 @@ public static class EndpointCommand
         text.WriteLine($"ipv4:      {info.Ipv4}");
         text.WriteLine($"ipv6:      {info.Ipv6}");
         text.WriteLine($"interface: {info.HostInterface} (ifindex {info.HostIfindex})");
+        if (info.Ports.Count > 0)
+        {
+            text.WriteLine($"ports:     {string.Join(",", info.Ports.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"))}");
+        }
     }
 }
