@@ -57,6 +57,11 @@ public sealed class AgentClient : IDisposable
         SendAsync(HttpMethod.Post, ApiRoutes.Path(ApiRoutes.Endpoints), ApiJsonContext.Default.EndpointInfo, cancellation,
             JsonContent.Create(request, ApiJsonContext.Default.EndpointCreateRequest));
 
+    /// <summary>Changes an endpoint's labels; the answer is the endpoint with its new identity, enforced.</summary>
+    public Task<EndpointInfo> LabelEndpointAsync(string name, EndpointLabelRequest request, CancellationToken cancellation = default) =>
+        SendAsync(HttpMethod.Patch, ApiRoutes.Path(ApiRoutes.EndpointLabels, name), ApiJsonContext.Default.EndpointInfo, cancellation,
+            JsonContent.Create(request, ApiJsonContext.Default.EndpointLabelRequest));
+
     public Task DeleteEndpointAsync(string name, CancellationToken cancellation = default) =>
         SendAsync<object>(HttpMethod.Delete, ApiRoutes.Path(ApiRoutes.Endpoint, name), null, cancellation);
 

@@ -6,6 +6,7 @@ namespace Membrane.Api;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(EndpointCreateRequest))]
+[JsonSerializable(typeof(EndpointLabelRequest))]
 [JsonSerializable(typeof(EndpointInfo))]
 [JsonSerializable(typeof(List<EndpointInfo>))]
 [JsonSerializable(typeof(PolicyImportRequest))]

@@ -17,6 +17,7 @@ public static partial class ApiRoutes
     public const string Endpoints = "/v1/endpoints";
     public const string Endpoint = "/v1/endpoints/{name}";
     public const string EndpointPolicyMap = "/v1/endpoints/{name}/policy-map";
+    public const string EndpointLabels = "/v1/endpoints/{name}/labels";
     public const string Policies = "/v1/policies";
     public const string Policy = "/v1/policies/{name}";
 

@@ -1,6 +1,7 @@
 using Membrane.Agent.Endpoints;
 using Membrane.Agent.Node;
 using Membrane.Api;
+using Membrane.Policy.Engine.Labels;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -31,11 +32,20 @@ internal static class EndpointRoutes
             return Results.Json(ApiViews.Endpoint(created), ApiJsonContext.Default.EndpointInfo, statusCode: StatusCodes.Status201Created);
         });
 
+        app.MapPatch(ApiRoutes.EndpointLabels, async (HttpRequest request, string name) =>
+        {
+            var body = await ApiRequests.ReadAsync(request, ApiJsonContext.Default.EndpointLabelRequest,
+                "a label change: {\"set\": \"k8s:app=web,tier=front\", \"remove\": [\"k8s:tier\"]}",
+                b => b.Set is { Length: > 0 } || b.Remove is { Count: > 0 });
+            var changed = agent.SetLabels(name, body.Set is { Length: > 0 } set ? Labels(set) : LabelSet.Empty, Keys(body.Remove ?? []));
+            return Results.Json(ApiViews.Endpoint(changed), ApiJsonContext.Default.EndpointInfo);
+        });
+
         app.MapDelete(ApiRoutes.Endpoint, (string name) =>
             agent.DeleteEndpoint(name) ? Results.NoContent() : throw new ResourceNotFoundException("endpoint", name));
     }
 
-    private static Membrane.Policy.Engine.Labels.LabelSet Labels(string? labels)
+    private static LabelSet Labels(string? labels)
     {
         // Only none at all: white space is refused by the label syntax, by name, never trimmed away.
         if (string.IsNullOrEmpty(labels))
@@ -51,6 +61,25 @@ internal static class EndpointRoutes
         {
             throw new ArgumentException($"labels: {e.Message}", e);
         }
+    }
+
+    /// <summary>Label keys to remove, <c>[SOURCE:]KEY</c>, written as a label's key is (a value is not a key's).</summary>
+    private static IReadOnlyList<string> Keys(IReadOnlyList<string> keys)
+    {
+        if (keys.Count > EndpointLabels.MaxLabels)
+        {
+            throw new ArgumentException($"remove: {keys.Count} keys; an endpoint has at most {EndpointLabels.MaxLabels} labels");
+        }
+
+        foreach (var key in keys)
+        {
+            if (key is null || !LabelSet.TryParse(key, out var parsed, out var error) || parsed.Labels.Length != 1 || parsed.Labels[0].Value.Length > 0 || key.Contains('='))
+            {
+                throw new ArgumentException($"remove: {(key is null ? "null" : LabelSyntax.Quote(key))} is not a label key ([SOURCE:]KEY)");
+            }
+        }
+
+        return keys;
     }
 
     private static string Namespace(string? name) => EndpointName.IsValidNamespace(name)

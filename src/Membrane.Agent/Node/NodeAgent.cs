@@ -800,9 +800,11 @@ public sealed partial class NodeAgent : IDisposable
     /// <item><paramref name="beforeInstall"/> runs, then endpoints not installed yet get their first policy.</item>
     /// </list>
     /// A failure up to the switch takes everything back; one after it is reported through <see cref="Warning"/>, and the
-    /// writers, which record only what the kernel took, let the next change finish it.
+    /// writers, which record only what the kernel took, let the next change finish it. With
+    /// <paramref name="moveAddresses"/> (endpoints changing identity, whose old and new identities both states know),
+    /// an address whose identity changes is overwritten after the switch rather than removed before it.
     /// </summary>
-    private void Enforce(bool onlyWherePeersChanged = false, Action? beforeSwitch = null, Action? beforeInstall = null)
+    private void Enforce(bool onlyWherePeersChanged = false, Action? beforeSwitch = null, Action? beforeInstall = null, bool moveAddresses = false)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var changed = Policies.TakeIdentityDeltas();
@@ -827,7 +829,7 @@ public sealed partial class NodeAgent : IDisposable
         try
         {
             beforeSwitch?.Invoke();
-            removed = _ipcache.RemoveStale(desired);
+            removed = _ipcache.RemoveStale(desired, keepChanged: moveAddresses);
             transaction.Switch();
         }
         catch (Exception failure)

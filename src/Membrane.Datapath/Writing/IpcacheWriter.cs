@@ -35,11 +35,17 @@ public sealed class IpcacheWriter(IIpcacheTarget target)
     public IReadOnlyList<KeyValuePair<IpcacheKey, IpcacheValue>> Missing(IReadOnlyDictionary<IpcacheKey, IpcacheValue> desired) =>
         [.. desired.Where(e => !_entries.TryGetValue(e.Key, out var held) || held != e.Value)];
 
-    /// <summary>Deletes the stale entries; returns what they held, for <see cref="Restore"/> to put back.</summary>
-    public IReadOnlyList<KeyValuePair<IpcacheKey, IpcacheValue>> RemoveStale(IReadOnlyDictionary<IpcacheKey, IpcacheValue> desired)
+    /// <summary>
+    /// Deletes the stale entries; returns what they held, for <see cref="Restore"/> to put back. With
+    /// <paramref name="keepChanged"/>, an entry that changes identity is left for <see cref="AddMissing"/> to overwrite
+    /// after the switch, in one map update: right only when the states before and after the switch both know the old
+    /// identity and the new one (an endpoint's addresses moving to its new identity when its labels change), where
+    /// removing it first would make the address world, or a wider prefix's, for a moment.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<IpcacheKey, IpcacheValue>> RemoveStale(IReadOnlyDictionary<IpcacheKey, IpcacheValue> desired, bool keepChanged = false)
     {
         var removed = new List<KeyValuePair<IpcacheKey, IpcacheValue>>();
-        foreach (var key in Stale(desired))
+        foreach (var key in Stale(desired).Where(k => !keepChanged || !desired.ContainsKey(k)))
         {
             var value = _entries[key];
             Delete(key);

@@ -73,6 +73,12 @@ public sealed class PolicyBufferWriter
 
     public int LiveBuffer => (int)(Endpoint.PolicyId & 1);
 
+    /// <summary>
+    /// Makes <paramref name="identity"/> the endpoint's own identity from the next switch on (its labels changed): the
+    /// map keeps the old one until that switch writes the new configuration whole.
+    /// </summary>
+    public void WantIdentity(uint identity) => Wanted = Wanted with { Identity = identity };
+
     /// <summary>Whether the map holds this endpoint's configuration (after its first switch, until its removal).</summary>
     public bool Installed { get; private set; }
 

@@ -80,6 +80,31 @@ public static class EndpointCommand
             return 0;
         }));
 
+        var labelName = new Argument<string>("NAME");
+        var setLabels = new Option<string[]>("--set") { Description = "Labels to add, replacing those of the same key, e.g. k8s:app=web or app=web,tier=front; repeat for more." };
+        var removeKeys = new Option<string[]>("--remove") { Description = "Label keys to take away, [SOURCE:]KEY, e.g. k8s:tier; repeat for more." };
+        var labelSocket = SocketOption.Create();
+        var labelOutput = OutputOption.Create();
+        var label = new Command("label", "Change an endpoint's labels: its identity follows, and every endpoint's policy with it, with no packet judged by half a change.")
+        {
+            labelName, setLabels, removeKeys, labelSocket, labelOutput,
+        };
+        label.Validators.Add(result =>
+        {
+            if ((result.GetValue(setLabels) ?? []).Length == 0 && (result.GetValue(removeKeys) ?? []).Length == 0)
+            {
+                result.AddError("give --set LABELS or --remove KEY");
+            }
+        });
+        label.SetAction(parse => AgentCall.Run(parse.GetValue(labelSocket), stderr, async client =>
+        {
+            var set = parse.GetValue(setLabels) ?? [];
+            var info = await client.LabelEndpointAsync(parse.GetValue(labelName)!,
+                new EndpointLabelRequest(set.Length > 0 ? string.Join(",", set) : null, parse.GetValue(removeKeys) ?? []));
+            Write(info, OutputOption.Parse(parse.GetValue(labelOutput)!), stdout);
+            return 0;
+        }));
+
         var deleteName = new Argument<string>("NAME");
         var deleteSocket = SocketOption.Create();
         var delete = new Command("delete", "Delete an endpoint and everything its creation made.") { deleteName, deleteSocket };
@@ -93,6 +118,7 @@ public static class EndpointCommand
         command.Subcommands.Add(create);
         command.Subcommands.Add(list);
         command.Subcommands.Add(get);
+        command.Subcommands.Add(label);
         command.Subcommands.Add(delete);
         return command;
     }

@@ -1,0 +1,187 @@
+using Membrane.Agent.Endpoints;
+using Membrane.Agent.State;
+using Membrane.Policy.Engine.Identities;
+using Membrane.Policy.Engine.Labels;
+
+namespace Membrane.Agent.Node;
+
+public sealed partial class NodeAgent
+{
+    /// <summary>
+    /// Changes an endpoint's labels: <paramref name="set"/> adds labels, replacing any of the same source and key, and
+    /// <paramref name="remove"/> takes keys away (<c>[SOURCE:]KEY</c>; without a source, the key whatever its source).
+    /// Its identity changes with them (endpoints with the same labels share one), the ipcache follows, and every endpoint
+    /// whose state depends on either identity is regenerated, each from one whole state to the next. Returns the
+    /// endpoint as it is now. The namespace's labels are the namespace's, not the endpoint's to change.
+    /// </summary>
+    public EndpointRecord SetLabels(string name, LabelSet set, IReadOnlyCollection<string> remove)
+    {
+        using (Changing())
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var managed = _endpoints.GetValueOrDefault(name) ?? throw new ResourceNotFoundException("endpoint", name);
+            var current = new LabelSet([.. managed.Record.Labels.Select(Label.Parse)]);
+            Relabel([(managed, Edit(current, set, remove))]);
+            return _endpoints[name].Record;
+        }
+    }
+
+    /// <summary>The labels after the edit; refuses to touch the namespace's labels, or to go over the limit.</summary>
+    private static LabelSet Edit(LabelSet current, LabelSet set, IReadOnlyCollection<string> remove)
+    {
+        static bool IsNamespaces(string key) => key == Label.NamespaceKey || key.StartsWith(Label.NamespaceLabelsPrefix, StringComparison.Ordinal);
+
+        var removing = remove.Select(Label.SplitKey).ToList();
+        foreach (var key in set.Labels.Select(l => l.Key).Concat(removing.Select(r => r.Key)).Where(IsNamespaces))
+        {
+            throw new ArgumentException($"labels: {key} is the namespace's, not the endpoint's; a namespace's labels change with `membrane namespace label`");
+        }
+
+        bool Removed(Label label) =>
+            removing.Any(r => r.Key == label.Key && (r.Source is Label.SourceAny or "" || r.Source == label.Source)) ||
+            set.Labels.Any(s => s.Key == label.Key && s.Source == label.Source);
+
+        var next = current.Labels.Where(l => !Removed(l)).Concat(set.Labels).ToList();
+        if (next.Count(l => !IsNamespaces(l.Key)) > EndpointLabels.MaxLabels)
+        {
+            throw new ArgumentException($"labels: {next.Count} labels; an endpoint has at most {EndpointLabels.MaxLabels}");
+        }
+
+        return new LabelSet(next);
+    }
+
+    /// <summary>
+    /// Gives endpoints new labels, and with them new identities, so that every packet's verdict is, at every moment, its
+    /// verdict under the old labels or under the new ones:
+    /// <list type="number">
+    /// <item>the new identities are added with no address yet, and every endpoint whose state selects them is
+    /// regenerated: every state now knows the old identities and the new;</item>
+    /// <item>the endpoints' addresses move to their new identities, and the endpoints take them as their own, with
+    /// their states under them; their state files are saved before the switch, and the ipcache entries are overwritten
+    /// after it (never removed first: an address would be world for a moment);</item>
+    /// <item>old identities no endpoint has any more are removed, and the states that knew them regenerated.</item>
+    /// </list>
+    /// A failure in the first two takes everything back; the third only frees what is no longer needed.
+    /// </summary>
+    private void Relabel(IReadOnlyList<(Managed Endpoint, LabelSet Labels)> requested)
+    {
+        var changes = requested.Where(c => !c.Labels.Equals(new LabelSet([.. c.Endpoint.Record.Labels.Select(Label.Parse)]))).ToList();
+        if (changes.Count == 0)
+        {
+            return;
+        }
+
+        // Named ports live on the identity: endpoints that come to share one must name the same ports.
+        var portsByLabels = new Dictionary<LabelSet, (string Name, IReadOnlyDictionary<string, NamedPort> Ports)>();
+        foreach (var (endpoint, labels) in changes)
+        {
+            var record = endpoint.Record;
+            var sharing = Policies.Identities.Find(labels) is { } found && found.Id != record.Identity
+                ? (found.NamedPorts, $"identity {found.Id}")
+                : portsByLabels.TryGetValue(labels, out var other) ? (other.Ports, $"endpoint {other.Name}") : default;
+            if (sharing.Item1 is { } ports && !EndpointPorts.Same(ports, record.NamedPorts))
+            {
+                throw new ResourceConflictException($"endpoint {record.Name} would take the labels of {sharing.Item2}, whose endpoints name other ports: " +
+                    "endpoints with the same labels share an identity, and must name the same ports");
+            }
+
+            portsByLabels[labels] = (record.Name, record.NamedPorts);
+        }
+
+        var before = changes.Select(c => c.Endpoint).ToList();
+        var added = new List<uint>();
+        var moved = new List<(Managed Before, Managed After)>();
+        var saved = false;
+        try
+        {
+            foreach (var (endpoint, labels) in changes)
+            {
+                if (Policies.Identities.Find(labels) is null)
+                {
+                    added.Add(Policies.Identities.AddEndpoint(labels, addresses: [], namedPorts: endpoint.Record.NamedPorts).Id);
+                }
+            }
+
+            Enforce(onlyWherePeersChanged: true);
+
+            foreach (var (endpoint, labels) in changes)
+            {
+                var record = endpoint.Record;
+                var addresses = new[] { record.Network.IPv4, record.Network.IPv6 };
+                Policies.Identities.RemoveAddresses(record.Identity, addresses);
+                var identity = Policies.Identities.AddAddresses(Policies.Identities.Find(labels)!.Id, addresses);
+                var after = endpoint with { Record = record with { Labels = [.. labels.Labels.Select(l => l.ToString())], Identity = identity.Id } };
+                after.Writer.WantIdentity(identity.Id);
+                _endpoints[record.Name] = after;
+                moved.Add((endpoint, after));
+            }
+
+            Enforce(moveAddresses: true, beforeSwitch: () =>
+            {
+                foreach (var (_, after) in moved)
+                {
+                    SaveEndpoint(StateOf(after.Record, EndpointLifecycle.Ready, after.Attachments[0].Mode, after.NamespaceInode));
+                }
+
+                saved = true;
+            });
+        }
+        catch (Exception failure)
+        {
+            TakeBackRelabel(moved, added, saved, failure);
+            throw;
+        }
+
+        try
+        {
+            var released = false;
+            foreach (var old in before.Select(e => e.Record.Identity).Distinct())
+            {
+                if (Policies.Identities[old] is { Addresses.IsEmpty: true } && !_endpoints.Values.Any(e => e.Record.Identity == old))
+                {
+                    released |= Policies.Identities.Remove(old);
+                }
+            }
+
+            if (released)
+            {
+                Enforce(onlyWherePeersChanged: true);
+            }
+        }
+        catch (Exception e)
+        {
+            Warning?.Invoke($"the labels are changed, but the identities they no longer need could not all be freed ({e.Message}); the next change does it");
+        }
+    }
+
+    /// <summary>Puts the endpoints back on their old identities and labels, and the kernel and the state files with them.</summary>
+    private void TakeBackRelabel(List<(Managed Before, Managed After)> moved, List<uint> added, bool saved, Exception failure)
+    {
+        try
+        {
+            foreach (var (endpointBefore, after) in Enumerable.Reverse(moved))
+            {
+                var addresses = new[] { after.Record.Network.IPv4, after.Record.Network.IPv6 };
+                Policies.Identities.RemoveAddresses(after.Record.Identity, addresses);
+                Policies.Identities.AddAddresses(endpointBefore.Record.Identity, addresses);
+                endpointBefore.Writer.WantIdentity(endpointBefore.Record.Identity);
+                _endpoints[endpointBefore.Record.Name] = endpointBefore;
+                if (saved)
+                {
+                    SaveEndpoint(StateOf(endpointBefore.Record, EndpointLifecycle.Ready, endpointBefore.Attachments[0].Mode, endpointBefore.NamespaceInode));
+                }
+            }
+
+            foreach (var id in added)
+            {
+                Policies.Identities.Remove(id);
+            }
+
+            Enforce(moveAddresses: true);
+        }
+        catch (Exception e)
+        {
+            Warning?.Invoke($"a label change was refused ({failure.Message}), and taking it back failed ({e.Message}); the next change does it");
+        }
+    }
+}
