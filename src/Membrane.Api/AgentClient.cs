@@ -58,9 +58,17 @@ public sealed class AgentClient : IDisposable
             JsonContent.Create(request, ApiJsonContext.Default.EndpointCreateRequest));
 
     /// <summary>Changes an endpoint's labels; the answer is the endpoint with its new identity, enforced.</summary>
-    public Task<EndpointInfo> LabelEndpointAsync(string name, EndpointLabelRequest request, CancellationToken cancellation = default) =>
+    public Task<EndpointInfo> LabelEndpointAsync(string name, LabelChangeRequest request, CancellationToken cancellation = default) =>
         SendAsync(HttpMethod.Patch, ApiRoutes.Path(ApiRoutes.EndpointLabels, name), ApiJsonContext.Default.EndpointInfo, cancellation,
-            JsonContent.Create(request, ApiJsonContext.Default.EndpointLabelRequest));
+            JsonContent.Create(request, ApiJsonContext.Default.LabelChangeRequest));
+
+    public Task<List<NamespaceInfo>> ListNamespacesAsync(CancellationToken cancellation = default) =>
+        SendAsync(HttpMethod.Get, ApiRoutes.Path(ApiRoutes.Namespaces), ApiJsonContext.Default.ListNamespaceInfo, cancellation);
+
+    /// <summary>Changes a namespace's labels, which its endpoints carry; the answer is the namespace, its endpoints' new identities enforced.</summary>
+    public Task<NamespaceInfo> LabelNamespaceAsync(string name, LabelChangeRequest request, CancellationToken cancellation = default) =>
+        SendAsync(HttpMethod.Patch, ApiRoutes.Path(ApiRoutes.NamespaceLabels, name), ApiJsonContext.Default.NamespaceInfo, cancellation,
+            JsonContent.Create(request, ApiJsonContext.Default.LabelChangeRequest));
 
     public Task DeleteEndpointAsync(string name, CancellationToken cancellation = default) =>
         SendAsync<object>(HttpMethod.Delete, ApiRoutes.Path(ApiRoutes.Endpoint, name), null, cancellation);

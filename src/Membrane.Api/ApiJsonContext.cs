@@ -6,7 +6,9 @@ namespace Membrane.Api;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(EndpointCreateRequest))]
-[JsonSerializable(typeof(EndpointLabelRequest))]
+[JsonSerializable(typeof(LabelChangeRequest))]
+[JsonSerializable(typeof(NamespaceInfo))]
+[JsonSerializable(typeof(List<NamespaceInfo>))]
 [JsonSerializable(typeof(EndpointInfo))]
 [JsonSerializable(typeof(List<EndpointInfo>))]
 [JsonSerializable(typeof(PolicyImportRequest))]

@@ -18,6 +18,8 @@ public static partial class ApiRoutes
     public const string Endpoint = "/v1/endpoints/{name}";
     public const string EndpointPolicyMap = "/v1/endpoints/{name}/policy-map";
     public const string EndpointLabels = "/v1/endpoints/{name}/labels";
+    public const string Namespaces = "/v1/namespaces";
+    public const string NamespaceLabels = "/v1/namespaces/{name}/labels";
     public const string Policies = "/v1/policies";
     public const string Policy = "/v1/policies/{name}";
 

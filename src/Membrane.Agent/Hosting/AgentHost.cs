@@ -338,6 +338,7 @@ public static class AgentHost
         InspectionRoutes.Map(app, agent, options.NodeName, pins);
         MonitorRoutes.Map(app);
         EndpointRoutes.Map(app, agent);
+        NamespaceRoutes.Map(app, agent);
         PolicyRoutes.Map(app, agent);
     }
 }

@@ -28,16 +28,22 @@ internal static class EndpointRoutes
         {
             var body = await ApiRequests.ReadAsync(request, ApiJsonContext.Default.EndpointCreateRequest,
                 "an endpoint: {\"name\", \"labels\", \"namespace\", \"netns\", \"ports\"}");
+            // Only none at all: white space is refused by the label syntax, by name, never trimmed away.
+            if (string.IsNullOrEmpty(body.Labels))
+            {
+                throw new ArgumentException("labels: an endpoint needs at least one label, such as k8s:app=web");
+            }
+
             var created = agent.CreateEndpoint(body.Name, Labels(body.Labels), Namespace(body.Namespace), body.Netns, EndpointPorts.Parse(body.Ports));
             return Results.Json(ApiViews.Endpoint(created), ApiJsonContext.Default.EndpointInfo, statusCode: StatusCodes.Status201Created);
         });
 
         app.MapPatch(ApiRoutes.EndpointLabels, async (HttpRequest request, string name) =>
         {
-            var body = await ApiRequests.ReadAsync(request, ApiJsonContext.Default.EndpointLabelRequest,
+            var body = await ApiRequests.ReadAsync(request, ApiJsonContext.Default.LabelChangeRequest,
                 "a label change: {\"set\": \"k8s:app=web,tier=front\", \"remove\": [\"k8s:tier\"]}",
                 b => b.Set is { Length: > 0 } || b.Remove is { Count: > 0 });
-            var changed = agent.SetLabels(name, body.Set is { Length: > 0 } set ? Labels(set) : LabelSet.Empty, Keys(body.Remove ?? []));
+            var changed = agent.SetLabels(name, Labels(body.Set), Keys(body.Remove ?? []));
             return Results.Json(ApiViews.Endpoint(changed), ApiJsonContext.Default.EndpointInfo);
         });
 
@@ -45,12 +51,12 @@ internal static class EndpointRoutes
             agent.DeleteEndpoint(name) ? Results.NoContent() : throw new ResourceNotFoundException("endpoint", name));
     }
 
-    private static LabelSet Labels(string? labels)
+    /// <summary>Labels a request gives; none at all is an empty set, for a caller to refuse where it needs some.</summary>
+    public static LabelSet Labels(string? labels)
     {
-        // Only none at all: white space is refused by the label syntax, by name, never trimmed away.
         if (string.IsNullOrEmpty(labels))
         {
-            throw new ArgumentException("labels: an endpoint needs at least one label, such as k8s:app=web");
+            return LabelSet.Empty;
         }
 
         try
@@ -64,7 +70,7 @@ internal static class EndpointRoutes
     }
 
     /// <summary>Label keys to remove, <c>[SOURCE:]KEY</c>, written as a label's key is (a value is not a key's).</summary>
-    private static IReadOnlyList<string> Keys(IReadOnlyList<string> keys)
+    public static IReadOnlyList<string> Keys(IReadOnlyList<string> keys)
     {
         if (keys.Count > EndpointLabels.MaxLabels)
         {

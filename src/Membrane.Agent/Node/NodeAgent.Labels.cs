@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Membrane.Agent.Endpoints;
 using Membrane.Agent.State;
 using Membrane.Policy.Engine.Identities;
@@ -24,6 +25,126 @@ public sealed partial class NodeAgent
             Relabel([(managed, Edit(current, set, remove))]);
             return _endpoints[name].Record;
         }
+    }
+
+    private const string NamespacesKind = "namespaces";
+
+    /// <summary>The label Kubernetes gives every namespace, with its name: set by the agent, not by a request.</summary>
+    private const string NamespaceNameKey = "kubernetes.io/metadata.name";
+
+    /// <summary>The namespaces that have labels, and their labels (keys and values as Kubernetes writes them).</summary>
+    private readonly Dictionary<string, ImmutableSortedDictionary<string, string>> _namespaceLabels = new(StringComparer.Ordinal);
+
+    /// <summary>Every namespace that has labels or endpoints, with its labels and its endpoints' names.</summary>
+    public IReadOnlyList<(string Name, IReadOnlyDictionary<string, string> Labels, IReadOnlyList<string> Endpoints)> Namespaces
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _namespaceLabels.Keys.Concat(_endpoints.Values.Select(e => e.Record.KubernetesNamespace)).Distinct().Order(StringComparer.Ordinal)
+                    .Select(ns => ((string, IReadOnlyDictionary<string, string>, IReadOnlyList<string>))(ns, NamespaceLabels(ns),
+                        [.. _endpoints.Values.Where(e => e.Record.KubernetesNamespace == ns).Select(e => e.Record.Name).Order(StringComparer.Ordinal)]))];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Changes a namespace's labels, which every endpoint of the namespace carries as
+    /// <c>k8s:io.cilium.k8s.namespace.labels.KEY=VALUE</c> (namespace selectors match them), and which endpoints made in it
+    /// later carry too. <paramref name="set"/>'s labels are written as a Kubernetes namespace's (a source is not theirs);
+    /// <paramref name="remove"/> names keys. Every endpoint of the namespace changes identity as
+    /// <see cref="SetLabels"/> does, all in one change. Returns the namespace's labels now.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> SetNamespaceLabels(string name, LabelSet set, IReadOnlyCollection<string> remove)
+    {
+        if (!EndpointName.IsValidNamespace(name))
+        {
+            throw new ArgumentException($"namespace: \"{name}\" is not a Kubernetes namespace name (a DNS label of at most 63 characters)");
+        }
+
+        using (Changing())
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            foreach (var label in set.Labels)
+            {
+                if (label.Source is not (Label.SourceKubernetes or Label.SourceAny or Label.SourceUnspecified))
+                {
+                    throw new ArgumentException($"labels: {label} has the source {label.Source}; a namespace's labels are Kubernetes labels, written KEY=VALUE");
+                }
+            }
+
+            var keys = set.Labels.Select(l => l.Key).Concat(remove.Select(r => Label.SplitKey(r).Key)).ToList();
+            if (keys.FirstOrDefault(k => k == NamespaceNameKey || k == Label.NamespaceKey || k.StartsWith("io.cilium.", StringComparison.Ordinal)) is { } reserved)
+            {
+                throw new ArgumentException($"labels: {reserved} is set by the agent, not by a request (every namespace has {NamespaceNameKey}=NAME)");
+            }
+
+            var before = NamespaceLabels(name);
+            var after = before.RemoveRange(remove.Select(r => Label.SplitKey(r).Key)).SetItems(set.Labels.Select(l => KeyValuePair.Create(l.Key, l.Value)));
+            if (after.Count > EndpointLabels.MaxLabels)
+            {
+                throw new ArgumentException($"labels: {after.Count} labels; a namespace has at most {EndpointLabels.MaxLabels}");
+            }
+
+            SaveNamespace(name, after);
+            try
+            {
+                var members = _endpoints.Values.Where(e => e.Record.KubernetesNamespace == name).ToList();
+                Relabel([.. members.Select(e => (e, WithNamespaceLabels(new LabelSet([.. e.Record.Labels.Select(Label.Parse)]), after)))]);
+            }
+            catch
+            {
+                SaveNamespace(name, before);
+                throw;
+            }
+
+            return after;
+        }
+    }
+
+    /// <summary>A namespace's labels; empty for one that has none.</summary>
+    private ImmutableSortedDictionary<string, string> NamespaceLabels(string name) =>
+        _namespaceLabels.GetValueOrDefault(name) ?? ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal);
+
+    /// <summary>The endpoint's labels with its namespace's labels in place of those it had.</summary>
+    private static LabelSet WithNamespaceLabels(LabelSet labels, IReadOnlyDictionary<string, string> namespaceLabels) => new(
+    [
+        .. labels.Labels.Where(l => !l.Key.StartsWith(Label.NamespaceLabelsPrefix, StringComparison.Ordinal)),
+        .. namespaceLabels.Select(l => new Label(Label.SourceKubernetes, Label.NamespaceLabelsPrefix + l.Key, l.Value)),
+    ]);
+
+    private void SaveNamespace(string name, ImmutableSortedDictionary<string, string> labels)
+    {
+        if (labels.Count == 0)
+        {
+            _state?.Delete(NamespacesKind, name);
+            _namespaceLabels.Remove(name);
+            return;
+        }
+
+        _state?.Write(NamespacesKind, name, new NamespaceState(name, new Dictionary<string, string>(labels, StringComparer.Ordinal)), AgentStateJsonContext.Default.NamespaceState);
+        _namespaceLabels[name] = labels;
+    }
+
+    /// <summary>Reads the namespaces' labels back at start; a file that does not read is set aside, as an endpoint's is.</summary>
+    private IEnumerable<StateFileProblem> RestoreNamespaces(StateStore state)
+    {
+        var (namespaces, problems) = state.ReadAll(NamespacesKind, AgentStateJsonContext.Default.NamespaceState);
+        var found = problems.ToList();
+        foreach (var (file, ns) in namespaces)
+        {
+            if (ns.Name != file || !EndpointName.IsValidNamespace(ns.Name) || ns.Labels is null ||
+                ns.Labels.Any(l => !LabelSet.TryParse($"{l.Key}={l.Value}", out var parsed, out _) || parsed.Labels.Length != 1))
+            {
+                found.Add(state.SetAside(NamespacesKind, file, $"the file names namespace \"{ns.Name}\", or labels that do not read"));
+                continue;
+            }
+
+            _namespaceLabels[ns.Name] = ns.Labels.ToImmutableSortedDictionary(StringComparer.Ordinal);
+        }
+
+        return found;
     }
 
     /// <summary>The labels after the edit; refuses to touch the namespace's labels, or to go over the limit.</summary>

@@ -42,7 +42,7 @@ public sealed partial class NodeAgent
         var policies = ReadPolicies(state);
         _savedPolicies = policies;
         var (endpoints, problems) = state.ReadAll(EndpointsKind, AgentStateJsonContext.Default.EndpointState);
-        var problemList = problems.ToList();
+        var problemList = problems.Concat(RestoreNamespaces(state)).ToList();
         var restored = new List<string>();
         var swept = new List<string>();
         var policyEntries = Datapath.Policy.Entries<PolicyMapKey, PolicyMapValue>().ToList();

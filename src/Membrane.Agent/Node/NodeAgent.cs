@@ -311,8 +311,14 @@ public sealed partial class NodeAgent : IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             CheckNewEndpoint(name, adoptNamespace);
-            var withNamespace = new LabelSet([.. labels.Labels.Where(l => l.Key != Label.NamespaceKey),
-                new Label(Label.SourceKubernetes, Label.NamespaceKey, kubernetesNamespace)]);
+            if (labels.Labels.FirstOrDefault(l => l.Key.StartsWith(Label.NamespaceLabelsPrefix, StringComparison.Ordinal)) is { Key: not null } claimed)
+            {
+                // A namespace selector would match an endpoint that claimed its namespace's labels itself.
+                throw new ArgumentException($"labels: {claimed} is the namespace's, not the endpoint's; a namespace's labels change with `membrane namespace label`");
+            }
+
+            var withNamespace = WithNamespaceLabels(new LabelSet([.. labels.Labels.Where(l => l.Key != Label.NamespaceKey),
+                new Label(Label.SourceKubernetes, Label.NamespaceKey, kubernetesNamespace)]), NamespaceLabels(kubernetesNamespace));
 
             // Endpoints with the same labels share one identity, and rules find named ports on the identity: two that
             // named the same port otherwise would make a rule's port depend on which of them was made first.

@@ -7,4 +7,5 @@ namespace Membrane.Agent.State;
     UseStringEnumConverter = true, RespectRequiredConstructorParameters = true, RespectNullableAnnotations = true)]
 [JsonSerializable(typeof(EndpointState))]
 [JsonSerializable(typeof(PolicyState))]
+[JsonSerializable(typeof(NamespaceState))]
 public sealed partial class AgentStateJsonContext : JsonSerializerContext;

@@ -27,6 +27,7 @@ public static class MembraneCommand
         root.Subcommands.Add(BenchCommand.Create(stdout, stderr));
         root.Subcommands.Add(Agent.AgentCommand.Create(stderr));
         root.Subcommands.Add(Agent.EndpointCommand.Create(stdout, stderr));
+        root.Subcommands.Add(Agent.NamespaceCommand.Create(stdout, stderr));
         root.Subcommands.Add(Agent.StatusCommand.Create(stdout, stderr));
         root.Subcommands.Add(Agent.MonitorCommand.Create(stdout, stderr));
         root.Subcommands.Add(Agent.DemoCommand.Create(stdout, stderr));

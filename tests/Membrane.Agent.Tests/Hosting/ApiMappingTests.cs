@@ -20,6 +20,7 @@ public sealed class ApiMappingTests
         InspectionRoutes.Map(app, null!, "node", new PinWatch());
         MonitorRoutes.Map(app);
         EndpointRoutes.Map(app, null!);
+        NamespaceRoutes.Map(app, null!);
         PolicyRoutes.Map(app, null!);
 
         var mapped = ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()

@@ -88,6 +88,60 @@ public sealed class AgentLabelTests : IDisposable
         Assert.True((await EndpointTraffic.PingEventuallyAsync(web.Name, db.IPv4, 3)).Replied, "web -> db after a restart");
     }
 
+    /// <summary>
+    /// A namespace's labels (<c>membrane namespace label</c>) are carried by every endpoint of it, so a namespace selector
+    /// follows them: db takes traffic from namespaces labelled team=a, and prod's endpoints reach it once prod has that
+    /// label, an endpoint made in prod later carries it, and a restart keeps it.
+    /// </summary>
+    [Fact]
+    public async Task A_namespace_label_is_carried_by_its_endpoints_and_namespace_selectors_follow_it()
+    {
+        Root.Require();
+        await _agent.StartAsync();
+        var db = _agent.CreateEndpoint(_agent.EndpointName("db"), "k8s:app=db");
+        var client = _agent.CreateEndpoint(_agent.EndpointName("client"), "k8s:app=client", "--namespace", "prod");
+        Assert.Equal(0, _agent.Import("db", """
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata: {name: db, namespace: default}
+            spec:
+              podSelector: {matchLabels: {app: db}}
+              ingress:
+              - from: [{namespaceSelector: {matchLabels: {team: a}}}]
+            """).Code);
+        Assert.False((await EndpointTraffic.PingAsync(client.Name, db.IPv4)).Replied, "prod has no team label yet");
+
+        var labelled = JsonDocument.Parse(_agent.CliOk("namespace", "label", "prod", "--set", "team=a", "-o", "json")).RootElement;
+        Assert.Equal("a", labelled.GetProperty("labels").GetProperty("team").GetString());
+        Assert.True((await EndpointTraffic.PingEventuallyAsync(client.Name, db.IPv4, 3)).Replied, "prod is team=a");
+        Assert.Contains("k8s:io.cilium.k8s.namespace.labels.team=a", Labels(Get(_agent.CliOk("endpoint", "get", client.Name, "-o", "json"))));
+        var later = _agent.CreateEndpoint(_agent.EndpointName("later"), "k8s:app=later", "--namespace", "prod");
+        Assert.True((await EndpointTraffic.PingEventuallyAsync(later.Name, db.IPv4, 3)).Replied, "an endpoint made in prod after the label");
+        Assert.Contains("team=a", _agent.CliOk("namespace", "list"));
+
+        Assert.True(_agent.Stop());
+        await _agent.StartAsync();
+        var after = JsonDocument.Parse(_agent.CliOk("namespace", "list", "-o", "json")).RootElement.EnumerateArray().Single(n => n.GetProperty("name").GetString() == "prod");
+        Assert.Equal("a", after.GetProperty("labels").GetProperty("team").GetString());
+        Assert.Equal(2, after.GetProperty("endpoints").GetArrayLength());
+
+        _agent.CliOk("namespace", "label", "prod", "--remove", "team");
+        Assert.False((await EndpointTraffic.PingAsync(client.Name, db.IPv4)).Replied, "prod is no longer team=a");
+        Assert.False((await EndpointTraffic.PingAsync(later.Name, db.IPv4)).Replied, "nor is the later endpoint");
+        Assert.DoesNotContain("team", string.Join(",", Labels(Get(_agent.CliOk("endpoint", "get", later.Name, "-o", "json")))));
+
+        foreach (var (arguments, says) in new[]
+        {
+            (new[] { "namespace", "label", "prod", "--set", "kubernetes.io/metadata.name=default" }, "is set by the agent"),
+            (new[] { "namespace", "label", "Not_A_Namespace", "--set", "team=a" }, "is not a Kubernetes namespace name"),
+            (new[] { "endpoint", "create", _agent.EndpointName("claim"), "--labels", "k8s:app=x,k8s:io.cilium.k8s.namespace.labels.team=a" }, "is the namespace's"),
+        })
+        {
+            var (code, _, stderr) = _agent.Cli(arguments);
+            Assert.True(code == 2 && stderr.Contains(says, StringComparison.Ordinal), $"{string.Join(' ', arguments)}: exit {code}: {stderr}");
+        }
+    }
+
     [Fact]
     public async Task Label_changes_that_cannot_be_made_are_refused_naming_why_and_change_nothing()
     {

@@ -100,7 +100,7 @@ public static class EndpointCommand
         {
             var set = parse.GetValue(setLabels) ?? [];
             var info = await client.LabelEndpointAsync(parse.GetValue(labelName)!,
-                new EndpointLabelRequest(set.Length > 0 ? string.Join(",", set) : null, parse.GetValue(removeKeys) ?? []));
+                new LabelChangeRequest(set.Length > 0 ? string.Join(",", set) : null, parse.GetValue(removeKeys) ?? []));
             Write(info, OutputOption.Parse(parse.GetValue(labelOutput)!), stdout);
             return 0;
         }));

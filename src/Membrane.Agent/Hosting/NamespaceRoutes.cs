@@ -1,0 +1,27 @@
+using Membrane.Agent.Node;
+using Membrane.Api;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Membrane.Agent.Hosting;
+
+/// <summary>Kubernetes namespaces: their labels, which their endpoints carry for namespace selectors.</summary>
+internal static class NamespaceRoutes
+{
+    public static void Map(IEndpointRouteBuilder app, NodeAgent agent)
+    {
+        app.MapGet(ApiRoutes.Namespaces, () => Results.Json(
+            agent.Namespaces.Select(n => new NamespaceInfo(n.Name, n.Labels, n.Endpoints)).ToList(), ApiJsonContext.Default.ListNamespaceInfo));
+
+        app.MapPatch(ApiRoutes.NamespaceLabels, async (HttpRequest request, string name) =>
+        {
+            var body = await ApiRequests.ReadAsync(request, ApiJsonContext.Default.LabelChangeRequest,
+                "a label change: {\"set\": \"env=prod,team=a\", \"remove\": [\"team\"]}",
+                b => b.Set is { Length: > 0 } || b.Remove is { Count: > 0 });
+            var labels = agent.SetNamespaceLabels(name, EndpointRoutes.Labels(body.Set), EndpointRoutes.Keys(body.Remove ?? []));
+            var now = agent.Namespaces.First(n => n.Name == name);
+            return Results.Json(new NamespaceInfo(name, labels, now.Endpoints), ApiJsonContext.Default.NamespaceInfo);
+        });
+    }
+}
