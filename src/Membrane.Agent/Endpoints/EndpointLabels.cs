@@ -32,6 +32,13 @@ public static class EndpointLabels
             throw new FormatException($"{labels.Labels.Length} labels; an endpoint has at most {MaxLabels}");
         }
 
+        // An endpoint labelled reserved:host would be selected by fromEntities: [host] (entities select by their
+        // reserved: labels), and cidr: labels by CIDR rules' selectors: those labels are the agent's to give.
+        if (labels.Labels.FirstOrDefault(l => l.Source is Label.SourceReserved or Label.SourceCidr) is { Source: not null } claimed)
+        {
+            throw new FormatException($"{claimed}: {claimed.Source}: labels belong to the identities Membrane makes itself (reserved and CIDR identities), not to endpoints");
+        }
+
         return labels;
     }
 }

@@ -306,6 +306,8 @@ public sealed class AgentDaemonTests : IDisposable
             (new EndpointCreateRequest(_agent.EndpointName("l4"), "k8s:app=café"), "label"),
             (new EndpointCreateRequest(_agent.EndpointName("l5"), "k8s:app=<b>x</b>"), "label"),
             (new EndpointCreateRequest(_agent.EndpointName("l6"), "k8s: app=x"), "label"),
+            (new EndpointCreateRequest(_agent.EndpointName("l7"), "k8s:app=x,reserved:host"), "reserved: labels belong to the identities Membrane makes itself"),
+            (new EndpointCreateRequest(_agent.EndpointName("l8"), "cidr:10.0.0.0/8"), "cidr: labels belong"),
         })
         {
             var refused = await Assert.ThrowsAsync<AgentApiException>(() => client.CreateEndpointAsync(request, TestContext.Current.CancellationToken));

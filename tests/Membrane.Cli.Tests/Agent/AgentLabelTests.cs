@@ -156,6 +156,7 @@ public sealed class AgentLabelTests : IDisposable
             (new[] { "endpoint", "label", web.Name, "--set", "app=we\u202Eb" }, "\\u202E"),
             (new[] { "endpoint", "label", web.Name, "--remove", "app=web" }, "is not a label key"),
             (new[] { "endpoint", "label", web.Name, "--set", "app=api" }, "must name the same ports"),
+            (new[] { "endpoint", "label", web.Name, "--set", "reserved:host" }, "reserved: labels belong to the identities Membrane makes itself"),
             (new[] { "endpoint", "label", web.Name }, "give --set LABELS or --remove KEY"),
         })
         {
