@@ -26,8 +26,10 @@ internal static class ApiProblems
             $"the change could not be saved in the state directory ({e.Message}), so nothing was applied"),
         Membrane.Bpf.BpfException e => Of(StatusCodes.Status500InternalServerError, "kernel-refused", "The kernel refused a change",
             $"the kernel refused the change ({e.Message}), so nothing was applied"),
+        // The agent's own failures name what they left in their message (a create removes what it made, a delete says
+        // what it could not remove); nothing is claimed for them here.
         Membrane.Netlink.NetlinkException or InvalidOperationException or IOException => Of(StatusCodes.Status500InternalServerError,
-            "change-failed", "A change failed", $"{exception.Message.TrimEnd('.')}, so nothing was applied"),
+            "change-failed", "A change failed", exception.Message),
         _ => null,
     };
 

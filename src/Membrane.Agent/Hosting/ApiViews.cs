@@ -17,9 +17,12 @@ internal static class ApiViews
         Ports = EndpointPorts.Format(record.NamedPorts) ?? [],
     };
 
-    public static PolicyListResponse Policies(NodeAgent agent) => new(agent.Policies.Revision,
-        [.. agent.Policies.Repository.Resources.Select(r => new PolicyInfo(r.Key.Kind.ToString(), r.Key.Namespace, r.Key.Name, r.Document.Position.File))
+    public static PolicyListResponse Policies(NodeAgent agent)
+    {
+        var (revision, resources) = agent.PolicySnapshot;
+        return new(revision, [.. resources.Select(r => new PolicyInfo(r.Key.Kind.ToString(), r.Key.Namespace, r.Key.Name, r.File))
             .OrderBy(p => p.Namespace, StringComparer.Ordinal).ThenBy(p => p.Name, StringComparer.Ordinal)]);
+    }
 
     /// <summary><c>NAMESPACE/NAME</c>, or the name of a resource without a namespace.</summary>
     public static string PolicyName(ResourceKey key) => key.Namespace is { Length: > 0 } ns ? $"{ns}/{key.Name}" : key.Name;

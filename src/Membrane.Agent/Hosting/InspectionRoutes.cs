@@ -43,7 +43,7 @@ internal static class InspectionRoutes
         var counters = Metrics.DatapathCounters.Read(agent.Datapath);
         var (repinned, lastRepin, problems) = pins.Read();
         var policyMap = agent.PolicyMapUsage;
-        return new StatusResponse(problems.Count == 0 ? "ok" : "degraded", nodeName, agent.Endpoints.Count, agent.Policies.Revision, agent.AttachMode?.ToString(),
+        return new StatusResponse(problems.Count == 0 ? "ok" : "degraded", nodeName, agent.Endpoints.Count, agent.PolicySnapshot.Revision, agent.AttachMode?.ToString(),
             counters.Forwarded, counters.DropsByReason.Where(d => d.Value > 0).ToDictionary(d => Metrics.AgentMetrics.Name(d.Key), d => d.Value),
             counters.EventsSuppressed, counters.EventsLost, counters.ConntrackEntries,
             new PinStatus(problems.Count > 0 ? "failing" : repinned > 0 ? "repinned" : "ok", repinned, lastRepin, problems),

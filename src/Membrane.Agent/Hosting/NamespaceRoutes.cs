@@ -20,8 +20,9 @@ internal static class NamespaceRoutes
                 "a label change: {\"set\": \"env=prod,team=a\", \"remove\": [\"team\"]}",
                 b => b.Set is { Length: > 0 } || b.Remove is { Count: > 0 });
             var labels = agent.SetNamespaceLabels(name, EndpointRoutes.Labels(body.Set), EndpointRoutes.Keys(body.Remove ?? []));
-            var now = agent.Namespaces.First(n => n.Name == name);
-            return Results.Json(new NamespaceInfo(name, labels, now.Endpoints), ApiJsonContext.Default.NamespaceInfo);
+            // A namespace left with no labels and no endpoints is no longer listed; it is still the answer.
+            var endpoints = agent.Namespaces.FirstOrDefault(n => n.Name == name).Endpoints ?? [];
+            return Results.Json(new NamespaceInfo(name, labels, endpoints), ApiJsonContext.Default.NamespaceInfo);
         });
     }
 }

@@ -28,7 +28,7 @@ internal static class PolicyRoutes
                 statusCode: change.Applied ? StatusCodes.Status200OK : StatusCodes.Status422UnprocessableEntity);
         });
 
-        app.MapDelete(ApiRoutes.Policies, () => Delete(agent, [.. agent.Policies.Repository.Resources.Select(r => r.Key)]));
+        app.MapDelete(ApiRoutes.Policies, () => Delete(agent, [.. agent.PolicySnapshot.Resources.Select(r => r.Key)]));
 
         // The client escapes NAMESPACE/NAME as one segment; routing leaves %2F escaped in the value it gives, since
         // decoding it earlier would make it a path separator.
@@ -38,7 +38,7 @@ internal static class PolicyRoutes
     /// <summary>The one policy <paramref name="name"/> names: <c>NAMESPACE/NAME</c>, or a name only one policy has.</summary>
     private static ResourceKey Find(NodeAgent agent, string name)
     {
-        var matches = agent.Policies.Repository.Resources.Where(r => ApiViews.PolicyName(r.Key) == name || r.Key.Name == name).Select(r => r.Key).ToList();
+        var matches = agent.PolicySnapshot.Resources.Where(r => ApiViews.PolicyName(r.Key) == name || r.Key.Name == name).Select(r => r.Key).ToList();
         return matches.Count switch
         {
             0 => throw new ResourceNotFoundException("policy", name),

@@ -75,7 +75,7 @@ public sealed class AgentMetrics
 
         _suppressed.Set(counters.EventsSuppressed);
         _lost.Set(counters.EventsLost);
-        _revision.Set(_agent.Policies.Revision);
+        _revision.Set(_agent.PolicySnapshot.Revision);
         _endpoints.Set(_agent.Endpoints.Count);
         _conntrack.Set(counters.ConntrackEntries);
         _conntrackCapacity.Set(_agent.Datapath.Conntrack.Spec.MaxEntries);

@@ -87,18 +87,9 @@ public sealed partial class NodeAgent
                 throw new ArgumentException($"labels: {after.Count} labels; a namespace has at most {EndpointLabels.MaxLabels}");
             }
 
-            SaveNamespace(name, after);
-            try
-            {
-                var members = _endpoints.Values.Where(e => e.Record.KubernetesNamespace == name).ToList();
-                Relabel([.. members.Select(e => (e, WithNamespaceLabels(new LabelSet([.. e.Record.Labels.Select(Label.Parse)]), after)))]);
-            }
-            catch
-            {
-                SaveNamespace(name, before);
-                throw;
-            }
-
+            var members = _endpoints.Values.Where(e => e.Record.KubernetesNamespace == name).ToList();
+            Relabel([.. members.Select(e => (e, WithNamespaceLabels(new LabelSet([.. e.Record.Labels.Select(Label.Parse)]), after)))],
+                beforeSwitch: () => SaveNamespace(name, after), takeBack: () => SaveNamespace(name, before));
             return after;
         }
     }
@@ -184,11 +175,12 @@ public sealed partial class NodeAgent
     /// </list>
     /// A failure in the first two takes everything back; the third only frees what is no longer needed.
     /// </summary>
-    private void Relabel(IReadOnlyList<(Managed Endpoint, LabelSet Labels)> requested)
+    private void Relabel(IReadOnlyList<(Managed Endpoint, LabelSet Labels)> requested, Action? beforeSwitch = null, Action? takeBack = null)
     {
         var changes = requested.Where(c => !c.Labels.Equals(new LabelSet([.. c.Endpoint.Record.Labels.Select(Label.Parse)]))).ToList();
         if (changes.Count == 0)
         {
+            beforeSwitch?.Invoke();
             return;
         }
 
@@ -212,7 +204,8 @@ public sealed partial class NodeAgent
         var before = changes.Select(c => c.Endpoint).ToList();
         var added = new List<uint>();
         var moved = new List<(Managed Before, Managed After)>();
-        var saved = false;
+        var saved = new List<Managed>();
+        var savedExtra = false;
         try
         {
             foreach (var (endpoint, labels) in changes)
@@ -239,17 +232,26 @@ public sealed partial class NodeAgent
 
             Enforce(moveAddresses: true, beforeSwitch: () =>
             {
+                // Each file is recorded as written before the next is tried: a failure part way takes back exactly
+                // those. The caller's own (a namespace's file) comes last, so a crash between leaves the endpoints'.
                 foreach (var (_, after) in moved)
                 {
+                    saved.Add(after);
                     SaveEndpoint(StateOf(after.Record, EndpointLifecycle.Ready, after.Attachments[0].Mode, after.NamespaceInode));
                 }
 
-                saved = true;
+                savedExtra = true;
+                beforeSwitch?.Invoke();
             });
         }
         catch (Exception failure)
         {
             TakeBackRelabel(moved, added, saved, failure);
+            if (savedExtra)
+            {
+                TryTakeBack("its namespace's file", takeBack, failure);
+            }
+
             throw;
         }
 
@@ -275,34 +277,45 @@ public sealed partial class NodeAgent
         }
     }
 
-    /// <summary>Puts the endpoints back on their old identities and labels, and the kernel and the state files with them.</summary>
-    private void TakeBackRelabel(List<(Managed Before, Managed After)> moved, List<uint> added, bool saved, Exception failure)
+    /// <summary>
+    /// Puts the endpoints back on their old identities and labels, and the kernel and the state files with them. The
+    /// agent's own view first, whole, since nothing there can fail; then each file and the kernel, each tried whatever
+    /// the one before did, so that one refusal does not leave the rest half taken back.
+    /// </summary>
+    private void TakeBackRelabel(List<(Managed Before, Managed After)> moved, List<uint> added, List<Managed> saved, Exception failure)
+    {
+        foreach (var (before, after) in Enumerable.Reverse(moved))
+        {
+            var addresses = new[] { after.Record.Network.IPv4, after.Record.Network.IPv6 };
+            Policies.Identities.RemoveAddresses(after.Record.Identity, addresses);
+            Policies.Identities.AddAddresses(before.Record.Identity, addresses);
+            before.Writer.WantIdentity(before.Record.Identity);
+            _endpoints[before.Record.Name] = before;
+        }
+
+        foreach (var id in added)
+        {
+            Policies.Identities.Remove(id);
+        }
+
+        foreach (var (before, _) in moved.Where(m => saved.Contains(m.After)))
+        {
+            TryTakeBack($"endpoint {before.Record.Name}'s state file",
+                () => SaveEndpoint(StateOf(before.Record, EndpointLifecycle.Ready, before.Attachments[0].Mode, before.NamespaceInode)), failure);
+        }
+
+        TryTakeBack("the kernel's maps", () => Enforce(moveAddresses: true), failure);
+    }
+
+    private void TryTakeBack(string what, Action? takeBack, Exception failure)
     {
         try
         {
-            foreach (var (endpointBefore, after) in Enumerable.Reverse(moved))
-            {
-                var addresses = new[] { after.Record.Network.IPv4, after.Record.Network.IPv6 };
-                Policies.Identities.RemoveAddresses(after.Record.Identity, addresses);
-                Policies.Identities.AddAddresses(endpointBefore.Record.Identity, addresses);
-                endpointBefore.Writer.WantIdentity(endpointBefore.Record.Identity);
-                _endpoints[endpointBefore.Record.Name] = endpointBefore;
-                if (saved)
-                {
-                    SaveEndpoint(StateOf(endpointBefore.Record, EndpointLifecycle.Ready, endpointBefore.Attachments[0].Mode, endpointBefore.NamespaceInode));
-                }
-            }
-
-            foreach (var id in added)
-            {
-                Policies.Identities.Remove(id);
-            }
-
-            Enforce(moveAddresses: true);
+            takeBack?.Invoke();
         }
         catch (Exception e)
         {
-            Warning?.Invoke($"a label change was refused ({failure.Message}), and taking it back failed ({e.Message}); the next change does it");
+            Warning?.Invoke($"a label change was refused ({failure.Message}), and taking back {what} failed ({e.Message}); the next change does it");
         }
     }
 }

@@ -215,7 +215,11 @@ public sealed partial class NodeAgent : IDisposable
     private ChangeScope Changing() => new(this);
 
     /// <summary>Publishes what the endpoints and identities are now. Called under the lock.</summary>
-    private void PublishView() => _view = new NodeView(_endpoints.Values.Select(e => e.Record), Policies.Identities.All, PolicyBudget());
+    private void PublishView() => _view = new NodeView(_endpoints.Values.Select(e => e.Record), Policies.Identities.All, PolicyBudget(),
+        Policies.Revision, [.. Policies.Repository.Resources.Select(r => (r.Key, r.Document.Position.File))]);
+
+    /// <summary>The policies held and the repository's revision, as the last change left them. Never waits for a change.</summary>
+    public (long Revision, IReadOnlyList<(ResourceKey Key, string File)> Resources) PolicySnapshot => (_view.PolicyRevision, _view.Policies);
 
     private ref struct ChangeScope
     {

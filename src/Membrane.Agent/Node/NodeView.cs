@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using Membrane.Datapath.Writing;
 using Membrane.Policy.Engine.Identities;
+using Membrane.Policy.Engine.Service;
 
 namespace Membrane.Agent.Node;
 
@@ -12,15 +13,18 @@ namespace Membrane.Agent.Node;
 /// </summary>
 internal sealed class NodeView
 {
-    public static readonly NodeView Empty = new([], [], null);
+    public static readonly NodeView Empty = new([], [], null, 0, []);
 
     private readonly FrozenDictionary<string, EndpointRecord> _byName;
     private readonly FrozenDictionary<uint, EndpointRecord> _byEndpointId;
     private readonly FrozenDictionary<uint, EndpointRecord> _byIdentity;
     private readonly FrozenDictionary<uint, Identity> _identities;
 
-    public NodeView(IEnumerable<EndpointRecord> endpoints, IEnumerable<Identity> identities, PolicyMapBudget? policyMap)
+    public NodeView(IEnumerable<EndpointRecord> endpoints, IEnumerable<Identity> identities, PolicyMapBudget? policyMap,
+        long policyRevision, IReadOnlyList<(ResourceKey Key, string File)> policies)
     {
+        PolicyRevision = policyRevision;
+        Policies = policies;
         var records = endpoints.OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
         Endpoints = records;
         PolicyMap = policyMap;
@@ -34,6 +38,12 @@ internal sealed class NodeView
 
     /// <summary>Every endpoint, by name.</summary>
     public IReadOnlyList<EndpointRecord> Endpoints { get; }
+
+    /// <summary>The policy repository's revision.</summary>
+    public long PolicyRevision { get; }
+
+    /// <summary>The policies held, each with the file it came from.</summary>
+    public IReadOnlyList<(ResourceKey Key, string File)> Policies { get; }
 
     /// <summary>The policy map's capacity and use; null before the datapath is loaded.</summary>
     public PolicyMapBudget? PolicyMap { get; }

@@ -97,6 +97,61 @@ public sealed class NodeAgentTests
     }
 
     /// <summary>
+    /// A label change that does not fit is taken back whole. x's policy allows egress to 600 ports, so an endpoint that
+    /// becomes app=x needs 1,200 more entries (two buffers) than the 1,024 the test's map holds: the change is refused
+    /// at its second step, after its addresses, record and writer have moved to the new identity. Everything goes back:
+    /// its labels and identity, the ipcache, the kernel's configuration for it, and no identity of app=x is left; then a
+    /// change that fits is made.
+    /// </summary>
+    [Fact]
+    public void A_label_change_that_does_not_fit_is_taken_back_whole()
+    {
+        Root.Require();
+        var nodeName = Unique();
+        using var node = NetworkNamespace.Create(nodeName);
+        try
+        {
+            using var agent = new NodeAgent(Options(node, nodeName));
+            var web = agent.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=web"));
+            // 15 port lists of 40, the most one list may hold (Cilium's CRD).
+            var ports = string.Join(", ", Enumerable.Range(0, 15).Select(list =>
+                "{ports: [" + string.Join(", ", Enumerable.Range(1000 + list * 40, 40).Select(p => $"{{port: \"{p}\", protocol: TCP}}")) + "]}"));
+            Assert.True(agent.Import([new PolicyText("x.yaml", $$$"""
+                apiVersion: cilium.io/v2
+                kind: CiliumNetworkPolicy
+                metadata: {name: x, namespace: default}
+                spec:
+                  endpointSelector: {matchLabels: {app: x}}
+                  egress:
+                  - toEntities: [world]
+                    toPorts: [{{{ports}}}]
+                """)]).Applied);
+            var ipcacheBefore = agent.LiveIpcache();
+            Assert.True(agent.Datapath.Endpoints.TryLookup((uint)web.Network.HostIndex, out Membrane.Datapath.Layout.EndpointConfig configBefore));
+
+            var refused = Assert.Throws<Membrane.Datapath.Writing.MapFullException>(() => agent.SetLabels(web.Name, LabelSet.Parse("k8s:app=x"), []));
+            Assert.Contains("mbr_policy", refused.Message);
+
+            var after = agent.Endpoint(web.Name)!;
+            Assert.Equal(web.Identity, after.Identity);
+            Assert.Equal(web.Labels, after.Labels);
+            Assert.Equal(ipcacheBefore, agent.LiveIpcache());
+            Assert.True(agent.Datapath.Endpoints.TryLookup((uint)web.Network.HostIndex, out Membrane.Datapath.Layout.EndpointConfig configAfter));
+            Assert.Equal(configBefore.Identity, configAfter.Identity);
+            Assert.DoesNotContain(agent.Policies.Identities.All, i => i.Labels.Labels.Any(l => l.Key == "app" && l.Value == "x"));
+            Assert.Equal(agent.PolicyMapUsage.InUse, agent.Datapath.Policy.Keys<Membrane.Datapath.Layout.PolicyMapKey>().Count()); // nothing left behind
+
+            var fits = agent.SetLabels(web.Name, LabelSet.Parse("k8s:tier=front"), []);
+            Assert.NotEqual(web.Identity, fits.Identity);
+            Assert.Contains("k8s:tier=front", fits.Labels);
+        }
+        finally
+        {
+            NetworkNamespace.Delete(nodeName);
+        }
+    }
+
+    /// <summary>
     /// What the monitor looks up for every event does not wait for a change: with the agent's lock held, as a policy
     /// change holds it while it regenerates every endpoint, an endpoint, its identity's endpoint and its labels are
     /// answered as the last change left them. (Before, each lookup took the lock, and events waited in the ring buffer.)
