@@ -72,10 +72,12 @@ public static class AgentHost
             using var shutdown = CancellationTokenSource.CreateLinkedTokenSource(stopping, app.Lifetime.ApplicationStopping);
             var collecting = CollectGarbageAsync(agent, app.Logger, shutdown.Token);
             var guarding = GuardPinsAsync(agent, pins, app.Logger, options.PinCheckInterval, shutdown.Token);
+            var resyncing = ResyncAsync(agent, app.Logger, options.ResyncInterval, shutdown.Token);
             await app.WaitForShutdownAsync(stopping);
             await shutdown.CancelAsync();
             await collecting;
             await guarding;
+            await resyncing;
 
             // Before letting go of the links: every pin in place, so that the stop detaches nothing.
             CheckPins(agent, pins, app.Logger, "at stop");
@@ -98,6 +100,35 @@ public static class AgentHost
             {
                 CheckPins(agent, pins, logger, "while running");
                 await Task.Delay(interval, stopping);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// Every <paramref name="interval"/>, compares the kernel's maps with what the agent wrote and puts back what
+    /// differs (<see cref="NodeAgent.Resync"/>); what it found is logged as a warning, and counted in the metrics.
+    /// </summary>
+    private static async Task ResyncAsync(NodeAgent agent, ILogger logger, TimeSpan interval, CancellationToken stopping)
+    {
+        try
+        {
+            while (!stopping.IsCancellationRequested)
+            {
+                await Task.Delay(interval, stopping);
+                try
+                {
+                    if (agent.Resync() is { Total: > 0 } drift)
+                    {
+                        logger.LogWarning("the kernel's maps differed from what the agent wrote, and were put back: {Drift}", drift);
+                    }
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    logger.LogError(e, "resync failed; it is tried again in {Interval}", interval);
+                }
             }
         }
         catch (OperationCanceledException)

@@ -36,4 +36,7 @@ public sealed record AgentHostOptions
 
     /// <summary>How often the agent checks that its pins are in place, and pins again what was removed.</summary>
     public TimeSpan PinCheckInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often the agent compares the kernel's maps with what it wrote, and puts back what differs.</summary>
+    public TimeSpan ResyncInterval { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -55,6 +55,15 @@ public sealed class AgentMetrics
         var regeneration = factory.CreateHistogram("membrane_regeneration_seconds", "How long bringing every endpoint's maps to its state took.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0005, 2, 14) });
         agent.Regenerated += elapsed => regeneration.Observe(elapsed.TotalSeconds);
+        var drift = factory.CreateCounter("membrane_drift_repaired_total",
+            "Entries of the kernel's maps that differed from what the agent wrote, found by the resync and put back, by map.",
+            new CounterConfiguration { LabelNames = ["map"] });
+        agent.DriftRepaired += report =>
+        {
+            drift.WithLabels("endpoints").Inc(report.EndpointConfigs);
+            drift.WithLabels("policy").Inc(report.PolicyEntries);
+            drift.WithLabels("ipcache").Inc(report.IpcacheEntries);
+        };
         _registry.AddBeforeCollectCallback(Collect);
     }
 

@@ -17,6 +17,7 @@ public sealed class AgentConfigFileTests
             ipv4Pool: 10.201.0.0/16
             ipv6Pool: fd00:201::/64
             metrics: none
+            resyncInterval: 5
             """, new AgentHostOptions());
         Assert.Equal("/var/lib/membrane-2", options.StateDirectory);
         Assert.Equal("/run/membrane-2/membrane.sock", options.Socket);
@@ -25,6 +26,7 @@ public sealed class AgentConfigFileTests
         Assert.Equal("10.201.0.0/16", options.IPv4Pool.ToString());
         Assert.Equal("fd00:201::/64", options.IPv6Pool.ToString());
         Assert.Null(options.Metrics);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.ResyncInterval);
     }
 
     [Fact]
@@ -38,6 +40,7 @@ public sealed class AgentConfigFileTests
     [InlineData("stateDir: /a\nsokcet: /b\n", "agent.yaml:2:1: sokcet: unknown setting")]
     [InlineData("socket: /a\nsocket: /b\n", "agent.yaml:2:1: Duplicate key socket")]
     [InlineData("ipv4Pool: fd00::/64\n", "agent.yaml:1:11: ipv4Pool: \"fd00::/64\" is not an IPv4 prefix")]
+    [InlineData("resyncInterval: 0\n", "agent.yaml:1:17: resyncInterval: \"0\" is not a number of seconds from 0.1 to 3600")]
     [InlineData("metrics: 10.0.0.1:9962\n", "agent.yaml:1:10: metrics: \"10.0.0.1:9962\" is not a loopback address")]
     [InlineData("socket:\n", "agent.yaml:1:8: socket: needs a value")]
     [InlineData("socket: [/a]\n", "socket: needs a value")]

@@ -24,9 +24,10 @@ public static class AgentCommand
         var metrics = new Option<string>("--metrics") { Description = $"Where Prometheus scrapes /metrics: a loopback ADDRESS:PORT, or none [default: {defaults.Metrics}]." };
         var policyMap = new Option<int?>("--policy-map-entries") { Description = $"How many entries the policy map holds; each endpoint holds twice its policy's entries, and a change that would need more is refused [default: {defaults.PolicyMapEntries}]." };
         var pinCheck = new Option<double?>("--pin-check-interval") { Description = $"Seconds between checks that the pins are in place (what was removed is pinned again) [default: {defaults.PinCheckInterval.TotalSeconds}]." };
+        var resync = new Option<double?>("--resync-interval") { Description = $"Seconds between comparisons of the kernel's maps with what the agent wrote (what differs is put back, logged and counted) [default: {defaults.ResyncInterval.TotalSeconds}]." };
         var command = new Command("agent", "Run the node agent in the foreground: it owns this network namespace's endpoints and policies and serves the API.")
         {
-            config, state, socket, bpffs, node, ipv4, ipv6, metrics, policyMap, pinCheck,
+            config, state, socket, bpffs, node, ipv4, ipv6, metrics, policyMap, pinCheck, resync,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -99,6 +100,17 @@ public static class AgentCommand
                 }
 
                 options = options with { PinCheckInterval = interval };
+            }
+
+            if (parse.GetValue(resync) is { } resyncSeconds)
+            {
+                if (AgentConfigFile.ResyncInterval(resyncSeconds) is not { } interval)
+                {
+                    stderr.WriteLine("membrane: --resync-interval takes seconds from 0.1 to 3600");
+                    return MembraneCommand.UsageError;
+                }
+
+                options = options with { ResyncInterval = interval };
             }
 
             options = options with
