@@ -82,18 +82,11 @@ public sealed class NodeAgentTests
     public void A_bad_endpoint_name_is_refused_before_anything_is_made()
     {
         Root.Require();
-        var nodeName = Unique();
-        using var node = NetworkNamespace.Create(nodeName);
-        try
+        WithAgent(agent =>
         {
-            using var agent = new NodeAgent(Options(node, nodeName));
             Assert.Contains("DNS label", Assert.Throws<ArgumentException>(() => agent.CreateEndpoint("../x", LabelSet.Parse("k8s:app=web"))).Message);
             Assert.Empty(agent.Endpoints);
-        }
-        finally
-        {
-            NetworkNamespace.Delete(nodeName);
-        }
+        });
     }
 
     /// <summary>
@@ -107,11 +100,8 @@ public sealed class NodeAgentTests
     public void A_label_change_that_does_not_fit_is_taken_back_whole()
     {
         Root.Require();
-        var nodeName = Unique();
-        using var node = NetworkNamespace.Create(nodeName);
-        try
+        WithAgent(agent =>
         {
-            using var agent = new NodeAgent(Options(node, nodeName));
             var web = agent.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=web"));
             // 15 port lists of 40, the most one list may hold (Cilium's CRD).
             var ports = string.Join(", ", Enumerable.Range(0, 15).Select(list =>
@@ -144,11 +134,7 @@ public sealed class NodeAgentTests
             var fits = agent.SetLabels(web.Name, LabelSet.Parse("k8s:tier=front"), []);
             Assert.NotEqual(web.Identity, fits.Identity);
             Assert.Contains("k8s:tier=front", fits.Labels);
-        }
-        finally
-        {
-            NetworkNamespace.Delete(nodeName);
-        }
+        });
     }
 
     /// <summary>
@@ -160,11 +146,8 @@ public sealed class NodeAgentTests
     public async Task What_the_monitor_looks_up_is_answered_while_a_change_holds_the_lock()
     {
         Root.Require();
-        var nodeName = Unique();
-        using var node = NetworkNamespace.Create(nodeName);
-        try
+        await WithAgentAsync(async agent =>
         {
-            using var agent = new NodeAgent(Options(node, nodeName));
             var web = agent.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=web"));
             var gate = (Lock)typeof(NodeAgent).GetField("_lock", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(agent)!;
             using var held = new ManualResetEventSlim();
@@ -200,11 +183,7 @@ public sealed class NodeAgentTests
             Assert.True(agent.DeleteEndpoint(web.Name));
             Assert.Null(agent.EndpointById(web.EndpointId));
             Assert.Null(agent.EndpointByIdentity(web.Identity));
-        }
-        finally
-        {
-            NetworkNamespace.Delete(nodeName);
-        }
+        });
     }
 
     /// <summary>
@@ -324,6 +303,28 @@ public sealed class NodeAgentTests
             IPv6Pool = IPNetwork.Parse(ipv6Pool),
             Datapath = new DatapathLoaderOptions { Endpoints = 16, PolicyEntries = 1024, IpcacheEntries = 256, ConntrackEntries = 1024, FragmentEntries = 64, EventRingBytes = 1 << 16 },
         };
+
+    /// <summary>Runs <paramref name="test"/> with an agent in a node namespace of its own, removed whatever happens.</summary>
+    private static void WithAgent(Action<NodeAgent> test) => WithAgentAsync(agent =>
+    {
+        test(agent);
+        return Task.CompletedTask;
+    }).GetAwaiter().GetResult();
+
+    private static async Task WithAgentAsync(Func<NodeAgent, Task> test)
+    {
+        var nodeName = Unique();
+        using var node = NetworkNamespace.Create(nodeName);
+        try
+        {
+            using var agent = new NodeAgent(Options(node, nodeName));
+            await test(agent);
+        }
+        finally
+        {
+            NetworkNamespace.Delete(nodeName);
+        }
+    }
 
     private static string Unique() => "mbrna" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
 
