@@ -3,7 +3,7 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Membrane.Agent;
 
-/// <summary>What .NET's APIs do not offer: open(2), fsync(2) and flock(2) on a directory, statfs(2), and kill(2) with SIGTERM.</summary>
+/// <summary>What .NET's APIs do not offer: open(2), fsync(2) and flock(2) on a directory and statfs(2).</summary>
 internal static unsafe partial class Libc
 {
     private const int ReadOnlyDirectory = 0x10000 | 0x80000; // O_RDONLY | O_DIRECTORY | O_CLOEXEC (asm-generic/fcntl.h)
@@ -11,11 +11,6 @@ internal static unsafe partial class Libc
     public static IntPtr Open(string path) => OpenNative(path, ReadOnlyDirectory);
 
     public static void Fsync(SafeFileHandle handle) => FsyncNative(handle);
-
-    private const int SignalTerminate = 15; // SIGTERM (asm-generic/signal.h)
-
-    /// <summary>Asks a process to stop cleanly (Process.Kill sends SIGKILL, which gives it no chance to).</summary>
-    public static bool Terminate(int pid) => KillNative(pid, SignalTerminate) == 0;
 
     private const int LockExclusiveNonBlocking = 2 | 4; // LOCK_EX | LOCK_NB (sys/file.h)
 
@@ -40,9 +35,6 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial IntPtr OpenNative(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int KillNative(int pid, int signal);
 
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int FsyncNative(SafeFileHandle fd);

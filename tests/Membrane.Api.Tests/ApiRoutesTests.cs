@@ -23,6 +23,17 @@ public sealed class ApiRoutesTests
         Assert.Contains("0 parameters, not 1", Assert.Throws<ArgumentException>(() => ApiRoutes.Path(ApiRoutes.Status, "x")).Message);
     }
 
+    /// <summary>
+    /// The API is what the CLI's offline commands, the demo and (later) the CNI plugin share with the agent: it must not
+    /// pull the agent, the datapath or the BPF toolkit in with it.
+    /// </summary>
+    [Fact]
+    public void The_API_needs_the_policy_engine_and_nothing_of_the_agent_or_the_kernel()
+    {
+        var references = typeof(ApiRoutes).Assembly.GetReferencedAssemblies().Select(a => a.Name!).Where(n => n.StartsWith("Membrane.", StringComparison.Ordinal)).Order();
+        Assert.Equal(["Membrane.Policy", "Membrane.Policy.Engine"], references.Where(n => n != "Membrane.Policy.Validation"));
+    }
+
     [Fact]
     public void A_problem_names_its_kind_as_a_urn()
     {

@@ -34,7 +34,7 @@ internal static class InspectionRoutes
             var body = await ApiRequests.ReadAsync(request, ApiJsonContext.Default.TraceRequestBody,
                 "a trace: {\"source\", \"destination\", \"sourceIp\", \"destinationIp\", \"port\", \"icmp\"}");
             var query = Membrane.Policy.Engine.Tracing.TraceQuery.Parse(body.Source, body.Destination, body.SourceIp, body.DestinationIp, body.Port, body.Icmp);
-            return Results.Json(Tracing.TraceReports.Of(agent.Trace(query)), ApiJsonContext.Default.TraceReport);
+            return Results.Json(TraceReports.Of(agent.Trace(query)), ApiJsonContext.Default.TraceReport);
         });
     }
 

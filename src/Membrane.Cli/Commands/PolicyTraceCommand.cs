@@ -87,7 +87,7 @@ public static class PolicyTraceCommand
             DestinationAddress = query.DestinationAddress,
             Notes = notes,
         };
-        Print(Membrane.Agent.Tracing.TraceReports.Of(result), format, stdout);
+        Print(Membrane.Api.TraceReports.Of(result), format, stdout);
         return 0;
     }
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using Membrane.Agent.Demo;
+using Membrane.Demo;
 using Membrane.Cli.Output;
 
 namespace Membrane.Cli.Commands.Agent;

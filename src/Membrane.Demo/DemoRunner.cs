@@ -6,7 +6,7 @@ using Membrane.Api;
 using Membrane.Netlink;
 using Membrane.Netlink.Namespaces;
 
-namespace Membrane.Agent.Demo;
+namespace Membrane.Demo;
 
 /// <summary>
 /// <c>membrane demo</c>: ICMP allow-listing, end to end, in under a minute, leaving nothing behind. It makes a throwaway
@@ -233,7 +233,7 @@ public static class DemoRunner
         if (!agent.HasExited)
         {
             // SIGTERM through libc: a fresh machine need not have a kill program (procps).
-            Libc.Terminate(agent.Id);
+            ProcessSignal.Terminate(agent.Id);
             if (!agent.WaitForExit(20_000))
             {
                 agent.Kill(entireProcessTree: true);

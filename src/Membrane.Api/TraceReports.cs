@@ -1,10 +1,9 @@
-using Membrane.Api;
 using Membrane.Policy.Engine.Identities;
 using Membrane.Policy.Engine.MapState;
 using Membrane.Policy.Engine.Rules;
 using Membrane.Policy.Engine.Tracing;
 
-namespace Membrane.Agent.Tracing;
+namespace Membrane.Api;
 
 /// <summary>A trace as the API gives it, and as the offline <c>policy trace</c> prints it: one shape for both.</summary>
 public static class TraceReports
