@@ -28,7 +28,7 @@ public static class AgentConfigFile
     /// <summary>The largest config file read: a few lines are expected; a huge one is a mistake or hostile.</summary>
     public const int MaxBytes = 64 << 10;
 
-    private static readonly string[] Fields = ["stateDir", "socket", "bpffsRoot", "nodeName", "ipv4Pool", "ipv6Pool", "metrics", "policyMapEntries", "pinCheckInterval", "resyncInterval"];
+    private static readonly string[] Fields = ["stateDir", "socket", "bpffsRoot", "nodeName", "ipv4Pool", "ipv6Pool", "metrics", "policyMapEntries", "pinCheckInterval", "resyncInterval", "eventRate"];
 
     /// <summary>The policy map's bounds: room for a few endpoints at least, and what the kernel lets one map have (u32).</summary>
     public const int MinPolicyMapEntries = 64;
@@ -112,6 +112,8 @@ public static class AgentConfigFile
                     ?? throw new FormatException($"{Where(valueNode)}: \"{value}\" is not a number of entries from {MinPolicyMapEntries} to {MaxPolicyMapEntries}") },
                 "pinCheckInterval" => options with { PinCheckInterval = (double.TryParse(value, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var seconds) ? PinCheckInterval(seconds) : null)
                     ?? throw new FormatException($"{Where(valueNode)}: \"{value}\" is not a number of seconds from 0.1 to 3600") },
+                "eventRate" => options with { EventRate = (uint.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var rate) ? EventRate(rate) : null)
+                    ?? throw new FormatException($"{Where(valueNode)}: \"{value}\" is not a number of events per second from {MinEventRate} to {MaxEventRate}") },
                 "resyncInterval" => options with { ResyncInterval = (double.TryParse(value, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var resync) ? ResyncInterval(resync) : null)
                     ?? throw new FormatException($"{Where(valueNode)}: \"{value}\" is not a number of seconds from 0.1 to 3600") },
                 _ => options with { Metrics = value == "none" ? null : Metrics(value) ?? throw new FormatException($"{Where(valueNode)}: \"{value}\" is not a loopback address and port, such as 127.0.0.1:9962, or none") },
@@ -126,6 +128,14 @@ public static class AgentConfigFile
 
     /// <summary>A pin check interval within bounds (a tenth of a second to an hour), or null.</summary>
     public static TimeSpan? PinCheckInterval(double seconds) => seconds is >= 0.1 and <= 3600 ? TimeSpan.FromSeconds(seconds) : null;
+
+    public const uint MinEventRate = 1;
+
+    /// <summary>A million a second per CPU: far more than user space can decode, so the ring buffer's room, not the bucket, is the bound.</summary>
+    public const uint MaxEventRate = 1_000_000;
+
+    /// <summary>An event rate within bounds, or null.</summary>
+    public static uint? EventRate(uint perSecond) => perSecond is >= MinEventRate and <= MaxEventRate ? perSecond : null;
 
     /// <summary>A resync interval within bounds (a tenth of a second to an hour), or null.</summary>
     public static TimeSpan? ResyncInterval(double seconds) => PinCheckInterval(seconds);

@@ -45,6 +45,10 @@ public static class AgentHost
         {
             agent.Warning += message => app.Logger.LogWarning("{Warning}", message);
             var pins = app.Services.GetRequiredService<PinWatch>();
+
+            // Written at every start, before any monitor can attach: a pinned datapath keeps the rate the last agent gave it.
+            var config = agent.Datapath.GetConfig();
+            agent.Datapath.SetConfig(config with { EventRate = options.EventRate, EventBurst = options.EventRate });
             try
             {
                 await app.StartAsync(stopping);

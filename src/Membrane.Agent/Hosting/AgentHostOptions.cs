@@ -37,6 +37,12 @@ public sealed record AgentHostOptions
     /// <summary>How often the agent checks that its pins are in place, and pins again what was removed.</summary>
     public TimeSpan PinCheckInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How many events per second each CPU's token bucket lets the datapath send (drops, and new flows while a monitor
+    /// watches), with a burst of as many: what is over is counted as suppressed, never queued.
+    /// </summary>
+    public uint EventRate { get; init; } = Membrane.Datapath.DatapathConstants.DefaultEventRate;
+
     /// <summary>How often the agent compares the kernel's maps with what it wrote, and puts back what differs.</summary>
     public TimeSpan ResyncInterval { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -18,6 +18,7 @@ public sealed class AgentConfigFileTests
             ipv6Pool: fd00:201::/64
             metrics: none
             resyncInterval: 5
+            eventRate: 20000
             """, new AgentHostOptions());
         Assert.Equal("/var/lib/membrane-2", options.StateDirectory);
         Assert.Equal("/run/membrane-2/membrane.sock", options.Socket);
@@ -27,6 +28,7 @@ public sealed class AgentConfigFileTests
         Assert.Equal("fd00:201::/64", options.IPv6Pool.ToString());
         Assert.Null(options.Metrics);
         Assert.Equal(TimeSpan.FromSeconds(5), options.ResyncInterval);
+        Assert.Equal(20_000u, options.EventRate);
     }
 
     [Fact]

@@ -97,6 +97,29 @@ public sealed class AgentDaemonTests : IDisposable
         Assert.True(code == 2 && stderr.Contains("no policy prod/db"), $"exit {code}: {stderr}");
     }
 
+    /// <summary>--event-rate reaches the datapath's token bucket, at every start (a pinned datapath keeps the last one's).</summary>
+    [Fact]
+    public async Task The_event_rate_is_written_to_the_datapath_at_every_start()
+    {
+        Root.Require();
+        _agent.ExtraArguments.AddRange(["--event-rate", "5000"]);
+        await _agent.StartAsync();
+        _agent.CreateEndpoint(_agent.EndpointName("web"), "k8s:app=web"); // so that the datapath stays pinned across the stop
+        Assert.Equal(5000u, Config().EventRate);
+        Assert.True(_agent.Stop());
+        _agent.ExtraArguments.Clear();
+        await _agent.StartAsync();
+        Assert.Equal(Membrane.Datapath.DatapathConstants.DefaultEventRate, Config().EventRate);
+        Assert.Equal(Membrane.Datapath.DatapathConstants.DefaultEventRate, Config().EventBurst);
+    }
+
+    private Membrane.Datapath.Layout.DatapathConfig Config()
+    {
+        using var map = Membrane.Bpf.Maps.BpfMap.OpenPinned(Path.Combine(_agent.PinRoot, "datapath", "mbr_config"));
+        Assert.True(map.TryLookup(0u, out Membrane.Datapath.Layout.DatapathConfig config));
+        return config;
+    }
+
     [Fact]
     public async Task Policies_that_do_not_read_make_the_agent_exit_3()
     {

@@ -24,10 +24,11 @@ public static class AgentCommand
         var metrics = new Option<string>("--metrics") { Description = $"Where Prometheus scrapes /metrics: a loopback ADDRESS:PORT, or none [default: {defaults.Metrics}]." };
         var policyMap = new Option<int?>("--policy-map-entries") { Description = $"How many entries the policy map holds; each endpoint holds twice its policy's entries, and a change that would need more is refused [default: {defaults.PolicyMapEntries}]." };
         var pinCheck = new Option<double?>("--pin-check-interval") { Description = $"Seconds between checks that the pins are in place (what was removed is pinned again) [default: {defaults.PinCheckInterval.TotalSeconds}]." };
+        var eventRate = new Option<uint?>("--event-rate") { Description = $"Events per second each CPU may send to the monitor (drops, and new flows while one watches), burst as many; the rest are counted as suppressed [default: {defaults.EventRate}]." };
         var resync = new Option<double?>("--resync-interval") { Description = $"Seconds between comparisons of the kernel's maps with what the agent wrote (what differs is put back, logged and counted) [default: {defaults.ResyncInterval.TotalSeconds}]." };
         var command = new Command("agent", "Run the node agent in the foreground: it owns this network namespace's endpoints and policies and serves the API.")
         {
-            config, state, socket, bpffs, node, ipv4, ipv6, metrics, policyMap, pinCheck, resync,
+            config, state, socket, bpffs, node, ipv4, ipv6, metrics, policyMap, pinCheck, resync, eventRate,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -100,6 +101,17 @@ public static class AgentCommand
                 }
 
                 options = options with { PinCheckInterval = interval };
+            }
+
+            if (parse.GetValue(eventRate) is { } perSecond)
+            {
+                if (AgentConfigFile.EventRate(perSecond) is not { } rate)
+                {
+                    stderr.WriteLine($"membrane: --event-rate takes events per second from {AgentConfigFile.MinEventRate} to {AgentConfigFile.MaxEventRate}");
+                    return MembraneCommand.UsageError;
+                }
+
+                options = options with { EventRate = rate };
             }
 
             if (parse.GetValue(resync) is { } resyncSeconds)
