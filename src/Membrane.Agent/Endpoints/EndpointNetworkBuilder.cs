@@ -145,6 +145,73 @@ public sealed class EndpointNetworkBuilder(NetworkNamespace node, string nodeNam
         return left;
     }
 
+    /// <summary>
+    /// Takes an endpoint's network out of use at once, leaving the kernel's slow part to happen behind the caller: the
+    /// host-side veth is set down (nothing is sent or received through it from then on, and the node's routes through
+    /// it go), the namespace the agent made is deleted (the kernel tears it down later, in batches, and the veth pair
+    /// with it), and the addresses go back to their pools. Returns the host veth's index for
+    /// <see cref="RemoveRetired"/>. An adopted namespace outlives the endpoint, so its veth is deleted here, as
+    /// <see cref="Delete"/> does, and null is returned. The text is as <see cref="Delete"/>'s.
+    /// </summary>
+    public (int? HostIndex, string? Left) Retire(EndpointNetwork network, ulong? namespaceInode = null)
+    {
+        if (network.AdoptedNamespace)
+        {
+            return (null, Delete(network, namespaceInode));
+        }
+
+        using (var links = Rtnetlink.Open(node))
+        {
+            if (links.FindLink(network.HostInterface) is { } link && link.Index == network.HostIndex)
+            {
+                links.SetLinkDown(network.HostInterface);
+            }
+        }
+
+        string? left = null;
+        if (NetworkNamespace.Exists(network.NetworkNamespace))
+        {
+            if (namespaceInode is { } inode && NetworkNamespace.InodeOfName(network.NetworkNamespace) != inode)
+            {
+                left = $"the network namespace {network.NetworkNamespace} is not the one made for the endpoint (it was replaced since), so it stays";
+            }
+            else
+            {
+                NetworkNamespace.Delete(network.NetworkNamespace);
+            }
+        }
+
+        ipv4.Release(network.IPv4);
+        ipv6.Release(network.IPv6);
+        return (network.HostIndex, left);
+    }
+
+    /// <summary>
+    /// Waits, up to <paramref name="patience"/>, for the kernel to remove a retired endpoint's host veth with its
+    /// namespace; deletes it when it is still there (a process kept the namespace alive). True when it is gone.
+    /// </summary>
+    public async Task<bool> RemoveRetiredAsync(string hostInterface, int hostIndex, TimeSpan patience)
+    {
+        var deadline = DateTime.UtcNow + patience;
+        while (true)
+        {
+            using var links = Rtnetlink.Open(node);
+            var link = links.FindLink(hostInterface);
+            if (link is null || link.Index != hostIndex)
+            {
+                return true;
+            }
+
+            if (DateTime.UtcNow >= deadline)
+            {
+                links.DeleteLink(hostInterface);
+                return links.FindLink(hostInterface) is null;
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
     /// <summary>Marks a restored endpoint's addresses taken, so they are not handed out again.</summary>
     public void Restore(EndpointNetwork network)
     {

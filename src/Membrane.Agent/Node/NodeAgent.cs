@@ -315,6 +315,7 @@ public sealed partial class NodeAgent : IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             CheckNewEndpoint(name, adoptNamespace);
+            WaitForRemoval(HostInterfaceName.For(_options.NodeName, name));
             if (labels.Labels.FirstOrDefault(l => l.Key.StartsWith(Label.NamespaceLabelsPrefix, StringComparison.Ordinal)) is { Key: not null } claimed)
             {
                 // A namespace selector would match an endpoint that claimed its namespace's labels itself.
@@ -534,15 +535,38 @@ public sealed partial class NodeAgent : IDisposable
                 }
             }
 
+            // The veth is set down and its namespace deleted now; the kernel's removal of the interface, which waits
+            // out an RCU grace period for each tcx link on it (~15 ms each, docs/performance.md), happens behind this
+            // call, and the links' descriptors are closed once it has. An adopted namespace's veth is deleted here.
+            int? retired = null;
+            var networkGone = false;
             Step(() =>
             {
-                if (_networks.Delete(network, managed.NamespaceInode) is { } left)
+                var (index, left) = _networks.Retire(network, managed.NamespaceInode);
+                (retired, networkGone) = (index, true);
+                if (left is not null)
                 {
                     Warning?.Invoke($"endpoint {name}: {left}");
                 }
             });
-            managed.Attachments.ForEach(a => Step(a.Dispose));
-            managed.Backstops.ForEach(a => Step(a.Dispose));
+            if (!networkGone)
+            {
+                // The interface may still pass traffic: its programs and backstop stay, pinned, for the next start.
+                managed.Attachments.ForEach(a => Step(a.Release));
+                managed.Backstops.ForEach(a => Step(a.Release));
+            }
+            else if (retired is { } hostIndex)
+            {
+                managed.Attachments.ForEach(a => Step(a.Unpin));
+                managed.Backstops.ForEach(a => Step(a.Release)); // a tc filter goes with its interface
+                RemoveLater(network.HostInterface, hostIndex, managed.Attachments);
+            }
+            else
+            {
+                managed.Attachments.ForEach(a => Step(a.Dispose));
+                managed.Backstops.ForEach(a => Step(a.Dispose));
+            }
+
             Step(() => Remove(managed.Writer));
             _foreignPolicyEntries += managed.Writer.Entries; // what the kernel refused to remove is still there, and counts
             Step(() => ReleaseIdentity(managed.Record.Identity, [network.IPv4, network.IPv6]));
@@ -567,6 +591,55 @@ public sealed partial class NodeAgent : IDisposable
             }
 
             return true;
+        }
+    }
+
+    /// <summary>Host interfaces of deleted endpoints the kernel is still removing, with the task that waits for it.</summary>
+    private readonly Dictionary<string, Task> _removing = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Waits behind the caller for the kernel to remove a deleted endpoint's host veth (with its namespace, or by
+    /// deleting it when something keeps the namespace alive), then closes its links' descriptors, which by then
+    /// release defunct links at no cost.
+    /// </summary>
+    private void RemoveLater(string hostInterface, int hostIndex, List<ProgramAttachment> links)
+    {
+        _removing[hostInterface] = Task.Run(async () =>
+        {
+            try
+            {
+                if (!await _networks.RemoveRetiredAsync(hostInterface, hostIndex, TimeSpan.FromSeconds(5)))
+                {
+                    Warning?.Invoke($"the interface {hostInterface} of a deleted endpoint could not be removed; it is down, and passes nothing");
+                }
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                Warning?.Invoke($"removing the interface {hostInterface} of a deleted endpoint failed ({e.Message}); it is down, and passes nothing");
+            }
+            finally
+            {
+                foreach (var link in links)
+                {
+                    try
+                    {
+                        link.Dispose();
+                    }
+                    catch (Exception e) when (e is not OutOfMemoryException)
+                    {
+                        Warning?.Invoke($"closing a link of the deleted interface {hostInterface} failed: {e.Message}");
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>Waits for a deleted endpoint's interface of this name to be gone (a new endpoint of the same name needs it).</summary>
+    private void WaitForRemoval(string hostInterface)
+    {
+        if (_removing.Remove(hostInterface, out var removal) && !removal.Wait(TimeSpan.FromSeconds(10)))
+        {
+            throw new ResourceConflictException($"the interface {hostInterface} of a deleted endpoint of the same name is still being removed; try again");
         }
     }
 
@@ -751,6 +824,7 @@ public sealed partial class NodeAgent : IDisposable
             }
 
             _disposed = true;
+            Task.WaitAll([.. _removing.Values], TimeSpan.FromSeconds(10));
             ReleaseAll();
 
             // The datapath stays pinned while anything may still run on it: an endpoint the agent holds, or one it left

@@ -106,6 +106,15 @@ public abstract class ProgramAttachment : IDisposable
     /// </summary>
     public abstract void Release();
 
+    /// <summary>
+    /// Removes the attachment's pin and keeps it attached while this object lives: for a tcx link whose interface is
+    /// about to go, so that its release later finds it defunct (releasing a live tcx link waits out an RCU grace period,
+    /// kernel/bpf/tcx.c). A tc filter has no pin.
+    /// </summary>
+    public virtual void Unpin()
+    {
+    }
+
     /// <summary>Detaches the program. An interface that is gone already took the attachment with it, which is not an
     /// error here.</summary>
     public abstract void Dispose();

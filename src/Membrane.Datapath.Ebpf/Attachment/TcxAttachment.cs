@@ -125,6 +125,14 @@ internal sealed class TcxAttachment : ProgramAttachment
 
     public override void Pin(string path) => link.Pin(path);
 
+    public override void Unpin()
+    {
+        if (link.PinnedPath is not null)
+        {
+            link.Unpin();
+        }
+    }
+
     public override Loading.PinRepair? RepairPin(string path) => released ? null : Loading.PinRepair.Check(path, link.IsPinnedAt, link.Pin);
 
     public override void Release()

@@ -68,8 +68,17 @@ public sealed class NodeAgentTests
                 Assert.False(NetworkNamespace.Exists(record.Name));
             }
 
+            // When a delete returns its host veth is down, passing nothing; the kernel removes it with the namespace
+            // soon after (behind the call: docs/performance.md).
             Assert.Empty(agent.Endpoints);
             using var links = Rtnetlink.Open(node);
+            Assert.DoesNotContain(links.ListLinks(), l => l.Name.StartsWith("mbr", StringComparison.Ordinal) && l.IsUp);
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (links.ListLinks().Any(l => l.Name.StartsWith("mbr", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(50);
+            }
+
             Assert.DoesNotContain(links.ListLinks(), l => l.Name.StartsWith("mbr", StringComparison.Ordinal));
         }
         finally
@@ -86,6 +95,47 @@ public sealed class NodeAgentTests
         {
             Assert.Contains("DNS label", Assert.Throws<ArgumentException>(() => agent.CreateEndpoint("../x", LabelSet.Parse("k8s:app=web"))).Message);
             Assert.Empty(agent.Endpoints);
+        });
+    }
+
+    /// <summary>
+    /// A delete's slow part (the kernel removing the host veth) happens behind the call, and that must open nothing: a
+    /// process that keeps the deleted endpoint's namespace alive (here a ping started in it before the delete) can send
+    /// nothing through the veth once the call returns, the veth is removed all the same within seconds, and an endpoint
+    /// of the same name can be made again at once.
+    /// </summary>
+    [Fact]
+    public async Task A_deleted_endpoint_sends_nothing_even_when_its_namespace_lives_on_and_its_name_is_free_at_once()
+    {
+        Root.Require();
+        await WithAgentAsync(async (agent, node) =>
+        {
+            var web = agent.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=web"));
+            var db = agent.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=db"));
+            Assert.True(Command.PingEventually(db.Name, web.Network.IPv4.ToString()), "db -> web before");
+
+            // A long ping from inside db's namespace holds it open past the delete (ip netns exec keeps a reference).
+            var held = Command.PingCountsAsync(db.Name, web.Network.IPv4.ToString(), 150, 0.02);
+            await Task.Delay(500, TestContext.Current.CancellationToken);
+            Assert.True(agent.DeleteEndpoint(db.Name));
+            var deletedAt = DateTime.UtcNow;
+            // 150 pings 20 ms apart, the delete 0.5 s in: about 25 answered before it, none after (up to 40 allowed
+            // for a slow start).
+            var (sent, received) = await held;
+            Assert.True(sent >= 140 && received <= 40, $"the held ping: {received} of {sent} answered; after the delete none may be");
+
+            using var links = Rtnetlink.Open(node);
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (links.FindLink(db.Network.HostInterface) is not null && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100, TestContext.Current.CancellationToken);
+            }
+
+            Assert.Null(links.FindLink(db.Network.HostInterface));
+            Assert.True(DateTime.UtcNow - deletedAt < TimeSpan.FromSeconds(10));
+
+            var again = agent.CreateEndpoint(db.Name, LabelSet.Parse("k8s:app=db"));
+            Assert.True(Command.PingEventually(again.Name, web.Network.IPv4.ToString()), "a new db of the same name");
         });
     }
 
@@ -305,20 +355,22 @@ public sealed class NodeAgentTests
         };
 
     /// <summary>Runs <paramref name="test"/> with an agent in a node namespace of its own, removed whatever happens.</summary>
-    private static void WithAgent(Action<NodeAgent> test) => WithAgentAsync(agent =>
+    private static void WithAgent(Action<NodeAgent> test) => WithAgentAsync((agent, _) =>
     {
         test(agent);
         return Task.CompletedTask;
     }).GetAwaiter().GetResult();
 
-    private static async Task WithAgentAsync(Func<NodeAgent, Task> test)
+    private static Task WithAgentAsync(Func<NodeAgent, Task> test) => WithAgentAsync((agent, _) => test(agent));
+
+    private static async Task WithAgentAsync(Func<NodeAgent, NetworkNamespace, Task> test)
     {
         var nodeName = Unique();
         using var node = NetworkNamespace.Create(nodeName);
         try
         {
             using var agent = new NodeAgent(Options(node, nodeName));
-            await test(agent);
+            await test(agent, node);
         }
         finally
         {
