@@ -634,12 +634,22 @@ public sealed partial class NodeAgent : IDisposable
         });
     }
 
-    /// <summary>Waits for a deleted endpoint's interface of this name to be gone (a new endpoint of the same name needs it).</summary>
+    /// <summary>
+    /// Waits for a deleted endpoint's interface of this name to be gone (a new endpoint of the same name needs it). One
+    /// that an earlier agent left down, killed before the kernel removed it (a process kept its namespace alive), is
+    /// deleted: down, it is a deleted endpoint's, since every live endpoint's is up.
+    /// </summary>
     private void WaitForRemoval(string hostInterface)
     {
         if (_removing.Remove(hostInterface, out var removal) && !removal.Wait(TimeSpan.FromSeconds(10)))
         {
             throw new ResourceConflictException($"the interface {hostInterface} of a deleted endpoint of the same name is still being removed; try again");
+        }
+
+        using var links = Membrane.Netlink.Rtnetlink.Open(_options.Node);
+        if (links.FindLink(hostInterface) is { IsUp: false } && !_endpoints.Values.Any(e => e.Record.Network.HostInterface == hostInterface))
+        {
+            links.DeleteLink(hostInterface);
         }
     }
 
