@@ -50,6 +50,10 @@ public sealed class PolicyResolver
             {
                 AddEntries(pending, Endpoint, rule, identity.Id, identity);
             }
+            else if (NamesPeersPorts(rule))
+            {
+                AddPeerNamedPorts(pending, Endpoint, rule, identity);
+            }
         }
 
         ResolveDenyPrecedence(pending);
@@ -105,6 +109,10 @@ public sealed class PolicyResolver
             {
                 AddEntries(pending, endpoint, rule, peer.Id, peer);
             }
+            else if (NamesPeersPorts(rule))
+            {
+                AddPeerNamedPorts(pending, endpoint, rule, peer);
+            }
         }
 
         ResolveDenyPrecedence(pending);
@@ -151,11 +159,36 @@ public sealed class PolicyResolver
             {
                 AddEntries(pending, Endpoint, rule, identity.Id, identity);
             }
+
+            if (NamesPeersPorts(rule))
+            {
+                foreach (var identity in _identities.All.Where(i => i.NamedPorts.Count > 0 && !matched.Contains(i)))
+                {
+                    AddPeerNamedPorts(pending, Endpoint, rule, identity);
+                }
+            }
         }
 
         ResolveDenyPrecedence(pending);
         _keysByIdentity = pending.Keys.GroupBy(k => k.Identity).ToDictionary(g => g.Key, g => g.ToList());
         return new EndpointMapState(Freeze(pending), ingressDefaultDeny, egressDefaultDeny);
+    }
+
+    /// <summary>
+    /// Whether a rule sends traffic to every peer by a port name: egress to any destination on <c>port: http</c>. No
+    /// single entry for "any peer" can say that, since the name means another number on each peer (and nothing on a
+    /// peer that does not name it, such as the world), so the rule gives each peer that names the port its own entries.
+    /// </summary>
+    private static bool NamesPeersPorts(CompiledPeerRule rule) =>
+        rule.Direction == TrafficDirection.Egress && rule.Peers.Any(p => p.IsWildcard) && rule.L4.Any(l => l is NamedPortMatch);
+
+    /// <summary>The entries a rule of <see cref="NamesPeersPorts"/> gives one peer: its named ports, keyed by its identity.</summary>
+    private static void AddPeerNamedPorts(Dictionary<PolicyKey, Pending> entries, Identity endpoint, CompiledPeerRule rule, Identity peer)
+    {
+        if (peer.NamedPorts.Count > 0)
+        {
+            AddEntries(entries, endpoint, rule with { L4 = [.. rule.L4.Where(l => l is NamedPortMatch)] }, peer.Id, peer);
+        }
     }
 
     /// <summary>The keys one rule gives one peer (or every peer, with identity 0).</summary>

@@ -11,27 +11,22 @@ public sealed class NetpolCase
     /// <summary>The pods the case's table covers, NS/POD.</summary>
     public List<string> Pods { get; set; } = [];
 
-    /// <summary>The policies, as one YAML stream.</summary>
+    /// <summary>A case of one step: its policies, as one YAML stream, and its table on <see cref="NetpolCheck.Port"/>.</summary>
     public string Policies { get; set; } = "";
+
+    public string Port { get; set; } = "80/TCP";
 
     public bool Default { get; set; }
 
     public List<NetpolExpectation> Expect { get; set; } = [];
 
-    /// <summary>Whether FROM may connect to TO: the default, then every matching line, the last one winning.</summary>
-    public bool Expected(string from, string to)
-    {
-        var allowed = Default;
-        foreach (var line in Expect.Where(e => Matches(e.From, from) && Matches(e.To, to)))
-        {
-            allowed = line.Allowed;
-        }
+    /// <summary>A case of several steps, run in order on what the steps before made.</summary>
+    public List<NetpolStep> Steps { get; set; } = [];
 
-        return allowed;
-    }
-
-    private static bool Matches(string pattern, string pod) =>
-        pattern == "*" || pattern == pod || (pattern.EndsWith("/*", StringComparison.Ordinal) && pod.StartsWith(pattern[..^1], StringComparison.Ordinal));
+    /// <summary>The steps: <see cref="Steps"/>, or the one the case's own fields make.</summary>
+    public IReadOnlyList<NetpolStep> AllSteps() => Steps.Count > 0
+        ? Steps
+        : [new NetpolStep { Policies = Policies, Checks = [new NetpolCheck { Port = Port, Default = Default, Expect = Expect }] }];
 
     public override string ToString() => Name;
 

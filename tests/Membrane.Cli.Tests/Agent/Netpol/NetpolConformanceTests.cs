@@ -6,8 +6,9 @@ namespace Membrane.Cli.Tests.Agent.Netpol;
 
 /// <summary>
 /// Kubernetes' own NetworkPolicy e2e cases (Agent/Netpol/cases.yaml) against one real agent: upstream's model of
-/// namespaces x, y and z with pods a, b and c (pod=NAME, servers on TCP 80), every case's policies imported and its
-/// whole truth table probed with real TCP connections, in parallel. The cases run in a shuffled order (its seed is in
+/// namespaces x, y and z with pods a, b and c (pod=NAME, servers on TCP and UDP 80 and 81, named serve-80-tcp and so
+/// on), every case's policies imported and its whole truth table probed with real connections and datagrams, in
+/// parallel. The cases run in a shuffled order (its seed is in
 /// the failure) on the same agent and endpoints, each after every policy of the one before is deleted, so state that
 /// leaked from one case to the next would show. Every failing pair of every case is reported at once.
 /// </summary>
@@ -30,7 +31,8 @@ public sealed class NetpolConformanceTests : IDisposable
         {
             foreach (var pod in new[] { "a", "b", "c" })
             {
-                pods[$"{ns}/{pod}"] = _agent.CreateEndpoint(_agent.EndpointName($"{ns}{pod}"), $"k8s:pod={pod}", "--namespace", ns);
+                pods[$"{ns}/{pod}"] = _agent.CreateEndpoint(_agent.EndpointName($"{ns}{pod}"), $"k8s:pod={pod}", "--namespace", ns,
+                    "--port", "serve-80-tcp=80/TCP", "--port", "serve-81-tcp=81/TCP", "--port", "serve-80-udp=80/UDP", "--port", "serve-81-udp=81/UDP");
             }
         }
 
@@ -45,63 +47,114 @@ public sealed class NetpolConformanceTests : IDisposable
         foreach (var netpol in cases.OrderBy(_ => shuffle.Next()).ToList())
         {
             _agent.CliOk("policy", "delete", "--all");
-            var (code, stdout, stderr) = _agent.Import("case", netpol.Policies);
-            if (code != 0)
-            {
-                failures.Add($"{netpol.Name}: the import failed (exit {code}): {stderr}{stdout}");
-                continue;
-            }
-
             var pairs = netpol.Pods.SelectMany(from => netpol.Pods.Where(to => to != from).Select(to => (From: from, To: to))).ToList();
-            var results = await Task.WhenAll(pairs.Select(p => ConnectsAsync(pods[p.From], pods[p.To])));
-            var wrong = pairs.Zip(results).Where(r => r.Second != netpol.Expected(r.First.From, r.First.To))
-                .Select(r => $"{r.First.From} -> {r.First.To}: {(r.Second ? "connected" : "refused")}, expected {(netpol.Expected(r.First.From, r.First.To) ? "connected" : "refused")}")
-                .ToList();
-            if (wrong.Count > 0)
+            var stepNumber = 0;
+            foreach (var step in netpol.AllSteps())
             {
-                failures.Add($"{netpol.Name}:\n    {string.Join("\n    ", wrong)}");
+                stepNumber++;
+                if (step.Policies.Length > 0)
+                {
+                    var (code, stdout, stderr) = _agent.Import($"case{stepNumber}", step.Policies);
+                    if (code != 0)
+                    {
+                        failures.Add($"{netpol.Name}, step {stepNumber}: the import failed (exit {code}): {stderr}{stdout}");
+                        break;
+                    }
+                }
+
+                foreach (var check in step.Checks)
+                {
+                    var port = int.Parse(check.Port[..check.Port.IndexOf('/')], System.Globalization.CultureInfo.InvariantCulture);
+                    var udp = check.Port.EndsWith("/UDP", StringComparison.Ordinal);
+                    var results = await Task.WhenAll(pairs.Select(p => ReachesAsync(pods[p.From], pods[p.To], port, udp)));
+                    var wrong = pairs.Zip(results).Where(r => r.Second != check.Expected(r.First.From, r.First.To))
+                        .Select(r => $"{r.First.From} -> {r.First.To} on {check.Port}: {(r.Second ? "reached" : "refused")}, expected {(r.Second ? "refused" : "reached")}")
+                        .ToList();
+                    if (wrong.Count > 0)
+                    {
+                        failures.Add($"{netpol.Name}, step {stepNumber}:\n    {string.Join("\n    ", wrong)}");
+                    }
+                }
             }
         }
 
         Assert.True(failures.Count == 0, $"{failures.Count} of {cases.Count} cases failed (order seed {seed}):\n{string.Join("\n", failures)}\n{_agent.Log}");
     }
 
-    /// <summary>A TCP server on port 80 of the pod's address, accepting and closing every connection.</summary>
+    /// <summary>The pod's servers, as upstream's: TCP and UDP on ports 80 and 81 of its address; UDP echoes.</summary>
     private void Serve(AgentEndpoint pod)
     {
         var address = IPAddress.Parse(pod.IPv4);
-        var listener = EndpointTraffic.InNamespace(pod.Name, () =>
+        foreach (var port in new[] { 80, 81 })
         {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            socket.Bind(new IPEndPoint(address, 80));
-            socket.Listen(64);
-            return socket;
-        });
-        _servers.Add(listener);
-        _ = Task.Run(async () =>
-        {
-            try
+            var tcp = EndpointTraffic.InNamespace(pod.Name, () =>
             {
-                while (!_stop.IsCancellationRequested)
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                socket.Bind(new IPEndPoint(address, port));
+                socket.Listen(64);
+                return socket;
+            });
+            var udp = EndpointTraffic.InNamespace(pod.Name, () =>
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+                socket.Bind(new IPEndPoint(address, port));
+                return socket;
+            });
+            _servers.Add(tcp);
+            _servers.Add(udp);
+            _ = Task.Run(async () =>
+            {
+                try
                 {
-                    using var accepted = await listener.AcceptAsync(_stop.Token);
+                    while (!_stop.IsCancellationRequested)
+                    {
+                        using var accepted = await tcp.AcceptAsync(_stop.Token);
+                    }
                 }
-            }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+                catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+                {
+                }
+            });
+            _ = Task.Run(async () =>
             {
-            }
-        });
+                var buffer = new byte[64];
+                try
+                {
+                    while (!_stop.IsCancellationRequested)
+                    {
+                        var received = await udp.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.Any, 0), _stop.Token);
+                        await udp.SendToAsync(buffer.AsMemory(0, received.ReceivedBytes), received.RemoteEndPoint, _stop.Token);
+                    }
+                }
+                catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+                {
+                }
+            });
+        }
     }
 
-    /// <summary>Whether a TCP connection from one pod to another's port 80 is made within the probe's timeout.</summary>
-    private static async Task<bool> ConnectsAsync(AgentEndpoint from, AgentEndpoint to)
+    /// <summary>
+    /// Whether one pod reaches another's port within the probe's timeout: a TCP connection made, or a UDP datagram
+    /// echoed (each probe from a socket of its own: a new flow, judged by policy).
+    /// </summary>
+    private static async Task<bool> ReachesAsync(AgentEndpoint from, AgentEndpoint to, int port, bool udp)
     {
-        using var client = EndpointTraffic.InNamespace(from.Name, () => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
+        var target = new IPEndPoint(IPAddress.Parse(to.IPv4), port);
+        using var client = EndpointTraffic.InNamespace(from.Name, () => udp
+            ? new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp)
+            : new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
         using var timeout = new CancellationTokenSource(ProbeTimeout);
         try
         {
-            await client.ConnectAsync(new IPEndPoint(IPAddress.Parse(to.IPv4), 80), timeout.Token);
-            return true;
+            if (!udp)
+            {
+                await client.ConnectAsync(target, timeout.Token);
+                return true;
+            }
+
+            var buffer = new byte[64];
+            await client.SendToAsync("netpol"u8.ToArray(), target, timeout.Token);
+            return await client.ReceiveAsync(buffer, timeout.Token) == 6;
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException)
         {
