@@ -20,6 +20,9 @@ public sealed class NetpolConformanceTests : IDisposable
     private readonly List<Socket> _servers = [];
     private readonly CancellationTokenSource _stop = new();
 
+    /// <summary>The CLI calls that take back the labels the case added, run before the next case.</summary>
+    private readonly List<string[]> _undo = [];
+
     [Fact]
     public async Task The_upstream_cases_hold_in_any_order_on_one_agent()
     {
@@ -47,6 +50,12 @@ public sealed class NetpolConformanceTests : IDisposable
         foreach (var netpol in cases.OrderBy(_ => shuffle.Next()).ToList())
         {
             _agent.CliOk("policy", "delete", "--all");
+            foreach (var undo in _undo)
+            {
+                _agent.CliOk(undo);
+            }
+
+            _undo.Clear();
             var pairs = netpol.Pods.SelectMany(from => netpol.Pods.Where(to => to != from).Select(to => (From: from, To: to))).ToList();
             var stepNumber = 0;
             foreach (var step in netpol.AllSteps())
@@ -59,6 +68,21 @@ public sealed class NetpolConformanceTests : IDisposable
                     {
                         failures.Add($"{netpol.Name}, step {stepNumber}: the import failed (exit {code}): {stderr}{stdout}");
                         break;
+                    }
+                }
+
+                foreach (var change in step.Labels)
+                {
+                    var key = change.Set[..change.Set.IndexOf('=')];
+                    if (change.Pod is { } pod)
+                    {
+                        _agent.CliOk("endpoint", "label", pods[pod].Name, "--set", change.Set);
+                        _undo.Add(["endpoint", "label", pods[pod].Name, "--remove", key]);
+                    }
+                    else
+                    {
+                        _agent.CliOk("namespace", "label", change.Namespace!, "--set", change.Set);
+                        _undo.Add(["namespace", "label", change.Namespace!, "--remove", key]);
                     }
                 }
 
