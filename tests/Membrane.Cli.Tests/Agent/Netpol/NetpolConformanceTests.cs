@@ -61,6 +61,11 @@ public sealed class NetpolConformanceTests : IDisposable
             foreach (var step in netpol.AllSteps())
             {
                 stepNumber++;
+                if (step.DeleteAll)
+                {
+                    _agent.CliOk("policy", "delete", "--all");
+                }
+
                 if (step.Policies.Length > 0)
                 {
                     var (code, stdout, stderr) = _agent.Import($"case{stepNumber}", step.Policies);
