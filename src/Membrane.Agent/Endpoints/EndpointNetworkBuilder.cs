@@ -127,6 +127,15 @@ public sealed class EndpointNetworkBuilder(NetworkNamespace node, string nodeNam
     public string? Delete(EndpointNetwork network, ulong? namespaceInode = null)
     {
         DeleteHostLink(network.HostInterface);
+        return ReleaseRest(network, namespaceInode);
+    }
+
+    /// <summary>
+    /// Deletes the namespace the agent made for the endpoint (only when it is still that one: a namespace of the same
+    /// name made since, by someone else, stays, and the text says so), and gives the addresses back to their pools.
+    /// </summary>
+    private string? ReleaseRest(EndpointNetwork network, ulong? namespaceInode)
+    {
         string? left = null;
         if (!network.AdoptedNamespace && NetworkNamespace.Exists(network.NetworkNamespace))
         {
@@ -168,22 +177,7 @@ public sealed class EndpointNetworkBuilder(NetworkNamespace node, string nodeNam
             }
         }
 
-        string? left = null;
-        if (NetworkNamespace.Exists(network.NetworkNamespace))
-        {
-            if (namespaceInode is { } inode && NetworkNamespace.InodeOfName(network.NetworkNamespace) != inode)
-            {
-                left = $"the network namespace {network.NetworkNamespace} is not the one made for the endpoint (it was replaced since), so it stays";
-            }
-            else
-            {
-                NetworkNamespace.Delete(network.NetworkNamespace);
-            }
-        }
-
-        ipv4.Release(network.IPv4);
-        ipv6.Release(network.IPv6);
-        return (network.HostIndex, left);
+        return (network.HostIndex, ReleaseRest(network, namespaceInode));
     }
 
     /// <summary>

@@ -118,7 +118,6 @@ public sealed class NodeAgentTests
             var held = Command.PingCountsAsync(db.Name, web.Network.IPv4.ToString(), 150, 0.02);
             await Task.Delay(500, TestContext.Current.CancellationToken);
             Assert.True(agent.DeleteEndpoint(db.Name));
-            var deletedAt = DateTime.UtcNow;
             // 150 pings 20 ms apart, the delete 0.5 s in: about 25 answered before it, none after (up to 40 allowed
             // for a slow start).
             var (sent, received) = await held;
@@ -132,7 +131,6 @@ public sealed class NodeAgentTests
             }
 
             Assert.Null(links.FindLink(db.Network.HostInterface));
-            Assert.True(DateTime.UtcNow - deletedAt < TimeSpan.FromSeconds(10));
 
             var again = agent.CreateEndpoint(db.Name, LabelSet.Parse("k8s:app=db"));
             Assert.True(Command.PingEventually(again.Name, web.Network.IPv4.ToString()), "a new db of the same name");
