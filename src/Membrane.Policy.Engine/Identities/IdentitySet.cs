@@ -119,7 +119,8 @@ public sealed class IdentitySet
     /// <summary>
     /// Gives an endpoint identity more addresses: endpoints with the same labels share one identity (as pods of one
     /// deployment do in Cilium), each with its own addresses. An address that belongs to another identity is refused
-    /// with an <see cref="ArgumentException"/>. Policy does not depend on addresses, so no change is published.
+    /// with an <see cref="ArgumentException"/>. The change is published: a Kubernetes <c>ipBlock</c> selects endpoints
+    /// by address.
     /// </summary>
     public Identity AddAddresses(uint id, IEnumerable<IPAddress> addresses)
     {
@@ -135,7 +136,7 @@ public sealed class IdentitySet
             }
         }
 
-        return Replace(identity, identity with { Addresses = [.. identity.Addresses, .. added] });
+        return added.Count == 0 ? identity : Readdress(identity, identity with { Addresses = [.. identity.Addresses, .. added] });
     }
 
     /// <summary>Takes addresses away from an endpoint identity, as when one of the endpoints sharing it is deleted.</summary>
@@ -150,7 +151,16 @@ public sealed class IdentitySet
             _byAddress.Remove(address);
         }
 
-        return Replace(identity, identity with { Addresses = [.. identity.Addresses.Where(a => !removed.Contains(a))] });
+        return identity.Addresses.Any(removed.Contains)
+            ? Readdress(identity, identity with { Addresses = [.. identity.Addresses.Where(a => !removed.Contains(a))] })
+            : identity;
+    }
+
+    private Identity Readdress(Identity old, Identity updated)
+    {
+        Replace(old, updated);
+        Changed?.Invoke(IdentityChange.Readdress(old, updated));
+        return updated;
     }
 
     private Identity Replace(Identity old, Identity updated)

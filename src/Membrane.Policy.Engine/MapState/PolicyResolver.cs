@@ -39,7 +39,22 @@ public sealed class PolicyResolver
     /// keys a removed one takes away. Only that identity's keys change. The resolver reads the set;
     /// it never changes it.
     /// </summary>
-    public MapStateDelta Apply(IdentityChange change) => change.Added ? Added(change.Identity) : Removed(change.Identity.Id);
+    public MapStateDelta Apply(IdentityChange change)
+    {
+        if (change.Previous is not null)
+        {
+            // New addresses: the entries for the identity are made again, and only what differs is the delta (a
+            // changed entry is removed and added, as in MapStateDelta.Between).
+            var previous = _keysByIdentity.TryGetValue(change.Previous.Id, out var keys) ? keys.ToDictionary(k => k, k => State.Entries[k]) : [];
+            Removed(change.Previous.Id);
+            var now = Added(change.Identity).Added;
+            return new MapStateDelta(
+                now.Where(e => !previous.TryGetValue(e.Key, out var old) || !old.Equals(e.Value)).ToImmutableDictionary(),
+                [.. previous.Keys.Where(k => !now.TryGetValue(k, out var entry) || !entry.Equals(previous[k]))]);
+        }
+
+        return change.Added ? Added(change.Identity) : Removed(change.Identity.Id);
+    }
 
     private MapStateDelta Added(Identity identity)
     {

@@ -224,7 +224,7 @@ public static class RuleCompiler
                 if (peer.IpBlock is { Cidr: { } cidrText } block)
                 {
                     peers.Add(CidrResolver.ResolveSet(cidrText, block.Except, "", "", strict: true, new List<FieldError>()) is { } resolved
-                        ? new CidrPeer(resolved.Prefix, resolved.Except)
+                        ? new CidrPeer(resolved.Prefix, resolved.Except) { SelectsEndpoints = true }
                         : new NoPeer("an unreadable ipBlock"));
                     continue;
                 }

@@ -131,6 +131,35 @@ public sealed class PolicyServiceTests
     }
 
     [Fact]
+    public void An_address_entering_or_leaving_an_ipBlock_changes_the_state_of_the_endpoints_that_name_it()
+    {
+        // Kubernetes' ipBlock selects pods by address, so an identity given an address (another pod with the same
+        // labels) may enter a rule or leave it; an address that changes nothing is no delta.
+        var service = new PolicyService();
+        service.Load([new PolicyText("np.yaml", "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: to-range, namespace: shop}\n" +
+            "spec:\n  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Egress]\n  egress:\n  - to: [{ipBlock: {cidr: 10.1.0.0/16}}]\n")]);
+        var web = service.Identities.AddEndpoint(LabelSet.Parse(Web), addresses: [System.Net.IPAddress.Parse("10.9.0.1")]);
+        var db = service.Identities.AddEndpoint(LabelSet.Parse(Db), addresses: [System.Net.IPAddress.Parse("10.1.0.5")]);
+        service.Endpoint(web);
+        service.TakeIdentityDeltas();
+        Assert.Contains(service.Resolve(web).Entries.Keys, k => k.Identity == db.Id);
+
+        service.Identities.AddAddresses(db.Id, [System.Net.IPAddress.Parse("10.1.0.6")]);
+        Assert.Empty(service.TakeIdentityDeltas());
+
+        service.Identities.AddAddresses(db.Id, [System.Net.IPAddress.Parse("10.2.0.7")]);
+        var left = Assert.Single(service.TakeIdentityDeltas()[web.Id]);
+        Assert.Empty(left.Added);
+        Assert.All(left.Removed, k => Assert.Equal(db.Id, k.Identity));
+        Assert.DoesNotContain(service.Resolve(web).Entries.Keys, k => k.Identity == db.Id);
+
+        service.Identities.RemoveAddresses(db.Id, [System.Net.IPAddress.Parse("10.2.0.7")]);
+        var back = Assert.Single(service.TakeIdentityDeltas()[web.Id]);
+        Assert.All(back.Added.Keys, k => Assert.Equal(db.Id, k.Identity));
+        Assert.Equal(service.Resolve(web).Entries.OrderBy(e => e.Key.ToString()), new MapState.PolicyResolver(service.Rules, service.Identities, web).State.Entries.OrderBy(e => e.Key.ToString()));
+    }
+
+    [Fact]
     public void A_prefix_a_policy_names_becomes_a_node_identity()
     {
         var service = new PolicyService();

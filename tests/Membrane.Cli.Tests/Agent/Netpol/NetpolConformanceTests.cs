@@ -27,7 +27,44 @@ public sealed class NetpolConformanceTests : IDisposable
     public async Task The_upstream_cases_hold_in_any_order_on_one_agent()
     {
         Root.Require();
-        var cases = NetpolCase.Load(Path.Combine(AppContext.BaseDirectory, "Agent", "Netpol", "cases.yaml"));
+        await RunAsync(NetpolCase.Load(CasesFile).Where(c => !c.NeedsSctp).ToList(), sctp: false);
+    }
+
+    /// <summary>
+    /// Upstream's SCTP context, where the kernel has SCTP; skipped, with the reason, where it has not (this machine's
+    /// kernel is built without it). The cases that need no SCTP traffic (an SCTP rule must never admit TCP) run above.
+    /// </summary>
+    [Fact]
+    public async Task The_upstream_SCTP_cases_hold_where_the_kernel_has_SCTP()
+    {
+        Root.Require();
+        if (SctpMissing() is { } reason)
+        {
+            Assert.Skip($"this kernel has no SCTP ({reason}): the {NetpolCase.Load(CasesFile).Count(c => c.NeedsSctp)} SCTP cases cannot send their probes");
+        }
+
+        await RunAsync(NetpolCase.Load(CasesFile).Where(c => c.NeedsSctp).ToList(), sctp: true);
+    }
+
+    private static string CasesFile => Path.Combine(AppContext.BaseDirectory, "Agent", "Netpol", "cases.yaml");
+
+    private static string? SctpMissing()
+    {
+        try
+        {
+            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, Sctp);
+            return null;
+        }
+        catch (SocketException e)
+        {
+            return $"socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP): {e.Message}";
+        }
+    }
+
+    private const ProtocolType Sctp = (ProtocolType)132;
+
+    private async Task RunAsync(List<NetpolCase> cases, bool sctp)
+    {
         await _agent.StartAsync();
         var pods = new Dictionary<string, AgentEndpoint>(StringComparer.Ordinal);
         foreach (var ns in new[] { "x", "y", "z" })
@@ -41,9 +78,10 @@ public sealed class NetpolConformanceTests : IDisposable
 
         foreach (var endpoint in pods.Values)
         {
-            Serve(endpoint);
+            Serve(endpoint, sctp);
         }
 
+        var addresses = pods.ToDictionary(p => p.Key, p => IPAddress.Parse(p.Value.IPv4), StringComparer.Ordinal);
         var seed = Environment.TickCount;
         var failures = new List<string>();
         var shuffle = new Random(seed);
@@ -68,7 +106,7 @@ public sealed class NetpolConformanceTests : IDisposable
 
                 if (step.Policies.Length > 0)
                 {
-                    var (code, stdout, stderr) = _agent.Import($"case{stepNumber}", step.Policies);
+                    var (code, stdout, stderr) = _agent.Import($"case{stepNumber}", NetpolCase.WithAddresses(step.Policies, addresses));
                     if (code != 0)
                     {
                         failures.Add($"{netpol.Name}, step {stepNumber}: the import failed (exit {code}): {stderr}{stdout}");
@@ -94,8 +132,8 @@ public sealed class NetpolConformanceTests : IDisposable
                 foreach (var check in step.Checks)
                 {
                     var port = int.Parse(check.Port[..check.Port.IndexOf('/')], System.Globalization.CultureInfo.InvariantCulture);
-                    var udp = check.Port.EndsWith("/UDP", StringComparison.Ordinal);
-                    var results = await Task.WhenAll(pairs.Select(p => ReachesAsync(pods[p.From], pods[p.To], port, udp)));
+                    var protocol = check.Port[(check.Port.IndexOf('/') + 1)..];
+                    var results = await Task.WhenAll(pairs.Select(p => ReachesAsync(pods[p.From], pods[p.To], port, protocol)));
                     var wrong = pairs.Zip(results).Where(r => r.Second != check.Expected(r.First.From, r.First.To))
                         .Select(r => $"{r.First.From} -> {r.First.To} on {check.Port}: {(r.Second ? "reached" : "refused")}, expected {(r.Second ? "refused" : "reached")}")
                         .ToList();
@@ -110,15 +148,15 @@ public sealed class NetpolConformanceTests : IDisposable
         Assert.True(failures.Count == 0, $"{failures.Count} of {cases.Count} cases failed (order seed {seed}):\n{string.Join("\n", failures)}\n{_agent.Log}");
     }
 
-    /// <summary>The pod's servers, as upstream's: TCP and UDP on ports 80 and 81 of its address; UDP echoes.</summary>
-    private void Serve(AgentEndpoint pod)
+    /// <summary>The pod's servers, as upstream's: TCP (or SCTP) and UDP on ports 80 and 81 of its address; UDP echoes.</summary>
+    private void Serve(AgentEndpoint pod, bool sctp)
     {
         var address = IPAddress.Parse(pod.IPv4);
         foreach (var port in new[] { 80, 81 })
         {
             var tcp = EndpointTraffic.InNamespace(pod.Name, () =>
             {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, sctp ? Sctp : ProtocolType.Tcp);
                 socket.Bind(new IPEndPoint(address, port));
                 socket.Listen(64);
                 return socket;
@@ -164,14 +202,15 @@ public sealed class NetpolConformanceTests : IDisposable
 
     /// <summary>
     /// Whether one pod reaches another's port within the probe's timeout: a TCP connection made, or a UDP datagram
-    /// echoed (each probe from a socket of its own: a new flow, judged by policy).
+    /// echoed, or an SCTP association made (each probe from a socket of its own: a new flow, judged by policy).
     /// </summary>
-    private static async Task<bool> ReachesAsync(AgentEndpoint from, AgentEndpoint to, int port, bool udp)
+    private static async Task<bool> ReachesAsync(AgentEndpoint from, AgentEndpoint to, int port, string protocol)
     {
         var target = new IPEndPoint(IPAddress.Parse(to.IPv4), port);
+        var udp = protocol == "UDP";
         using var client = EndpointTraffic.InNamespace(from.Name, () => udp
             ? new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp)
-            : new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
+            : new Socket(AddressFamily.InterNetwork, SocketType.Stream, protocol == "SCTP" ? Sctp : ProtocolType.Tcp));
         using var timeout = new CancellationTokenSource(ProbeTimeout);
         try
         {
