@@ -45,4 +45,11 @@ public sealed record AgentHostOptions
 
     /// <summary>How often the agent compares the kernel's maps with what it wrote, and puts back what differs.</summary>
     public TimeSpan ResyncInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long an API call waits for its change to be enforced before it answers that it was not (a change that had not
+    /// started is dropped; one being made completes or is taken back on its own). Below the client's own timeout (60 s),
+    /// so that the answer reaches it.
+    /// </summary>
+    public TimeSpan ChangeTimeout { get; init; } = TimeSpan.FromSeconds(45);
 }

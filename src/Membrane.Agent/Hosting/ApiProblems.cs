@@ -15,6 +15,9 @@ internal static class ApiProblems
     /// <summary>The problem for <paramref name="exception"/>, or null for one that is a bug (an internal error, 500).</summary>
     public static ApiProblem? For(Exception exception) => exception switch
     {
+        Control.ChangeTimeoutException { Started: false } e => Of(StatusCodes.Status503ServiceUnavailable, "change-dropped", "The change was not made", e.Message),
+        Control.ChangeTimeoutException e => Of(StatusCodes.Status504GatewayTimeout, "change-pending", "The change is still being made", e.Message),
+        ObjectDisposedException e => Of(StatusCodes.Status503ServiceUnavailable, "stopping", "The agent is stopping", e.Message),
         ResourceNotFoundException e => Of(StatusCodes.Status404NotFound, "not-found", "Not found", e.Message),
         ResourceConflictException e => Of(StatusCodes.Status409Conflict, "conflict", "Conflict", e.Message),
         BadHttpRequestException e => Of(e.StatusCode, "bad-request", "Bad request", e.Message),

@@ -1,3 +1,4 @@
+using Membrane.Agent.Control;
 using Membrane.Agent.Endpoints;
 using Membrane.Agent.Node;
 using Membrane.Api;
@@ -8,10 +9,13 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Membrane.Agent.Hosting;
 
-/// <summary>Endpoints: list, get, create, delete, and the policy map the kernel holds for one.</summary>
+/// <summary>
+/// Endpoints: list, get, create, delete, and the policy map the kernel holds for one. Reads answer from the agent's
+/// published view; changes are made by the <see cref="Regenerator"/>, in order, and answered once enforced.
+/// </summary>
 internal static class EndpointRoutes
 {
-    public static void Map(IEndpointRouteBuilder app, NodeAgent agent)
+    public static void Map(IEndpointRouteBuilder app, NodeAgent agent, Regenerator changes, TimeSpan timeout)
     {
         app.MapGet(ApiRoutes.Endpoints, () => Results.Json(agent.Endpoints.Select(ApiViews.Endpoint).ToList(), ApiJsonContext.Default.ListEndpointInfo));
 
@@ -24,7 +28,7 @@ internal static class EndpointRoutes
                     r.Row.Protocol, r.Row.Covers, r.Row.Verdict, [.. r.Rules.Select(o => o.ToString())])).ToList(),
             ApiJsonContext.Default.ListBpfPolicyEntry));
 
-        app.MapPost(ApiRoutes.Endpoints, async (HttpRequest request) =>
+        app.MapPost(ApiRoutes.Endpoints, async (HttpRequest request, CancellationToken aborted) =>
         {
             var body = await ApiRequests.ReadAsync(request, ApiJsonContext.Default.EndpointCreateRequest,
                 "an endpoint: {\"name\", \"labels\", \"namespace\", \"netns\", \"ports\"}");
@@ -34,21 +38,25 @@ internal static class EndpointRoutes
                 throw new ArgumentException("labels: an endpoint needs at least one label, such as k8s:app=web");
             }
 
-            var created = agent.CreateEndpoint(body.Name, Labels(body.Labels), Namespace(body.Namespace), body.Netns, EndpointPorts.Parse(body.Ports));
+            var (labels, ns, ports) = (Labels(body.Labels), Namespace(body.Namespace), EndpointPorts.Parse(body.Ports));
+            var created = await changes.RunAsync($"the creation of endpoint {body.Name}", () => agent.CreateEndpoint(body.Name, labels, ns, body.Netns, ports), timeout, aborted);
             return Results.Json(ApiViews.Endpoint(created), ApiJsonContext.Default.EndpointInfo, statusCode: StatusCodes.Status201Created);
         });
 
-        app.MapPatch(ApiRoutes.EndpointLabels, async (HttpRequest request, string name) =>
+        app.MapPatch(ApiRoutes.EndpointLabels, async (HttpRequest request, string name, CancellationToken aborted) =>
         {
             var body = await ApiRequests.ReadAsync(request, ApiJsonContext.Default.LabelChangeRequest,
                 "a label change: {\"set\": \"k8s:app=web,tier=front\", \"remove\": [\"k8s:tier\"]}",
                 b => b.Set is { Length: > 0 } || b.Remove is { Count: > 0 });
-            var changed = agent.SetLabels(name, Labels(body.Set), Keys(body.Remove ?? []));
+            var (set, remove) = (Labels(body.Set), Keys(body.Remove ?? []));
+            var changed = await changes.RunAsync($"the label change of endpoint {name}", () => agent.SetLabels(name, set, remove), timeout, aborted);
             return Results.Json(ApiViews.Endpoint(changed), ApiJsonContext.Default.EndpointInfo);
         });
 
-        app.MapDelete(ApiRoutes.Endpoint, (string name) =>
-            agent.DeleteEndpoint(name) ? Results.NoContent() : throw new ResourceNotFoundException("endpoint", name));
+        app.MapDelete(ApiRoutes.Endpoint, async (string name, CancellationToken aborted) =>
+            await changes.RunAsync($"the delete of endpoint {name}", () => agent.DeleteEndpoint(name), timeout, aborted)
+                ? Results.NoContent()
+                : throw new ResourceNotFoundException("endpoint", name));
     }
 
     /// <summary>Labels a request gives; none at all is an empty set, for a caller to refuse where it needs some.</summary>

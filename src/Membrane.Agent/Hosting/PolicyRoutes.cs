@@ -1,3 +1,4 @@
+using Membrane.Agent.Control;
 using Membrane.Agent.Node;
 using Membrane.Api;
 using Membrane.Policy.Engine.Service;
@@ -8,31 +9,41 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Membrane.Agent.Hosting;
 
-/// <summary>Policies: list, import, delete one or all. A change the agent refuses is taken back whole (see <see cref="ApiProblems"/>).</summary>
+/// <summary>
+/// Policies: list, import, delete one or all. An import is validated by the request's own thread, and only a valid one
+/// waits for the <see cref="Regenerator"/>, which may make it with others queued at the same time. A change the agent
+/// refuses is taken back whole (see <see cref="ApiProblems"/>).
+/// </summary>
 internal static class PolicyRoutes
 {
-    public static void Map(IEndpointRouteBuilder app, NodeAgent agent)
+    public static void Map(IEndpointRouteBuilder app, NodeAgent agent, Regenerator changes, TimeSpan timeout)
     {
         app.MapGet(ApiRoutes.Policies, () => Results.Json(ApiViews.Policies(agent), ApiJsonContext.Default.PolicyListResponse));
 
         // An import refused for its findings is an answer too (422), with the findings; nothing of it was applied.
-        app.MapPost(ApiRoutes.Policies, async (HttpRequest request) =>
+        app.MapPost(ApiRoutes.Policies, async (HttpRequest request, CancellationToken aborted) =>
         {
             var body = await ApiRequests.ReadAsync(request, ApiJsonContext.Default.PolicyImportRequest,
                 "{\"files\": [{\"file\", \"text\"}, ...]} with at least one file",
                 b => b.Files is { Count: > 0 } && b.Files.All(f => f is { File: not null, Text: not null }));
-            var change = agent.Import([.. body.Files.Select(f => new PolicyText(f.File, f.Text))], body.AllowL4Only);
+            var texts = body.Files.Select(f => new PolicyText(f.File, f.Text)).ToList();
+            var staged = agent.StageImport(texts, body.AllowL4Only);
+            var change = staged.IsValid
+                ? await changes.ChangePoliciesAsync($"the import of {texts.Count} file(s)", StagedPolicyChange.Of(staged, texts), timeout, aborted)
+                : agent.Policies.Commit(staged);
             var findings = change.Report.Files.SelectMany(file => file.AllFindings.Select(f =>
                 ApiViews.Finding(file.File, f, refused: !body.AllowL4Only && NodeAgent.IsUnenforceable(f)))).ToList();
             return Results.Json(new PolicyImportResponse(change.Applied, change.Revision, findings), ApiJsonContext.Default.PolicyImportResponse,
                 statusCode: change.Applied ? StatusCodes.Status200OK : StatusCodes.Status422UnprocessableEntity);
         });
 
-        app.MapDelete(ApiRoutes.Policies, () => Delete(agent, [.. agent.PolicySnapshot.Resources.Select(r => r.Key)]));
+        app.MapDelete(ApiRoutes.Policies, (CancellationToken aborted) =>
+            DeleteAsync(agent, changes, timeout, [.. agent.PolicySnapshot.Resources.Select(r => r.Key)], aborted));
 
         // The client escapes NAMESPACE/NAME as one segment; routing leaves %2F escaped in the value it gives, since
         // decoding it earlier would make it a path separator.
-        app.MapDelete(ApiRoutes.Policy, (string name) => Delete(agent, [Find(agent, Uri.UnescapeDataString(name))]));
+        app.MapDelete(ApiRoutes.Policy, (string name, CancellationToken aborted) =>
+            DeleteAsync(agent, changes, timeout, [Find(agent, Uri.UnescapeDataString(name))], aborted));
     }
 
     /// <summary>The one policy <paramref name="name"/> names: <c>NAMESPACE/NAME</c>, or a name only one policy has.</summary>
@@ -48,9 +59,9 @@ internal static class PolicyRoutes
         };
     }
 
-    private static IResult Delete(NodeAgent agent, IReadOnlyList<ResourceKey> keys)
+    private static async Task<IResult> DeleteAsync(NodeAgent agent, Regenerator changes, TimeSpan timeout, IReadOnlyList<ResourceKey> keys, CancellationToken aborted)
     {
-        agent.DeletePolicies(keys);
+        await changes.ChangePoliciesAsync($"the delete of {keys.Count} policies", StagedPolicyChange.Delete(keys), timeout, aborted);
         return Results.Json(ApiViews.Policies(agent), ApiJsonContext.Default.PolicyListResponse);
     }
 }

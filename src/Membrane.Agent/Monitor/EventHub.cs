@@ -15,32 +15,52 @@ namespace Membrane.Agent.Monitor;
 /// its endpoints, and offered to every subscriber. A subscriber that does not keep up loses its oldest events, never
 /// the agent's memory or the other subscribers'. Once a second it also reports how many events the datapath's token
 /// bucket suppressed since the last report, so that a flood shows as a count rather than as silence.
+/// A hosted service: it starts reading when the host starts it (after the node agent, whose datapath it reads) and
+/// stops when the host stops; constructing it touches nothing.
 /// </summary>
-public sealed class EventHub : IDisposable
+public sealed class EventHub : Microsoft.Extensions.Hosting.IHostedService, IDisposable
 {
     private const int SubscriberCapacity = 4096;
 
-    private readonly LoadedDatapath _datapath;
+    private readonly Func<LoadedDatapath> _datapathOf;
     private readonly Func<uint, MonitorPeer?> _endpoint;
     private readonly Func<uint, MonitorPeer> _peer;
-    private readonly RingBufferReader _reader;
     private readonly List<Channel<MonitorEvent>> _subscribers = [];
     private readonly Lock _lock = new();
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Task _reading;
-    private readonly Task _counting;
+    private LoadedDatapath _datapath = null!;
+    private RingBufferReader? _reader;
+    private Task _reading = Task.CompletedTask;
+    private Task _counting = Task.CompletedTask;
 
+    /// <param name="datapath">The node's datapath, once the node agent has started.</param>
     /// <param name="endpoint">The endpoint with a datapath endpoint id, or null.</param>
     /// <param name="peer">Any identity's labels (and name, when it is an endpoint's).</param>
-    public EventHub(LoadedDatapath datapath, Func<uint, MonitorPeer?> endpoint, Func<uint, MonitorPeer> peer)
+    public EventHub(Func<LoadedDatapath> datapath, Func<uint, MonitorPeer?> endpoint, Func<uint, MonitorPeer> peer)
     {
-        _datapath = datapath;
+        _datapathOf = datapath;
         _endpoint = endpoint;
         _peer = peer;
-        _reader = new RingBufferReader(datapath.Events);
-        EmitAllowEvents(false); // an agent stopped with monitors attached may have left them on
-        _reading = Task.Run(ReadAsync);
-        _counting = Task.Run(CountSuppressedAsync);
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            _datapath = _datapathOf();
+            _reader = new RingBufferReader(_datapath.Events);
+            EmitAllowEvents(false); // an agent stopped with monitors attached may have left them on
+            _reading = Task.Run(ReadAsync, CancellationToken.None);
+            _counting = Task.Run(CountSuppressedAsync, CancellationToken.None);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        Stop();
+        return Task.CompletedTask;
     }
 
     /// <summary>Events from now on, until <paramref name="cancellation"/>.</summary>
@@ -49,6 +69,11 @@ public sealed class EventHub : IDisposable
         var channel = Channel.CreateBounded<MonitorEvent>(new BoundedChannelOptions(SubscriberCapacity) { FullMode = BoundedChannelFullMode.DropOldest });
         lock (_lock)
         {
+            if (_reader is null || _stopping.IsCancellationRequested)
+            {
+                throw new InvalidOperationException("the monitor is not running");
+            }
+
             _subscribers.Add(channel);
             if (_subscribers.Count == 1)
             {
@@ -92,8 +117,19 @@ public sealed class EventHub : IDisposable
 
     public void Dispose()
     {
+        Stop();
+        _stopping.Dispose();
+    }
+
+    private void Stop()
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
         _stopping.Cancel();
-        _reader.Dispose(); // ends ReadAllAsync
+        _reader?.Dispose(); // ends ReadAllAsync
         try
         {
             Task.WaitAll([_reading, _counting], TimeSpan.FromSeconds(5));
@@ -106,8 +142,6 @@ public sealed class EventHub : IDisposable
         {
             _subscribers.ForEach(s => s.Writer.TryComplete());
         }
-
-        _stopping.Dispose();
     }
 
     private async Task ReadAsync()
@@ -115,7 +149,7 @@ public sealed class EventHub : IDisposable
         var buffer = new byte[256];
         try
         {
-            await foreach (var record in _reader.ReadAllAsync(buffer, _stopping.Token))
+            await foreach (var record in _reader!.ReadAllAsync(buffer, _stopping.Token))
             {
                 if (EventDecoder.TryDecode(record.Span, out var decoded))
                 {

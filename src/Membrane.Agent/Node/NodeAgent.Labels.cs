@@ -35,19 +35,8 @@ public sealed partial class NodeAgent
     /// <summary>The namespaces that have labels, and their labels (keys and values as Kubernetes writes them).</summary>
     private readonly Dictionary<string, ImmutableSortedDictionary<string, string>> _namespaceLabels = new(StringComparer.Ordinal);
 
-    /// <summary>Every namespace that has labels or endpoints, with its labels and its endpoints' names.</summary>
-    public IReadOnlyList<(string Name, IReadOnlyDictionary<string, string> Labels, IReadOnlyList<string> Endpoints)> Namespaces
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return [.. _namespaceLabels.Keys.Concat(_endpoints.Values.Select(e => e.Record.KubernetesNamespace)).Distinct().Order(StringComparer.Ordinal)
-                    .Select(ns => ((string, IReadOnlyDictionary<string, string>, IReadOnlyList<string>))(ns, NamespaceLabels(ns),
-                        [.. _endpoints.Values.Where(e => e.Record.KubernetesNamespace == ns).Select(e => e.Record.Name).Order(StringComparer.Ordinal)]))];
-            }
-        }
-    }
+    /// <summary>Every namespace that has labels or endpoints, with its labels and its endpoints' names. Never waits for a change.</summary>
+    public IReadOnlyList<(string Name, IReadOnlyDictionary<string, string> Labels, IReadOnlyList<string> Endpoints)> Namespaces => _view.Namespaces;
 
     /// <summary>
     /// Changes a namespace's labels, which every endpoint of the namespace carries as

@@ -18,7 +18,7 @@ public sealed partial class NodeAgent
     {
         lock (_lock)
         {
-            if (_disposed)
+            if (_disposed || !_started)
             {
                 return DriftReport.None;
             }

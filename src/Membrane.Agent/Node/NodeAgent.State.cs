@@ -223,9 +223,9 @@ public sealed partial class NodeAgent
     /// The policies file as it will be after a change (and the imports kept): an import is kept while it is the last to
     /// supply a policy still held, so replaying the kept ones in order gives every held policy its latest text.
     /// </summary>
-    private (PolicyState State, List<StoredImport> Imports) NextPolicyState(StoredImport? added)
+    private (PolicyState State, List<StoredImport> Imports) NextPolicyState(IReadOnlyList<StoredImport> added)
     {
-        var imports = added is null ? _imports : [.. _imports, added];
+        List<StoredImport> imports = [.. _imports, .. added];
         var live = Policies.Repository.Resources.Select(r => r.Key).ToHashSet();
         var lastSource = new Dictionary<ResourceKey, int>();
         for (var i = 0; i < imports.Count; i++)

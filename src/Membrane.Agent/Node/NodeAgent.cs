@@ -26,7 +26,7 @@ namespace Membrane.Agent.Node;
 /// reported done, and a new agent takes them back (NodeAgent.Restore.cs); without one, disposing the agent removes
 /// its endpoints.
 /// </summary>
-public sealed partial class NodeAgent : IDisposable
+public sealed partial class NodeAgent : Control.IPolicyCommitter, IDisposable
 {
     private const string EndpointsKind = "endpoints";
     private const string PoliciesKind = "policies";
@@ -40,10 +40,11 @@ public sealed partial class NodeAgent : IDisposable
     private readonly EndpointNetworkBuilder _networks;
     private readonly PolicyCookieTable _cookies = new();
     private readonly Dictionary<string, Managed> _endpoints = new(StringComparer.Ordinal);
-    private readonly StateStore? _state;
-    private readonly IDisposable? _stateLock;
-    private readonly IDisposable? _pinLock;
-    private readonly IpcacheWriter _ipcache;
+    private StateStore? _state;
+    private IDisposable? _stateLock;
+    private IDisposable? _pinLock;
+    private IpcacheWriter _ipcache = null!;
+    private bool _started;
 
     // What the kernel holds for endpoints the agent left in place because their files did not read (restore): their
     // ipcache entries are kept as they are, and their policy entries count against the policy map's capacity.
@@ -55,17 +56,45 @@ public sealed partial class NodeAgent : IDisposable
     private uint _nextEndpointId = 1;
     private bool _disposed;
 
+    /// <summary>A node agent not started yet: the constructor touches nothing (<see cref="Start()"/> does).</summary>
+    public NodeAgent(NodeAgentOptions options)
+    {
+        _options = options;
+        _networks = new EndpointNetworkBuilder(options.Node, options.NodeName, new AddressPool(options.IPv4Pool), new AddressPool(options.IPv6Pool));
+    }
+
+    /// <summary>A node agent, started (<see cref="Start()"/>).</summary>
+    public static NodeAgent Start(NodeAgentOptions options)
+    {
+        var agent = new NodeAgent(options);
+        agent.Start();
+        return agent;
+    }
+
     /// <summary>
     /// Starts the node's enforcement: the datapath pinned under <see cref="NodeAgentOptions.PinRoot"/> is taken back
     /// if there is one (its maps hold what the kernel enforces now), else loaded and pinned; then, with a state
     /// directory, endpoints and policies are restored (see <see cref="Restored"/>). Throws
     /// <see cref="AgentStateException"/> when the state cannot be taken back without enforcing less, or when another
-    /// agent holds the state directory.
+    /// agent holds the state directory; then nothing is held, and the agent may be disposed.
     /// </summary>
-    public NodeAgent(NodeAgentOptions options)
+    public void Start()
     {
-        _options = options;
-        _networks = new EndpointNetworkBuilder(options.Node, options.NodeName, new AddressPool(options.IPv4Pool), new AddressPool(options.IPv6Pool));
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_started)
+            {
+                throw new InvalidOperationException("the node agent is started already");
+            }
+
+            StartUnderLock(_options);
+            _started = true;
+        }
+    }
+
+    private void StartUnderLock(NodeAgentOptions options)
+    {
         _state = options.StateDirectory is { } directory ? OpenState(directory) : null;
         _stateLock = _state?.Lock();
         try
@@ -108,7 +137,7 @@ public sealed partial class NodeAgent : IDisposable
     }
 
     /// <summary>What was taken back from the state directory at start.</summary>
-    public RestoreReport Restored { get; }
+    public RestoreReport Restored { get; private set; } = RestoreReport.None;
 
     public PolicyService Policies { get; } = new();
 
@@ -121,9 +150,9 @@ public sealed partial class NodeAgent : IDisposable
     /// </summary>
     public event Action<string>? Warning;
 
-    public LoadedDatapath Datapath { get; }
+    public LoadedDatapath Datapath { get; private set; } = null!;
 
-    public KernelPolicyMapTarget PolicyTarget { get; }
+    public KernelPolicyMapTarget PolicyTarget { get; private set; } = null!;
 
     /// <summary>How each endpoint's programs are attached (tcx, or tc clsact on kernels without it).</summary>
     public AttachMode? AttachMode { get; private set; }
@@ -216,7 +245,8 @@ public sealed partial class NodeAgent : IDisposable
 
     /// <summary>Publishes what the endpoints and identities are now. Called under the lock.</summary>
     private void PublishView() => _view = new NodeView(_endpoints.Values.Select(e => e.Record), Policies.Identities.All, PolicyBudget(),
-        Policies.Revision, [.. Policies.Repository.Resources.Select(r => (r.Key, r.Document.Position.File))]);
+        Policies.Revision, [.. Policies.Repository.Resources.Select(r => (r.Key, r.Document.Position.File))],
+        _namespaceLabels.ToDictionary(kv => kv.Key, kv => (IReadOnlyDictionary<string, string>)kv.Value, StringComparer.Ordinal));
 
     /// <summary>The policies held and the repository's revision, as the last change left them. Never waits for a change.</summary>
     public (long Revision, IReadOnlyList<(ResourceKey Key, string File)> Resources) PolicySnapshot => (_view.PolicyRevision, _view.Policies);
@@ -230,6 +260,11 @@ public sealed partial class NodeAgent : IDisposable
         {
             _agent = agent;
             _scope = agent._lock.EnterScope();
+            if (!agent._started && !agent._disposed)
+            {
+                _scope.Dispose();
+                throw new InvalidOperationException("the node agent is not started");
+            }
         }
 
         public void Dispose()
@@ -663,31 +698,37 @@ public sealed partial class NodeAgent : IDisposable
     /// </summary>
     public PolicyChange Import(IReadOnlyList<PolicyText> texts, bool allowL4Only = false)
     {
-        using (Changing())
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            var staged = Policies.Stage(texts, allowL4Only ? null : IsUnenforceable);
-            if (!staged.IsValid || !Policies.Changes(staged))
-            {
-                return Policies.Commit(staged);
-            }
-
-            var keys = staged.Report.Files.SelectMany(f => f.Policies.Select(p => StoredPolicyKey.Of(ResourceKey.Of(p.Document, f.File)))).ToList();
-            return EnforcePolicyChange(staged, new StoredImport([.. texts.Select(t => new StoredPolicyFile(t.File, t.Text))], keys));
-        }
+        var staged = StageImport(texts, allowL4Only);
+        return staged.IsValid ? CommitPolicies([StagedPolicyChange.Of(staged, texts)]) with { Report = staged.Report } : Policies.Commit(staged);
     }
+
+    /// <summary>
+    /// Validates and compiles an import without the agent's lock, and without changing anything: the work of an import
+    /// that does not need the node, done by the caller's thread (<see cref="Control.Regenerator"/> then makes it). Invalid
+    /// when anything is, or, unless <paramref name="allowL4Only"/>, when a rule needs what Membrane cannot enforce.
+    /// </summary>
+    public StagedPolicies StageImport(IReadOnlyList<PolicyText> texts, bool allowL4Only = false) =>
+        Policies.Stage(texts, allowL4Only ? null : IsUnenforceable);
 
     public static bool IsUnenforceable(Membrane.Policy.Diagnostics.FieldError finding) =>
         finding.Kind == Membrane.Policy.Diagnostics.FieldErrorKind.NotEnforced;
 
     /// <summary>Removes policies; as an import, all or nothing. Every map entry they needed is freed.</summary>
-    public PolicyChange DeletePolicies(IEnumerable<ResourceKey> keys)
+    public PolicyChange DeletePolicies(IEnumerable<ResourceKey> keys) => CommitPolicies([StagedPolicyChange.Delete(keys)]);
+
+    /// <summary>
+    /// Makes valid policy changes, in order, as one change: the policies they leave are enforced, every endpoint brought
+    /// to them once, and the imports kept in the state directory. All or nothing for the whole batch (a batch the
+    /// kernel cannot take is refused whole, and its changes may then be made one by one). The report returned is the
+    /// batch's; the revision and the changed endpoints are what the batch made.
+    /// </summary>
+    public PolicyChange CommitPolicies(IReadOnlyList<StagedPolicyChange> batch)
     {
         using (Changing())
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var staged = PolicyService.StageDelete(keys);
-            return Policies.Changes(staged) ? EnforcePolicyChange(staged, added: null) : Policies.Commit(staged);
+            var staged = PolicyService.Combine([.. batch.Select(b => b.Staged)]);
+            return Policies.Changes(staged) ? EnforcePolicyChange(staged, [.. batch.Select(b => b.Import).OfType<StoredImport>()]) : Policies.Commit(staged);
         }
     }
 
@@ -706,7 +747,7 @@ public sealed partial class NodeAgent : IDisposable
     /// A failure in the first two takes everything back (the policy service to where it was, the kernel with it, the
     /// saved state too); the third only frees what is no longer needed, and a failure there is a warning.
     /// </summary>
-    private PolicyChange EnforcePolicyChange(StagedPolicies staged, StoredImport? added)
+    private PolicyChange EnforcePolicyChange(StagedPolicies staged, IReadOnlyList<StoredImport> added)
     {
         var before = Policies.Snapshot();
         PolicyState? next = null;
@@ -781,7 +822,7 @@ public sealed partial class NodeAgent : IDisposable
     {
         lock (_lock)
         {
-            if (_options.PinRoot is not { } root || _disposed)
+            if (_options.PinRoot is not { } root || _disposed || !_started)
             {
                 return [];
             }
@@ -815,6 +856,12 @@ public sealed partial class NodeAgent : IDisposable
         {
             if (_disposed)
             {
+                return;
+            }
+
+            if (!_started)
+            {
+                _disposed = true;
                 return;
             }
 

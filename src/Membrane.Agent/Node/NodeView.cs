@@ -13,7 +13,7 @@ namespace Membrane.Agent.Node;
 /// </summary>
 internal sealed class NodeView
 {
-    public static readonly NodeView Empty = new([], [], null, 0, []);
+    public static readonly NodeView Empty = new([], [], null, 0, [], new Dictionary<string, IReadOnlyDictionary<string, string>>());
 
     private readonly FrozenDictionary<string, EndpointRecord> _byName;
     private readonly FrozenDictionary<uint, EndpointRecord> _byEndpointId;
@@ -21,7 +21,7 @@ internal sealed class NodeView
     private readonly FrozenDictionary<uint, Identity> _identities;
 
     public NodeView(IEnumerable<EndpointRecord> endpoints, IEnumerable<Identity> identities, PolicyMapBudget? policyMap,
-        long policyRevision, IReadOnlyList<(ResourceKey Key, string File)> policies)
+        long policyRevision, IReadOnlyList<(ResourceKey Key, string File)> policies, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> namespaceLabels)
     {
         PolicyRevision = policyRevision;
         Policies = policies;
@@ -34,7 +34,13 @@ internal sealed class NodeView
         // Endpoints with the same labels share an identity: any of them names it, the first by name for a stable answer.
         _byIdentity = records.GroupBy(r => r.Identity).ToFrozenDictionary(g => g.Key, g => g.First());
         _identities = identities.ToFrozenDictionary(i => i.Id);
+        Namespaces = [.. namespaceLabels.Keys.Concat(records.Select(r => r.KubernetesNamespace)).Distinct().Order(StringComparer.Ordinal)
+            .Select(ns => (ns, namespaceLabels.GetValueOrDefault(ns) ?? FrozenDictionary<string, string>.Empty,
+                (IReadOnlyList<string>)[.. records.Where(r => r.KubernetesNamespace == ns).Select(r => r.Name)]))];
     }
+
+    /// <summary>Every namespace that has labels or endpoints, with its labels and its endpoints' names, by name.</summary>
+    public IReadOnlyList<(string Name, IReadOnlyDictionary<string, string> Labels, IReadOnlyList<string> Endpoints)> Namespaces { get; }
 
     /// <summary>Every endpoint, by name.</summary>
     public IReadOnlyList<EndpointRecord> Endpoints { get; }

@@ -76,6 +76,52 @@ public sealed class PolicyService
     /// <summary>The removal of resources, staged as <see cref="Stage"/> stages a load.</summary>
     public static StagedPolicies StageDelete(IEnumerable<ResourceKey> keys) => new(new ValidationReport([]), IsValid: true, [], [.. keys]);
 
+    /// <summary>
+    /// Changes staged one after another, as one: what making them in order would do, so that a burst of changes is made,
+    /// and every endpoint regenerated, once. A later change's put replaces an earlier one's of the same key, and its
+    /// removal takes the key out of what the earlier ones put; the report holds every change's files. All must be valid.
+    /// </summary>
+    public static StagedPolicies Combine(IReadOnlyList<StagedPolicies> changes)
+    {
+        if (changes.Any(c => !c.IsValid))
+        {
+            throw new ArgumentException("only valid changes are combined", nameof(changes));
+        }
+
+        if (changes.Count == 1)
+        {
+            return changes[0];
+        }
+
+        var put = new Dictionary<ResourceKey, PolicyResource>();
+        var order = new List<ResourceKey>();
+        var remove = new HashSet<ResourceKey>();
+        foreach (var change in changes)
+        {
+            foreach (var key in change.Remove)
+            {
+                put.Remove(key);
+                remove.Add(key);
+            }
+
+            foreach (var resource in change.Put)
+            {
+                remove.Remove(resource.Key);
+                if (put.TryAdd(resource.Key, resource))
+                {
+                    order.Add(resource.Key);
+                }
+                else
+                {
+                    put[resource.Key] = resource;
+                }
+            }
+        }
+
+        return new StagedPolicies(new ValidationReport([.. changes.SelectMany(c => c.Report.Files)]), IsValid: true,
+            [.. order.Where(put.ContainsKey).Select(k => put[k])], [.. remove]);
+    }
+
     /// <summary>Whether making <paramref name="staged"/> would change the policies held (a document equal to the one held is no change).</summary>
     public bool Changes(StagedPolicies staged) => staged.IsValid && Repository.Preview(staged.Put, staged.Remove) is not null;
 

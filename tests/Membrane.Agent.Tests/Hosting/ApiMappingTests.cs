@@ -19,9 +19,9 @@ public sealed class ApiMappingTests
         // Mapping only captures the agent; nothing is called until a request comes.
         InspectionRoutes.Map(app, null!, "node", new PinWatch());
         MonitorRoutes.Map(app);
-        EndpointRoutes.Map(app, null!);
-        NamespaceRoutes.Map(app, null!);
-        PolicyRoutes.Map(app, null!);
+        EndpointRoutes.Map(app, null!, null!, TimeSpan.Zero);
+        NamespaceRoutes.Map(app, null!, null!, TimeSpan.Zero);
+        PolicyRoutes.Map(app, null!, null!, TimeSpan.Zero);
 
         var mapped = ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
             .Select(e => e.RoutePattern.RawText!).ToHashSet();

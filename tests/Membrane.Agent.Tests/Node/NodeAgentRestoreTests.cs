@@ -77,7 +77,7 @@ public sealed class NodeAgentRestoreTests : IDisposable
         Assert.True(Command.Ping(web.Name, db4), "with no agent, web may still ping db");
         Assert.False(Command.Ping(other.Name, db4), "with no agent, other still may not ping db");
 
-        using var second = new NodeAgent(Options());
+        using var second = NodeAgent.Start(Options());
         Assert.Equal(new[] { db.Name, other.Name, web.Name }.Order(StringComparer.Ordinal), second.Restored.Restored.Order(StringComparer.Ordinal));
         Assert.Empty(second.Restored.Swept);
         Assert.Empty(second.Restored.Problems);
@@ -120,7 +120,7 @@ public sealed class NodeAgentRestoreTests : IDisposable
         var names = Enumerable.Range(0, 6).Select(_ => Unique()).ToList();
         HashSet<string> held;
         long revision;
-        using (var first = new NodeAgent(Options()))
+        using (var first = NodeAgent.Start(Options()))
         {
             var calls = names.Select((name, i) => Task.Run(() =>
             {
@@ -138,7 +138,7 @@ public sealed class NodeAgentRestoreTests : IDisposable
             Assert.Equal(6, revision);
         }
 
-        using var second = new NodeAgent(Options());
+        using var second = NodeAgent.Start(Options());
         Assert.Equal(held.Order(StringComparer.Ordinal), second.Restored.Restored.Order(StringComparer.Ordinal));
         Assert.Empty(second.Restored.Swept);
         Assert.Equal(revision, second.Policies.Revision);
@@ -155,7 +155,7 @@ public sealed class NodeAgentRestoreTests : IDisposable
         Root.Require();
         string half, gone;
         string unreadable;
-        using (var first = new NodeAgent(Options()))
+        using (var first = NodeAgent.Start(Options()))
         {
             gone = first.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=gone")).Name;
             first.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=kept"));
@@ -179,7 +179,7 @@ public sealed class NodeAgentRestoreTests : IDisposable
         NetworkNamespace.Delete(gone); // removed while no agent ran
         File.WriteAllText(Path.Combine(_stateDirectory, "endpoints", "mbrnrbroken.json"), "{\"name\": ");
 
-        using var second = new NodeAgent(Options());
+        using var second = NodeAgent.Start(Options());
         Assert.Single(second.Restored.Restored);
         Assert.Contains(second.Restored.Swept, s => s.StartsWith(half, StringComparison.Ordinal) && s.Contains("being created"));
         Assert.Contains(second.Restored.Swept, s => s.StartsWith(gone, StringComparison.Ordinal) && s.Contains("namespace"));
@@ -207,14 +207,14 @@ public sealed class NodeAgentRestoreTests : IDisposable
     {
         Root.Require();
         EndpointRecord torn;
-        using (var first = new NodeAgent(Options()))
+        using (var first = NodeAgent.Start(Options()))
         {
             first.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=kept"));
             torn = first.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=torn"));
         }
 
         File.WriteAllText(Path.Combine(_stateDirectory, "endpoints", torn.Name + ".json"), "{\"name\": ");
-        using (var second = new NodeAgent(Options()))
+        using (var second = NodeAgent.Start(Options()))
         {
             Assert.Single(second.Restored.Problems);
             var fresh = second.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=fresh"));
@@ -243,7 +243,7 @@ public sealed class NodeAgentRestoreTests : IDisposable
     {
         Root.Require();
         EndpointRecord web, db, other;
-        using (var first = new NodeAgent(Options()))
+        using (var first = NodeAgent.Start(Options()))
         {
             web = first.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=web"));
             db = first.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=db"));
@@ -255,7 +255,7 @@ public sealed class NodeAgentRestoreTests : IDisposable
         var db4 = db.Network.IPv4.ToString();
         Assert.False(Command.Ping(other.Name, db4), "the old links still enforce");
 
-        using var second = new NodeAgent(Options());
+        using var second = NodeAgent.Start(Options());
         Assert.Equal(3, second.Restored.Restored.Count);
         Assert.Equal(6, Directory.GetFiles(Path.Combine(PinRoot, "links")).Length);
         Assert.True(Command.PingEventually(web.Name, db4), "web may ping db under the restored policy");
@@ -272,35 +272,35 @@ public sealed class NodeAgentRestoreTests : IDisposable
     public void Policies_that_do_not_read_stop_the_start_and_stay_where_they_are()
     {
         Root.Require();
-        using (var first = new NodeAgent(Options()))
+        using (var first = NodeAgent.Start(Options()))
         {
             Assert.True(first.Import([new PolicyText("db.yaml", DbAcceptsPingFromWeb)]).Applied);
         }
 
         var path = Path.Combine(_stateDirectory, "policies", "repository.json");
         File.WriteAllText(path, "{ torn");
-        var refused = Assert.Throws<AgentStateException>(() => new NodeAgent(Options()));
+        var refused = Assert.Throws<AgentStateException>(() => NodeAgent.Start(Options()));
         Assert.Contains("repository.json", refused.Message);
         Assert.Contains("kernel keeps enforcing", refused.Message);
         Assert.True(File.Exists(path));
 
         // And another agent on a state directory in use is refused.
         File.Delete(path);
-        using var holder = new NodeAgent(Options());
-        Assert.Contains("in use by another agent", Assert.Throws<AgentStateException>(() => new NodeAgent(Options())).Message);
+        using var holder = NodeAgent.Start(Options());
+        Assert.Contains("in use by another agent", Assert.Throws<AgentStateException>(() => NodeAgent.Start(Options())).Message);
     }
 
     [Fact]
     public void A_pin_root_that_another_agent_holds_or_that_is_not_bpffs_stops_the_start()
     {
         Root.Require();
-        using (var holder = new NodeAgent(Options()))
+        using (var holder = NodeAgent.Start(Options()))
         {
             var other = Path.Combine(Path.GetTempPath(), "mbrnr" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)));
             try
             {
                 // Another state directory, the same pin root: the two would share one endpoints map.
-                var refused = Assert.Throws<AgentStateException>(() => new NodeAgent(Options() with { StateDirectory = other }));
+                var refused = Assert.Throws<AgentStateException>(() => NodeAgent.Start(Options() with { StateDirectory = other }));
                 Assert.Contains($"the bpffs root {PinRoot} is in use by another agent", refused.Message);
             }
             finally
@@ -313,7 +313,7 @@ public sealed class NodeAgentRestoreTests : IDisposable
         }
 
         var notBpffs = Path.Combine(_stateDirectory, "pins");
-        var wrong = Assert.Throws<AgentStateException>(() => new NodeAgent(Options() with { PinRoot = notBpffs }));
+        var wrong = Assert.Throws<AgentStateException>(() => NodeAgent.Start(Options() with { PinRoot = notBpffs }));
         Assert.Contains("is not on a bpf file system", wrong.Message);
         Assert.Contains("--bpffs-root", wrong.Message);
     }

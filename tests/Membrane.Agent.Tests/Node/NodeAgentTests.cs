@@ -36,7 +36,7 @@ public sealed class NodeAgentTests
         using var node = NetworkNamespace.Create(nodeName);
         try
         {
-            using var agent = new NodeAgent(Options(node, nodeName, $"10.237.{s}.0/24", $"fd00:237:{s:x}::/64"));
+            using var agent = NodeAgent.Start(Options(node, nodeName, $"10.237.{s}.0/24", $"fd00:237:{s:x}::/64"));
             var web = agent.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=web"));
             var db = agent.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=db"));
             var other = agent.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=other"));
@@ -248,7 +248,7 @@ public sealed class NodeAgentTests
         using var node = NetworkNamespace.Create(nodeName);
         try
         {
-            using var agent = new NodeAgent(Options(node, nodeName, $"10.235.{s}.0/24", $"fd00:235:{s:x}::/64"));
+            using var agent = NodeAgent.Start(Options(node, nodeName, $"10.235.{s}.0/24", $"fd00:235:{s:x}::/64"));
             var web = agent.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=web"));
             var db = agent.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=db"));
             var gateway = $"10.235.{s}.1";
@@ -289,7 +289,7 @@ public sealed class NodeAgentTests
         using var node = NetworkNamespace.Create(nodeName);
         try
         {
-            using var agent = new NodeAgent(Options(node, nodeName));
+            using var agent = NodeAgent.Start(Options(node, nodeName));
             Assert.True(agent.Import([new PolicyText("tiers.yaml", """
                 apiVersion: cilium.io/v2
                 kind: CiliumNetworkPolicy
@@ -367,7 +367,7 @@ public sealed class NodeAgentTests
         using var node = NetworkNamespace.Create(nodeName);
         try
         {
-            using var agent = new NodeAgent(Options(node, nodeName));
+            using var agent = NodeAgent.Start(Options(node, nodeName));
             await test(agent, node);
         }
         finally
@@ -386,7 +386,7 @@ public sealed class NodeAgentTests
         using var node = NetworkNamespace.Create(nodeName);
         try
         {
-            using var agent = new NodeAgent(Options(node, nodeName));
+            using var agent = NodeAgent.Start(Options(node, nodeName));
             var live = new Membrane.Datapath.Layout.ConntrackKey { EndpointId = 1, SourcePort = 1, Protocol = 17, Family = 4 };
             var expired = live with { SourcePort = 2 };
             agent.Datapath.Conntrack.Update(live, new Membrane.Datapath.Layout.ConntrackEntry { ExpiresAt = 2_000, LifetimeSeconds = 60 });
