@@ -43,13 +43,24 @@ public sealed partial class NodeAgent : Control.IPolicyCommitter, IDisposable
     private StateStore? _state;
     private IDisposable? _stateLock;
     private IDisposable? _pinLock;
-    private IpcacheWriter _ipcache = null!;
+    private PolicyEnforcer _enforcer = null!;
     private bool _started;
+
+    private IpcacheWriter _ipcache => _enforcer.Ipcache;
 
     // What the kernel holds for endpoints the agent left in place because their files did not read (restore): their
     // ipcache entries are kept as they are, and their policy entries count against the policy map's capacity.
-    private Dictionary<IpcacheKey, IpcacheValue> _foreignIpcache = [];
-    private long _foreignPolicyEntries;
+    private Dictionary<IpcacheKey, IpcacheValue> _foreignIpcache
+    {
+        get => _enforcer.ForeignIpcache;
+        set => _enforcer.ForeignIpcache = value;
+    }
+
+    private long _foreignPolicyEntries
+    {
+        get => _enforcer.ForeignPolicyEntries;
+        set => _enforcer.ForeignPolicyEntries = value;
+    }
 
     private List<StoredImport> _imports = [];
     private PolicyState? _savedPolicies;
@@ -105,7 +116,10 @@ public sealed partial class NodeAgent : Control.IPolicyCommitter, IDisposable
             try
             {
                 PolicyTarget = new KernelPolicyMapTarget(Datapath);
-                _ipcache = new IpcacheWriter(new KernelIpcacheTarget(Datapath));
+                _enforcer = new PolicyEnforcer(Policies, PolicyTarget, new MapLimit(Datapath.Policy.Name, Datapath.Policy.Spec.MaxEntries),
+                    new KernelIpcacheTarget(Datapath), new MapLimit(Datapath.Ipcache.Name, Datapath.Ipcache.Spec.MaxEntries));
+                _enforcer.Warning += message => Warning?.Invoke(message);
+                _enforcer.Regenerated += elapsed => Regenerated?.Invoke(elapsed);
                 _ipcache.Adopt(Datapath.Ipcache.Entries<IpcacheKey, IpcacheValue>());
                 Restored = _state is null ? RestoreReport.None : Restore(_state);
                 PublishView();
@@ -733,54 +747,21 @@ public sealed partial class NodeAgent : Control.IPolicyCommitter, IDisposable
     }
 
     /// <summary>
-    /// Makes a policy change so that every packet's verdict is, at every moment, its verdict under the old policies or
-    /// under the new ones (docs/datapath.md §9), and all or nothing:
-    /// <list type="number">
-    /// <item>the CIDR identities of the prefixes the new policies name are added, and every endpoint is brought to its
-    /// state under the old rules with them (a prefix inside one the old rules name is judged as that one was), and only
-    /// then are the new prefixes put in the ipcache: an address moving from one identity to a narrower one keeps its
-    /// verdict;</item>
-    /// <item>the new rules, over every identity: every endpoint's idle buffer is written, the policies are saved, and
-    /// every endpoint switches;</item>
-    /// <item>identities no rule names any more leave the ipcache first, then the states.</item>
-    /// </list>
-    /// A failure in the first two takes everything back (the policy service to where it was, the kernel with it, the
-    /// saved state too); the third only frees what is no longer needed, and a failure there is a warning.
+    /// Makes a policy change through the enforcer (<see cref="PolicyEnforcer.ChangePolicies"/>: every packet's verdict
+    /// is, at every moment, its old or its new one, and all or nothing), saving the policies, with the imports that
+    /// supply them, just before the switch; a change taken back takes the saved state back with it.
     /// </summary>
     private PolicyChange EnforcePolicyChange(StagedPolicies staged, IReadOnlyList<StoredImport> added)
     {
-        var before = Policies.Snapshot();
         PolicyState? next = null;
         List<StoredImport>? imports = null;
-        var wrote = false;
-        PolicyChange change;
-        try
-        {
-            Policies.AddCidrsFor(staged);
-            PublishView(); // the monitor may see the new identities from the moment they enter the ipcache
-            Enforce(onlyWherePeersChanged: true);
-            change = Policies.Commit(staged, releaseUnnamed: false);
-            Enforce(beforeSwitch: () =>
+        var change = _enforcer.ChangePolicies(staged, Enforced, PublishView,
+            save: () =>
             {
                 (next, imports) = NextPolicyState(added);
                 WritePolicies(next);
-                wrote = true;
-            });
-        }
-        catch (Exception failure)
-        {
-            Policies.Reinstate(before);
-            try
-            {
-                // The identities the change added leave the ipcache before the states that know them go back.
-                Enforce();
-            }
-            catch (Exception e)
-            {
-                Warning?.Invoke($"a policy change was refused ({failure.Message}), and bringing the kernel back failed ({e.Message}); the next change does it");
-            }
-
-            if (wrote)
+            },
+            unsave: () =>
             {
                 try
                 {
@@ -791,25 +772,9 @@ public sealed partial class NodeAgent : Control.IPolicyCommitter, IDisposable
                     Warning?.Invoke($"a policy change was taken back, but the state directory could not be taken back with it ({e.Message}); " +
                         "a restart would restore the change that was refused");
                 }
-            }
-
-            throw;
-        }
-
+            });
         _imports = imports!;
         _savedPolicies = next;
-        try
-        {
-            if (Policies.ReleaseUnnamedCidrs().Count > 0)
-            {
-                Enforce(onlyWherePeersChanged: true);
-            }
-        }
-        catch (Exception e)
-        {
-            Warning?.Invoke($"the policy change is made, but what it no longer needs could not all be freed ({e.Message}); the next change does it");
-        }
-
         return change;
     }
 
@@ -923,117 +888,13 @@ public sealed partial class NodeAgent : Control.IPolicyCommitter, IDisposable
         }
     }
 
-    /// <summary>
-    /// Brings the kernel to the agent's view, all or nothing: the endpoints' policy buffers to their states under the
-    /// current policies and identities (every endpoint, or with <paramref name="onlyWherePeersChanged"/> the new ones
-    /// and those whose state the identity changes since the last regeneration altered), and the ipcache to the node's
-    /// identities. In order:
-    /// <list type="number">
-    /// <item>the ipcache and the policy map are checked to hold the result (<see cref="MapFullException"/> before
-    /// anything is written);</item>
-    /// <item>every idle buffer is written (<see cref="PolicyTransaction"/>), unseen by packets;</item>
-    /// <item><paramref name="beforeSwitch"/> runs (the policies are saved);</item>
-    /// <item>ipcache entries that go or change are removed, so no address carries an identity the new states do not
-    /// know;</item>
-    /// <item>every endpoint switches;</item>
-    /// <item>new ipcache entries are added (every live state knows their identities by now), and the buffers left are
-    /// brought to the new states;</item>
-    /// <item><paramref name="beforeInstall"/> runs, then endpoints not installed yet get their first policy.</item>
-    /// </list>
-    /// A failure up to the switch takes everything back; one after it is reported through <see cref="Warning"/>, and the
-    /// writers, which record only what the kernel took, let the next change finish it. With
-    /// <paramref name="moveAddresses"/> (endpoints changing identity, whose old and new identities both states know),
-    /// an address whose identity changes is overwritten after the switch rather than removed before it.
-    /// </summary>
-    private void Enforce(bool onlyWherePeersChanged = false, Action? beforeSwitch = null, Action? beforeInstall = null, bool moveAddresses = false)
-    {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var changed = Policies.TakeIdentityDeltas();
-        var desired = DesiredIpcache();
-        if (desired.Count > Datapath.Ipcache.Spec.MaxEntries)
-        {
-            throw new MapFullException(Datapath.Ipcache.Name, Datapath.Ipcache.Spec.MaxEntries, _ipcache.Entries.Count, desired.Count,
-                "name fewer CIDR prefixes (each is one entry, and each endpoint's address one more)");
-        }
+    /// <summary>Brings the kernel to the agent's view, all or nothing (<see cref="PolicyEnforcer.Enforce"/>), over every endpoint held.</summary>
+    private void Enforce(bool onlyWherePeersChanged = false, Action? beforeSwitch = null, Action? beforeInstall = null, bool moveAddresses = false) =>
+        _enforcer.Enforce(Enforced(), onlyWherePeersChanged, beforeSwitch, beforeInstall, moveAddresses);
 
-        var transaction = new PolicyTransaction(PolicyTarget, PolicyBudget());
-        foreach (var managed in _endpoints.Values.Where(e => e.Writer.Installed))
-        {
-            if (!onlyWherePeersChanged || changed.ContainsKey(managed.Record.Identity))
-            {
-                transaction.Add(managed.Writer.Plan(Policies.Resolve(Policies.Identities[managed.Record.Identity]!)));
-            }
-        }
+    private List<PolicyEnforcer.Enforced> Enforced() => [.. _endpoints.Values.Select(e => new PolicyEnforcer.Enforced(e.Record.Identity, e.Writer))];
 
-        transaction.WriteIdle();
-        IReadOnlyList<KeyValuePair<IpcacheKey, IpcacheValue>> removed = [];
-        try
-        {
-            beforeSwitch?.Invoke();
-            removed = _ipcache.RemoveStale(desired, keepChanged: moveAddresses);
-            transaction.Switch();
-        }
-        catch (Exception failure)
-        {
-            transaction.Abort();
-            try
-            {
-                _ipcache.Restore(removed);
-            }
-            catch (Exception e)
-            {
-                Warning?.Invoke($"a change was taken back ({failure.Message}), but the ipcache could not be put back whole ({e.Message}); the next change does it");
-            }
-
-            throw;
-        }
-
-        try
-        {
-            _ipcache.AddMissing(desired);
-        }
-        catch (Exception e)
-        {
-            Warning?.Invoke($"the change is made, but some ipcache entries could not be added ({e.Message}); the next change adds them");
-        }
-
-        if (transaction.Sync() is { } syncFailure)
-        {
-            Warning?.Invoke($"the change is made, but the idle policy buffers could not all be brought up to it ({syncFailure.Message}); the next change does it");
-        }
-
-        // Endpoints not installed yet (being created, or taken back onto a new datapath) get their policy last: their
-        // addresses are in the ipcache by now, so their first packets reach their peers as themselves, never as world.
-        beforeInstall?.Invoke();
-        var installs = new PolicyTransaction(PolicyTarget, PolicyBudget());
-        foreach (var managed in _endpoints.Values.Where(e => !e.Writer.Installed))
-        {
-            installs.Add(managed.Writer.Plan(Policies.Resolve(Policies.Identities[managed.Record.Identity]!)));
-        }
-
-        if (installs.Updates.Count > 0 && installs.Commit() is { } installSync)
-        {
-            Warning?.Invoke($"an endpoint's policy is in place, but its idle buffer could not be brought up to it ({installSync.Message}); the next change does it");
-        }
-
-        Regenerated?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started));
-    }
-
-    /// <summary>What the ipcache must hold: the node's identities (an endpoint's own address before any CIDR of the same
-    /// prefix), and what endpoints the agent left in the kernel still have there.</summary>
-    private Dictionary<IpcacheKey, IpcacheValue> DesiredIpcache()
-    {
-        var desired = Membrane.Datapath.Encoding.IpcacheEncoder.Encode(Policies.Identities);
-        foreach (var (key, value) in _foreignIpcache)
-        {
-            desired.TryAdd(key, value);
-        }
-
-        return desired;
-    }
-
-    private PolicyMapBudget PolicyBudget() =>
-        new(Datapath.Policy.Name, Datapath.Policy.Spec.MaxEntries, _endpoints.Values.Sum(e => (long)e.Writer.Entries) + _foreignPolicyEntries);
+    private PolicyMapBudget PolicyBudget() => _enforcer.Budget(Enforced());
 
     /// <summary>
     /// Forgets the flows of an endpoint that goes: conntrack and fragment entries it tracked (its number), and those its
