@@ -186,7 +186,7 @@ public static class AgentHost
 
         if (options.Metrics is { } endpoint)
         {
-            var metrics = new Metrics.AgentMetrics(nodeAgent, app.Services.GetRequiredService<PinWatch>());
+            var metrics = new Metrics.AgentMetrics(nodeAgent, app.Services.GetRequiredService<PinWatch>(), app.Services.GetRequiredService<Control.Regenerator>());
             app.MapMetrics(settings => settings.Registry = metrics.Registry, "/metrics").RequireHost($"*:{endpoint.Port}");
         }
 

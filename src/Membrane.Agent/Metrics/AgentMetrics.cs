@@ -29,12 +29,16 @@ public sealed class AgentMetrics
     private readonly Gauge _policyCapacity;
     private readonly Gauge _pinsRepinned;
     private readonly Gauge _pinsFailing;
+    private readonly Gauge _policyChanges;
+    private readonly Gauge _policyBatches;
     private readonly Hosting.PinWatch _pins;
+    private readonly Control.Regenerator? _regenerator;
 
-    public AgentMetrics(NodeAgent agent, Hosting.PinWatch pins)
+    public AgentMetrics(NodeAgent agent, Hosting.PinWatch pins, Control.Regenerator? regenerator = null)
     {
         _agent = agent;
         _pins = pins;
+        _regenerator = regenerator;
         var factory = Prometheus.Metrics.WithCustomRegistry(_registry);
 
         // Gauges set from the kernel's counters at each scrape: they only grow, as counters do, but their value is the
@@ -52,6 +56,9 @@ public sealed class AgentMetrics
         _policyCapacity = factory.CreateGauge("membrane_policy_map_capacity", "Entries the policy map holds at most; a change that would need more is refused whole.");
         _pinsRepinned = factory.CreateGauge("membrane_pins_repinned_total", "Pins removed from outside and made again since the agent started.");
         _pinsFailing = factory.CreateGauge("membrane_pins_failing", "Pins that are missing and cannot be made now (their endpoints fail closed if the agent stops).");
+        _policyChanges = factory.CreateGauge("membrane_policy_changes_total", "Policy imports and deletes the regenerator made.");
+        _policyBatches = factory.CreateGauge("membrane_policy_batches_total",
+            "Batches those changes were made in: changes that queued up together are made as one, regenerating every endpoint once.");
         var regeneration = factory.CreateHistogram("membrane_regeneration_seconds", "How long bringing every endpoint's maps to its state took.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0005, 2, 14) });
         agent.Regenerated += elapsed => regeneration.Observe(elapsed.TotalSeconds);
@@ -94,6 +101,12 @@ public sealed class AgentMetrics
         var (repinned, _, problems) = _pins.Read();
         _pinsRepinned.Set(repinned);
         _pinsFailing.Set(problems.Count);
+        if (_regenerator is not null)
+        {
+            var (changes, batches) = _regenerator.PolicyBatches;
+            _policyChanges.Set(changes);
+            _policyBatches.Set(batches);
+        }
     }
 
     /// <summary>A reason as a label value: <c>denied_by_default</c>, <c>invalid_source_ip</c>.</summary>

@@ -52,7 +52,7 @@ public sealed class NodeAgentRestoreTests : IDisposable
     public async Task A_restarted_agent_takes_back_endpoints_and_policies_and_no_verdict_changes_meanwhile()
     {
         Root.Require();
-        NodeAgent? first = new(Options());
+        NodeAgent? first = NodeAgent.Start(Options());
         var web = first.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=web"));
         var db = first.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=db"));
         var other = first.CreateEndpoint(Unique(), LabelSet.Parse("k8s:app=other"));
