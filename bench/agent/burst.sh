@@ -45,7 +45,8 @@ measure() {   # measure sequential|burst: prints wall ms, regenerations, changes
     for pid in "${pids[@]}"; do wait "$pid"; done
   fi
   t1=$(now_us)
-  [ "$(m policy list -o json | jq '.policies | length')" = $(( k * p )) ] || { echo "not every policy is held after the $mode imports" >&2; exit 1; }
+  local held; held=$(m policy get -o json | jq '.policies | length')
+  [ "$held" = $(( k * p )) ] || { echo "$held policies held after the $mode imports, not $(( k * p ))" >&2; exit 1; }
   echo "$(( (t1 - t0) / 1000 )) $(( $(metric membrane_regeneration_seconds_count) - r0 )) $(( $(metric membrane_policy_changes_total) - c0 )) $(( $(metric membrane_policy_batches_total) - b0 ))"
   m policy delete --all >/dev/null
 }
@@ -53,8 +54,8 @@ measure() {   # measure sequential|burst: prints wall ms, regenerations, changes
 : >"$bench_work/results"
 for r in $(seq "$rounds"); do
   echo "round $r" >&2
-  echo "sequential $(measure sequential)" >>"$bench_work/results"
-  echo "burst $(measure burst)" >>"$bench_work/results"
+  line=$(measure sequential); echo "sequential $line" >>"$bench_work/results"
+  line=$(measure burst); echo "burst $line" >>"$bench_work/results"
 done
 
 echo "$k imports of $p policies ($(( p * 10 )) rules) each, $n endpoints, $rounds rounds (wall ms, regenerations, changes, batches):"

@@ -163,6 +163,7 @@ printf '%-58s %10s ms\n' "  the same through the API alone (curl): status / crea
 printf '%-58s %10s ms\n' "one endpoint delete, idle agent" "$(get one_delete_ms | median)"
 printf '%-58s %10s ms\n' "one endpoint, with a policy selecting it (checked)" "$(get one_policy_create_ms | median)"
 printf '%-58s %10s ms %10s\n' "$n endpoints, sequential calls (sum of calls)" "$(get seq_total_ms | median)" "<= 10000"
+printf '%-58s %10s\n' "  slowest call of each round (ms)" "$(awk '$1 == "seq_call_ms" {if ($2 == 1) r++; if ($3 > max[r]) max[r] = $3} END {for (i = 1; i <= r; i++) printf "%s%s", (i > 1 ? " / " : ""), max[i]}' "$out")"
 printf '%-58s %10s ms\n' "  call 1 / $((n / 2)) / $n of the sequence, each round" "$(awk -v n="$n" '$1 == "seq_call_ms" && ($2 == 1 || $2 == int(n / 2) || $2 == n) {a[$2] = a[$2] " " $3} END {print a[1] " /" a[int(n/2)] " /" a[n]}' "$out")"
 printf '%-58s %10s ms %10s\n' "$n endpoints, $par calls at a time (wall)" "$(get par_total_ms | median)" "<= 10000"
 printf '%-58s %10s ms\n' "$n endpoint deletes, sequential" "$(get delete_total_ms | median)"

@@ -39,7 +39,20 @@ internal static class EndpointRoutes
             }
 
             var (labels, ns, ports) = (Labels(body.Labels), Namespace(body.Namespace), EndpointPorts.Parse(body.Ports));
-            var created = await changes.RunAsync($"the creation of endpoint {body.Name}", () => agent.CreateEndpoint(body.Name, labels, ns, body.Netns, ports), timeout, aborted);
+            // The network is made by this request's thread, at the same time as other creates'; only the identity and
+            // the policy wait for the regenerator. A create that never gets there takes its network back.
+            var prepared = agent.PrepareEndpoint(body.Name, labels, ns, body.Netns, ports);
+            EndpointRecord created;
+            try
+            {
+                created = await changes.RunAsync($"the creation of endpoint {body.Name}", () => agent.CompleteEndpoint(prepared), timeout, aborted);
+            }
+            catch (Exception e)
+            {
+                agent.AbandonEndpoint(prepared, e);
+                throw;
+            }
+
             return Results.Json(ApiViews.Endpoint(created), ApiJsonContext.Default.EndpointInfo, statusCode: StatusCodes.Status201Created);
         });
 

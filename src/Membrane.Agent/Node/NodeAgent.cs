@@ -354,84 +354,128 @@ public sealed partial class NodeAgent : Control.IPolicyCommitter, IDisposable
     /// restart, and <see cref="EndpointLifecycle.Ready"/> before this returns. The programs are attached before the
     /// endpoint has a configuration, so until its policy is in place its packets are dropped (unknown endpoint), never
     /// let through unfiltered; an adopted namespace's processes may already be sending.
+    /// In two parts: <see cref="PrepareEndpoint"/> (the network and the links: slow, in the kernel, and the endpoint's
+    /// alone, so several run at once) and <see cref="CompleteEndpoint"/> (identity, ipcache and policy: one change, as
+    /// every other).
     /// </summary>
     public EndpointRecord CreateEndpoint(string name, LabelSet labels, string kubernetesNamespace = "default", string? adoptNamespace = null,
+        ImmutableDictionary<string, NamedPort>? namedPorts = null) =>
+        CompleteEndpoint(PrepareEndpoint(name, labels, kubernetesNamespace, adoptNamespace, namedPorts));
+
+    /// <summary>
+    /// The first part of <see cref="CreateEndpoint"/>: checks the request, reserves the name (and an adopted namespace),
+    /// writes the state file, makes the network and attaches the programs and the backstop, which drop everything the
+    /// endpoint sends or is sent until it completes. Takes the agent's lock only for the checks, so creates of
+    /// different endpoints make their networks at once. A failure undoes what it made.
+    /// </summary>
+    public PreparedEndpoint PrepareEndpoint(string name, LabelSet labels, string kubernetesNamespace = "default", string? adoptNamespace = null,
         ImmutableDictionary<string, NamedPort>? namedPorts = null)
     {
         namedPorts ??= ImmutableDictionary<string, NamedPort>.Empty;
         EndpointName.Check(name);
+        if (labels.Labels.FirstOrDefault(l => l.Key.StartsWith(Label.NamespaceLabelsPrefix, StringComparison.Ordinal)) is { Key: not null } claimed)
+        {
+            // A namespace selector would match an endpoint that claimed its namespace's labels itself.
+            throw new ArgumentException($"labels: {claimed} is the namespace's, not the endpoint's; a namespace's labels change with `membrane namespace label`");
+        }
+
+        uint endpointId;
+        Task? removal;
         using (Changing())
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             CheckNewEndpoint(name, adoptNamespace);
-            WaitForRemoval(HostInterfaceName.For(_options.NodeName, name));
-            if (labels.Labels.FirstOrDefault(l => l.Key.StartsWith(Label.NamespaceLabelsPrefix, StringComparison.Ordinal)) is { Key: not null } claimed)
+            CheckPorts(name, labels, kubernetesNamespace, namedPorts);
+            endpointId = _nextEndpointId++;
+            _preparing[name] = adoptNamespace;
+            _removing.Remove(HostInterfaceName.For(_options.NodeName, name), out removal);
+        }
+
+        var creating = new EndpointState(name, kubernetesNamespace, [.. labels.Labels.Select(l => l.ToString())], endpointId, 0,
+            EndpointLifecycle.Creating, adoptNamespace, null, null);
+        EndpointNetwork? network = null;
+        var attachments = new List<ProgramAttachment>();
+        var backstops = new List<ProgramAttachment>();
+        var saved = false;
+        try
+        {
+            WaitForRemoval(HostInterfaceName.For(_options.NodeName, name), removal);
+
+            // The file comes first: for a namespace of the agent's own, as soon as that namespace exists, unnamed, with
+            // its inode; for an adopted one, before the veth is made in it.
+            if (adoptNamespace is not null)
             {
-                // A namespace selector would match an endpoint that claimed its namespace's labels itself.
-                throw new ArgumentException($"labels: {claimed} is the namespace's, not the endpoint's; a namespace's labels change with `membrane namespace label`");
+                SaveEndpoint(creating);
+                saved = true;
             }
 
-            var withNamespace = WithNamespaceLabels(new LabelSet([.. labels.Labels.Where(l => l.Key != Label.NamespaceKey),
-                new Label(Label.SourceKubernetes, Label.NamespaceKey, kubernetesNamespace)]), NamespaceLabels(kubernetesNamespace));
+            // The programs and the backstop go on the host-side veth before it is up: from the endpoint's first
+            // packet on, until its policy is in place, everything it sends or is sent is dropped (unknown endpoint),
+            // never let through unfiltered.
+            network = _networks.Create(name, adoptNamespace,
+                namespaceMade: inode =>
+                {
+                    SaveEndpoint(creating = creating with { NamespaceInode = inode });
+                    saved = true;
+                },
+                beforeUp: host =>
+                {
+                    var target = new AttachTarget(host, _options.Node);
+                    foreach (var direction in new[] { AttachDirection.Ingress, AttachDirection.Egress })
+                    {
+                        backstops.Add(ProgramAttachment.Adopt(Datapath.Backstop, target, direction, Membrane.Datapath.Ebpf.Attachment.AttachMode.TcClsact, null, TcPlacement.Backstop));
+                    }
 
-            // Endpoints with the same labels share one identity, and rules find named ports on the identity: two that
-            // named the same port otherwise would make a rule's port depend on which of them was made first.
-            if (Policies.Identities.Find(withNamespace) is { } sharing && !EndpointPorts.Same(sharing.NamedPorts, namedPorts))
-            {
-                throw new ResourceConflictException($"endpoint {name} has the labels of identity {sharing.Id}, whose endpoints name the ports " +
-                    $"{Describe(sharing.NamedPorts)}, not {Describe(namedPorts)}: endpoints with the same labels share an identity, and must name the same ports");
-            }
+                    attachments.Add(Attach(Datapath.FromEndpoint, target, AttachDirection.Ingress, name));
+                    attachments.Add(Attach(Datapath.ToEndpoint, target, AttachDirection.Egress, name));
+                    AttachMode = attachments[0].Mode;
+                });
+            return new PreparedEndpoint(name, labels, kubernetesNamespace, adoptNamespace, namedPorts, endpointId, creating, network, attachments, backstops, saved);
+        }
+        catch (Exception failure)
+        {
+            UndoPrepare(name, network, attachments, backstops, saved, failure);
+            throw;
+        }
+    }
 
-            var endpointId = _nextEndpointId++;
-            var creating = new EndpointState(name, kubernetesNamespace, [.. withNamespace.Labels.Select(l => l.ToString())], endpointId, 0,
-                EndpointLifecycle.Creating, adoptNamespace, null, null);
-            EndpointNetwork? network = null;
+    /// <summary>
+    /// The second part of <see cref="CreateEndpoint"/>, a change like any other: the identity (with the namespace's
+    /// labels as they are now), the addresses in the ipcache, the peers' states, then the endpoint's own policy, and its
+    /// file says <see cref="EndpointLifecycle.Ready"/>. A failure undoes the whole endpoint, network included.
+    /// </summary>
+    public EndpointRecord CompleteEndpoint(PreparedEndpoint prepared)
+    {
+        if (!prepared.TryClaim())
+        {
+            throw new InvalidOperationException($"endpoint {prepared.Name} was taken back before it was completed");
+        }
+
+        using (Changing())
+        {
+            var (name, network, attachments, backstops) = (prepared.Name, prepared.Network, prepared.Attachments, prepared.Backstops);
+            var creating = prepared.Creating;
             Identity? identity = null;
             Managed? managed = null;
-            var attachments = new List<ProgramAttachment>();
-            var backstops = new List<ProgramAttachment>();
-            var saved = false;
             try
             {
-                // The file comes first: for a namespace of the agent's own, as soon as that namespace exists, unnamed, with
-                // its inode; for an adopted one, before the veth is made in it.
-                if (adoptNamespace is not null)
-                {
-                    SaveEndpoint(creating);
-                    saved = true;
-                }
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                _preparing.Remove(name);
 
-                // The programs and the backstop go on the host-side veth before it is up: from the endpoint's first
-                // packet on, until its policy is in place, everything it sends or is sent is dropped (unknown endpoint),
-                // never let through unfiltered.
-                network = _networks.Create(name, adoptNamespace,
-                    namespaceMade: inode =>
-                    {
-                        SaveEndpoint(creating = creating with { NamespaceInode = inode });
-                        saved = true;
-                    },
-                    beforeUp: host =>
-                    {
-                        var target = new AttachTarget(host, _options.Node);
-                        foreach (var direction in new[] { AttachDirection.Ingress, AttachDirection.Egress })
-                        {
-                            backstops.Add(ProgramAttachment.Adopt(Datapath.Backstop, target, direction, Membrane.Datapath.Ebpf.Attachment.AttachMode.TcClsact, null, TcPlacement.Backstop));
-                        }
-
-                        attachments.Add(Attach(Datapath.FromEndpoint, target, AttachDirection.Ingress, name));
-                        attachments.Add(Attach(Datapath.ToEndpoint, target, AttachDirection.Egress, name));
-                        AttachMode = attachments[0].Mode;
-                    });
+                // The namespace's labels as they are now: they may have changed while the network was being made.
+                var withNamespace = WithNamespaceLabels(prepared.Labels, prepared.KubernetesNamespace);
+                CheckPorts(name, prepared.Labels, prepared.KubernetesNamespace, prepared.NamedPorts);
                 var addresses = new[] { network.IPv4, network.IPv6 };
                 identity = Policies.Identities.Find(withNamespace) is { } existing
                     ? Policies.Identities.AddAddresses(existing.Id, addresses)
-                    : Policies.Identities.AddEndpoint(withNamespace, addresses: addresses, namedPorts: namedPorts);
+                    : Policies.Identities.AddEndpoint(withNamespace, addresses: addresses, namedPorts: prepared.NamedPorts);
 
                 // Now the network and the identity are known: a crash from here on is swept up by what the file says
                 // was made.
+                creating = creating with { Labels = [.. withNamespace.Labels.Select(l => l.ToString())] };
                 SaveEndpoint(creating = creating with { Network = StoredNetwork.Of(network), Identity = identity.Id });
-                var config = new EndpointConfig { EndpointId = endpointId, Identity = identity.Id }.WithAddresses(network.IPv4, network.IPv6);
-                var record = new EndpointRecord(name, kubernetesNamespace, creating.Labels, endpointId, identity.Id, network) { NamedPorts = namedPorts };
+                var config = new EndpointConfig { EndpointId = prepared.EndpointId, Identity = identity.Id }.WithAddresses(network.IPv4, network.IPv6);
+                var record = new EndpointRecord(name, prepared.KubernetesNamespace, creating.Labels, prepared.EndpointId, identity.Id, network) { NamedPorts = prepared.NamedPorts };
                 managed = new Managed(record, new PolicyBufferWriter((uint)network.HostIndex, config, _cookies), attachments, backstops)
                 {
                     NamespaceInode = creating.NamespaceInode,
@@ -442,14 +486,64 @@ public sealed partial class NodeAgent : Control.IPolicyCommitter, IDisposable
                 // policy: from its first packet on, its peers see it as itself, never as world.
                 // Flows its peers tracked with its addresses while those were world, or another endpoint's, are not its:
                 // they are forgotten once its addresses are its own in the ipcache, before it can send anything.
-                Enforce(onlyWherePeersChanged: true, beforeInstall: () => ScrubFlows(endpointId, addresses));
+                Enforce(onlyWherePeersChanged: true, beforeInstall: () => ScrubFlows(prepared.EndpointId, addresses));
                 SaveEndpoint(StateOf(record, EndpointLifecycle.Ready, attachments[0].Mode, creating.NamespaceInode));
                 return record;
             }
             catch (Exception failure)
             {
-                UndoCreate(name, network, identity, managed, attachments, backstops, saved, failure);
+                _preparing.Remove(name);
+                UndoCreate(name, network, identity, managed, attachments, backstops, prepared.Saved || creating.Network is not null, failure);
                 throw;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes back a prepared endpoint that will not be completed (its change was dropped, or the agent is stopping):
+    /// its network, links and state file. Nothing when it has been completed, or is being.
+    /// </summary>
+    public void AbandonEndpoint(PreparedEndpoint prepared, Exception reason)
+    {
+        if (prepared.TryClaim())
+        {
+            UndoPrepare(prepared.Name, prepared.Network, prepared.Attachments, prepared.Backstops, prepared.Saved, reason);
+        }
+    }
+
+    /// <summary>Endpoints being prepared (their networks being made), by name, with the namespace each adopts: reserved.</summary>
+    private readonly Dictionary<string, string?> _preparing = new(StringComparer.Ordinal);
+
+    /// <summary>The labels an endpoint of <paramref name="kubernetesNamespace"/> has: its own, its namespace's name, and the namespace's labels.</summary>
+    private LabelSet WithNamespaceLabels(LabelSet labels, string kubernetesNamespace) =>
+        WithNamespaceLabels(new LabelSet([.. labels.Labels.Where(l => l.Key != Label.NamespaceKey),
+            new Label(Label.SourceKubernetes, Label.NamespaceKey, kubernetesNamespace)]), NamespaceLabels(kubernetesNamespace));
+
+    /// <summary>
+    /// Endpoints with the same labels share one identity, and rules find named ports on the identity: two that named
+    /// the same port otherwise would make a rule's port depend on which of them was made first. Called under the lock.
+    /// </summary>
+    private void CheckPorts(string name, LabelSet labels, string kubernetesNamespace, ImmutableDictionary<string, NamedPort> namedPorts)
+    {
+        if (Policies.Identities.Find(WithNamespaceLabels(labels, kubernetesNamespace)) is { } sharing && !EndpointPorts.Same(sharing.NamedPorts, namedPorts))
+        {
+            throw new ResourceConflictException($"endpoint {name} has the labels of identity {sharing.Id}, whose endpoints name the ports " +
+                $"{Describe(sharing.NamedPorts)}, not {Describe(namedPorts)}: endpoints with the same labels share an identity, and must name the same ports");
+        }
+    }
+
+    /// <summary>Takes back what <see cref="PrepareEndpoint"/> made, network first, and frees the name.</summary>
+    private void UndoPrepare(string name, EndpointNetwork? network, List<ProgramAttachment> attachments, List<ProgramAttachment> backstops, bool saved, Exception failure)
+    {
+        try
+        {
+            UndoCreate(name, network, identity: null, managed: null, attachments, backstops, saved, failure);
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _preparing.Remove(name);
             }
         }
     }
@@ -463,6 +557,16 @@ public sealed partial class NodeAgent : Control.IPolicyCommitter, IDisposable
         if (_endpoints.ContainsKey(name))
         {
             throw new ResourceConflictException($"endpoint {name} exists already");
+        }
+
+        if (_preparing.ContainsKey(name))
+        {
+            throw new ResourceConflictException($"endpoint {name} is being created already");
+        }
+
+        if (adoptNamespace is not null && _preparing.FirstOrDefault(p => p.Value == adoptNamespace) is { Key: { } preparing })
+        {
+            throw new ResourceConflictException($"netns: the network namespace {adoptNamespace} is being adopted by endpoint {preparing}");
         }
 
         if (adoptNamespace is null)
@@ -516,7 +620,11 @@ public sealed partial class NodeAgent : Control.IPolicyCommitter, IDisposable
             }
         }
 
-        _endpoints.Remove(name);
+        if (managed is not null)
+        {
+            _endpoints.Remove(name);
+        }
+
         if (network is not null)
         {
             Try("remove its network", () => _networks.Delete(network));
@@ -684,19 +792,20 @@ public sealed partial class NodeAgent : Control.IPolicyCommitter, IDisposable
     }
 
     /// <summary>
-    /// Waits for a deleted endpoint's interface of this name to be gone (a new endpoint of the same name needs it). One
-    /// that an earlier agent left down, killed before the kernel removed it (a process kept its namespace alive), is
-    /// deleted: down, it is a deleted endpoint's, since every live endpoint's is up.
+    /// Waits for a deleted endpoint's interface of this name to be gone (a new endpoint of the same name needs it):
+    /// <paramref name="removal"/>, taken from the interfaces being removed under the lock. One that an earlier agent
+    /// left down, killed before the kernel removed it (a process kept its namespace alive), is deleted: down, it is a
+    /// deleted endpoint's, since every live endpoint's is up, and the name it is derived from is reserved by the caller.
     /// </summary>
-    private void WaitForRemoval(string hostInterface)
+    private void WaitForRemoval(string hostInterface, Task? removal)
     {
-        if (_removing.Remove(hostInterface, out var removal) && !removal.Wait(TimeSpan.FromSeconds(10)))
+        if (removal is not null && !removal.Wait(TimeSpan.FromSeconds(10)))
         {
             throw new ResourceConflictException($"the interface {hostInterface} of a deleted endpoint of the same name is still being removed; try again");
         }
 
         using var links = Membrane.Netlink.Rtnetlink.Open(_options.Node);
-        if (links.FindLink(hostInterface) is { IsUp: false } && !_endpoints.Values.Any(e => e.Record.Network.HostInterface == hostInterface))
+        if (links.FindLink(hostInterface) is { IsUp: false })
         {
             links.DeleteLink(hostInterface);
         }
