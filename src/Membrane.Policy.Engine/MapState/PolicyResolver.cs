@@ -19,6 +19,10 @@ public sealed class PolicyResolver
     private ImmutableArray<SubjectRule> _rules;
     private ImmutableArray<CompiledPeerRule> _selecting = [];
 
+    // Whether a rule of this endpoint's selects peers by address (a Kubernetes ipBlock), so that an identity's new
+    // addresses may change the state.
+    private bool _selectsByAddress;
+
     // Which keys each identity has, so removing one does not scan the whole state.
     private Dictionary<uint, List<PolicyKey>> _keysByIdentity = [];
 
@@ -43,6 +47,14 @@ public sealed class PolicyResolver
     {
         if (change.Previous is not null)
         {
+            // Only a Kubernetes ipBlock selects by address: without one among this endpoint's rules, new addresses
+            // change nothing here, and the identity's entries are not made again (an endpoint made under a thousand
+            // rules would otherwise re-resolve its identity in every peer's state).
+            if (!_selectsByAddress)
+            {
+                return MapStateDelta.Empty;
+            }
+
             // New addresses: the entries for the identity are made again, and only what differs is the delta (a
             // changed entry is removed and added, as in MapStateDelta.Between).
             var previous = _keysByIdentity.TryGetValue(change.Previous.Id, out var keys) ? keys.ToDictionary(k => k, k => State.Entries[k]) : [];
@@ -141,6 +153,7 @@ public sealed class PolicyResolver
     {
         var selecting = _rules.Where(r => r.Subject.Matches(Endpoint.Labels)).ToList();
         _selecting = [.. selecting.SelectMany(r => r.Rules)];
+        _selectsByAddress = _selecting.Any(r => r.Peers.Any(p => p is CidrPeer { SelectsEndpoints: true }));
         var ingressDefaultDeny = DefaultDeny(selecting, ingress: true);
         var egressDefaultDeny = DefaultDeny(selecting, ingress: false);
 

@@ -69,6 +69,60 @@ public sealed class AgentConcurrencyTests : IDisposable
     }
 
     [Fact]
+    public async Task An_agent_killed_while_creates_are_in_flight_restores_the_finished_ones_and_leaves_nothing_of_the_others()
+    {
+        Root.Require();
+        await _agent.StartAsync();
+        for (var round = 0; round < 3; round++)
+        {
+            var names = Enumerable.Range(0, 6).Select(i => _agent.EndpointName($"k{round}{i}")).ToList();
+            var creates = names.Select(name => Task.Run(() => _agent.Cli("endpoint", "create", name, "--labels", "k8s:app=killed"))).ToList();
+            // Killed once the agent is making networks (round 0), once one create has answered (round 1), or two
+            // (round 2): some creates are then part way in the kernel, and some done.
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (DateTime.UtcNow < deadline && (round == 0
+                ? !names.Any(NetworkNamespace.Exists)
+                : creates.Count(c => c.IsCompletedSuccessfully && c.Result.Code == 0) < round))
+            {
+                await Task.Delay(1, TestContext.Current.CancellationToken);
+            }
+
+            _agent.Kill();
+            var results = await Task.WhenAll(creates);
+            await _agent.StartAsync();
+
+            var listed = JsonDocument.Parse(_agent.CliOk("endpoint", "list", "-o", "json")).RootElement.EnumerateArray()
+                .Select(e => e.GetProperty("name").GetString()!).ToHashSet();
+            for (var i = 0; i < names.Count; i++)
+            {
+                // A create that answered 0 was enforced before the kill, and is restored; any other is either restored
+                // whole or gone whole: its namespace and host interface with it.
+                if (results[i].Code == 0)
+                {
+                    Assert.Contains(names[i], listed);
+                }
+
+                Assert.Equal(listed.Contains(names[i]), NetworkNamespace.Exists(names[i]));
+            }
+
+            TestContext.Current.TestOutputHelper?.WriteLine($"round {round}: exit codes {string.Join(",", results.Select(r => r.Code))}; restored {names.Count(listed.Contains)} of {names.Count}");
+            var links = LinkNames();
+            foreach (var name in names)
+            {
+                var host = Membrane.Agent.Endpoints.HostInterfaceName.For(_agent.Node, name);
+                Assert.True(listed.Contains(name) == links.Contains(host), $"{name}: listed {listed.Contains(name)}, host interface {host} there {links.Contains(host)}");
+            }
+        }
+    }
+
+    private HashSet<string> LinkNames()
+    {
+        using var node = NetworkNamespace.Open(_agent.Node);
+        using var links = Membrane.Netlink.Rtnetlink.Open(node);
+        return [.. links.ListLinks().Select(l => l.Name)];
+    }
+
+    [Fact]
     public async Task An_endpoint_made_while_its_namespace_is_relabelled_carries_the_labels_as_they_ended()
     {
         Root.Require();
