@@ -136,55 +136,55 @@ public sealed class EndpointNetworkBuilder(NetworkNamespace node, string nodeNam
     /// </summary>
     private string? ReleaseRest(EndpointNetwork network, ulong? namespaceInode)
     {
-        string? left = null;
+        var left = DeleteOwnNamespace(network, namespaceInode);
+        ReleaseAddresses(network);
+        return left;
+    }
+
+    private static string? DeleteOwnNamespace(EndpointNetwork network, ulong? namespaceInode)
+    {
         if (!network.AdoptedNamespace && NetworkNamespace.Exists(network.NetworkNamespace))
         {
             if (namespaceInode is { } inode && NetworkNamespace.InodeOfName(network.NetworkNamespace) != inode)
             {
-                left = $"the network namespace {network.NetworkNamespace} is not the one made for the endpoint (it was replaced since), so it stays";
+                return $"the network namespace {network.NetworkNamespace} is not the one made for the endpoint (it was replaced since), so it stays";
             }
-            else
-            {
-                NetworkNamespace.Delete(network.NetworkNamespace);
-            }
+
+            NetworkNamespace.Delete(network.NetworkNamespace);
         }
 
+        return null;
+    }
+
+    /// <summary>Gives an endpoint's addresses back to their pools: only once nothing routes to them any more.</summary>
+    public void ReleaseAddresses(EndpointNetwork network)
+    {
         ipv4.Release(network.IPv4);
         ipv6.Release(network.IPv6);
-        return left;
     }
 
     /// <summary>
-    /// Takes an endpoint's network out of use at once, leaving the kernel's slow part to happen behind the caller: the
-    /// host-side veth is set down (nothing is sent or received through it from then on, and the node's routes through
-    /// it go), the namespace the agent made is deleted (the kernel tears it down later, in batches, and the veth pair
-    /// with it), and the addresses go back to their pools. Returns the host veth's index for
+    /// Takes an endpoint's network out of use without waiting for the kernel: the namespace the agent made is deleted
+    /// (the kernel tears it down later, in batches, and the veth pair with it). Nothing here takes the kernel's RTNL
+    /// lock, which that teardown holds while it waits out two RCU grace periods per veth (one per tcx link): setting
+    /// the veth down, as this did before, made back-to-back deletes wait for each other's teardown (docs/performance.md).
+    /// The caller has removed the endpoint's configuration first, so its programs, still attached, drop everything it
+    /// sends or is sent (unknown endpoint) until the veth is gone. The addresses stay taken until then
+    /// (<see cref="ReleaseAddresses"/>): the node's routes to them go with the veth. Returns the host veth's index for
     /// <see cref="RemoveRetired"/>. An adopted namespace outlives the endpoint, so its veth is deleted here, as
-    /// <see cref="Delete"/> does, and null is returned. The text is as <see cref="Delete"/>'s.
+    /// <see cref="Delete"/> does, the addresses are released, and null is returned. The text is as <see cref="Delete"/>'s.
     /// </summary>
-    public (int? HostIndex, string? Left) Retire(EndpointNetwork network, ulong? namespaceInode = null)
-    {
-        if (network.AdoptedNamespace)
-        {
-            return (null, Delete(network, namespaceInode));
-        }
-
-        using (var links = Rtnetlink.Open(node))
-        {
-            if (links.FindLink(network.HostInterface) is { } link && link.Index == network.HostIndex)
-            {
-                links.SetLinkDown(network.HostInterface);
-            }
-        }
-
-        return (network.HostIndex, ReleaseRest(network, namespaceInode));
-    }
+    public (int? HostIndex, string? Left) Retire(EndpointNetwork network, ulong? namespaceInode = null) =>
+        network.AdoptedNamespace ? (null, Delete(network, namespaceInode)) : (network.HostIndex, DeleteOwnNamespace(network, namespaceInode));
 
     /// <summary>
     /// Waits, up to <paramref name="patience"/>, for the kernel to remove a retired endpoint's host veth with its
     /// namespace; deletes it when it is still there (a process kept the namespace alive). True when it is gone.
+    /// Blocking: each look at the link (RTM_GETLINK) waits for the kernel's RTNL lock, which the namespace teardown
+    /// holds for tens of milliseconds, so the caller runs this on a thread of its own, never the thread pool's (whose
+    /// few threads on a small machine also answer the API).
     /// </summary>
-    public async Task<bool> RemoveRetiredAsync(string hostInterface, int hostIndex, TimeSpan patience)
+    public bool RemoveRetired(string hostInterface, int hostIndex, TimeSpan patience)
     {
         var deadline = DateTime.UtcNow + patience;
         while (true)
@@ -202,7 +202,7 @@ public sealed class EndpointNetworkBuilder(NetworkNamespace node, string nodeNam
                 return links.FindLink(hostInterface) is null;
             }
 
-            await Task.Delay(20);
+            Thread.Sleep(20);
         }
     }
 

@@ -41,7 +41,10 @@ internal static class EndpointRoutes
             var (labels, ns, ports) = (Labels(body.Labels), Namespace(body.Namespace), EndpointPorts.Parse(body.Ports));
             // The network is made by this request's thread, at the same time as other creates'; only the identity and
             // the policy wait for the regenerator. A create that never gets there takes its network back.
-            var prepared = agent.PrepareEndpoint(body.Name, labels, ns, body.Netns, ports);
+            // On a thread of its own: netlink and the tcx links block in the kernel, and the thread pool's few threads
+            // also answer every other call.
+            var prepared = await Task.Factory.StartNew(() => agent.PrepareEndpoint(body.Name, labels, ns, body.Netns, ports),
+                CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             EndpointRecord created;
             try
             {

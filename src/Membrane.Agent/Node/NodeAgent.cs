@@ -674,9 +674,10 @@ public sealed partial class NodeAgent : Control.IPolicyCommitter, IDisposable
                 throw new EndpointDeleteException(name, partWay: false, e);
             }
 
-            // The network first: with its veth gone, nothing of the endpoint flows any more, so the programs and the
-            // maps can go after it without a moment unfiltered. Each step is tried whatever the one before did, so as
-            // much as can go goes; what could not is left for the next start, which the file (Deleting) sends to it.
+            // The configuration first: from then on the endpoint's programs, which stay attached until its veth is
+            // gone, drop everything it sends or is sent (unknown endpoint), so its network and links go after it
+            // without a moment unfiltered. Each step is tried whatever the one before did, so as much as can go goes;
+            // what could not is left for the next start, which the file (Deleting) sends to it.
             _endpoints.Remove(name);
             var network = managed.Record.Network;
             var failures = new List<Exception>();
@@ -692,9 +693,13 @@ public sealed partial class NodeAgent : Control.IPolicyCommitter, IDisposable
                 }
             }
 
-            // The veth is set down and its namespace deleted now; the kernel's removal of the interface, which waits
-            // out an RCU grace period for each tcx link on it (~15 ms each, docs/performance.md), happens behind this
-            // call, and the links' descriptors are closed once it has. An adopted namespace's veth is deleted here.
+            Step(() => Remove(managed.Writer));
+            _foreignPolicyEntries += managed.Writer.Entries; // what the kernel refused to remove is still there, and counts
+
+            // Its namespace is deleted now, which takes no RTNL lock; the kernel's removal of the veth pair with it,
+            // which waits out an RCU grace period for each tcx link on it (~15 ms each, docs/performance.md) under that
+            // lock, happens behind this call, and the links' descriptors are closed and the addresses freed once it
+            // has. An adopted namespace's veth is deleted here.
             int? retired = null;
             var networkGone = false;
             Step(() =>
@@ -716,7 +721,7 @@ public sealed partial class NodeAgent : Control.IPolicyCommitter, IDisposable
             {
                 managed.Attachments.ForEach(a => Step(a.Unpin));
                 managed.Backstops.ForEach(a => Step(a.Release)); // a tc filter goes with its interface
-                RemoveLater(network.HostInterface, hostIndex, managed.Attachments);
+                RemoveLater(network, hostIndex, managed.Attachments);
             }
             else
             {
@@ -724,8 +729,6 @@ public sealed partial class NodeAgent : Control.IPolicyCommitter, IDisposable
                 managed.Backstops.ForEach(a => Step(a.Dispose));
             }
 
-            Step(() => Remove(managed.Writer));
-            _foreignPolicyEntries += managed.Writer.Entries; // what the kernel refused to remove is still there, and counts
             Step(() => ReleaseIdentity(managed.Record.Identity, [network.IPv4, network.IPv6]));
 
             // Its peers lose its identity, and the ipcache its addresses (before their switch). Its flows are forgotten
@@ -757,45 +760,51 @@ public sealed partial class NodeAgent : Control.IPolicyCommitter, IDisposable
     /// <summary>
     /// Waits behind the caller for the kernel to remove a deleted endpoint's host veth (with its namespace, or by
     /// deleting it when something keeps the namespace alive), then closes its links' descriptors, which by then
-    /// release defunct links at no cost.
+    /// release defunct links at no cost, and gives its addresses back (nothing routes to them any more). A veth that
+    /// cannot be removed keeps its links and its addresses: its programs go on dropping everything, and its addresses
+    /// are not handed to another endpoint while the node still routes them to it.
     /// </summary>
-    private void RemoveLater(string hostInterface, int hostIndex, List<ProgramAttachment> links)
+    private void RemoveLater(EndpointNetwork network, int hostIndex, List<ProgramAttachment> links)
     {
-        _removing[hostInterface] = Task.Run(async () =>
+        var hostInterface = network.HostInterface;
+        // A thread of its own: the wait blocks in the kernel (RTNL), and on the thread pool it would hold up the API.
+        _removing[hostInterface] = Task.Factory.StartNew(() =>
         {
             try
             {
-                if (!await _networks.RemoveRetiredAsync(hostInterface, hostIndex, TimeSpan.FromSeconds(5)))
+                if (!_networks.RemoveRetired(hostInterface, hostIndex, TimeSpan.FromSeconds(5)))
                 {
-                    Warning?.Invoke($"the interface {hostInterface} of a deleted endpoint could not be removed; it is down, and passes nothing");
+                    Warning?.Invoke($"the interface {hostInterface} of a deleted endpoint could not be removed; its programs drop everything through it");
+                    return;
                 }
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                Warning?.Invoke($"removing the interface {hostInterface} of a deleted endpoint failed ({e.Message}); it is down, and passes nothing");
+                Warning?.Invoke($"removing the interface {hostInterface} of a deleted endpoint failed ({e.Message}); its programs drop everything through it");
+                return;
             }
-            finally
+
+            _networks.ReleaseAddresses(network);
+            foreach (var link in links)
             {
-                foreach (var link in links)
+                try
                 {
-                    try
-                    {
-                        link.Dispose();
-                    }
-                    catch (Exception e) when (e is not OutOfMemoryException)
-                    {
-                        Warning?.Invoke($"closing a link of the deleted interface {hostInterface} failed: {e.Message}");
-                    }
+                    link.Dispose();
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    Warning?.Invoke($"closing a link of the deleted interface {hostInterface} failed: {e.Message}");
                 }
             }
-        });
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <summary>
     /// Waits for a deleted endpoint's interface of this name to be gone (a new endpoint of the same name needs it):
-    /// <paramref name="removal"/>, taken from the interfaces being removed under the lock. One that an earlier agent
-    /// left down, killed before the kernel removed it (a process kept its namespace alive), is deleted: down, it is a
-    /// deleted endpoint's, since every live endpoint's is up, and the name it is derived from is reserved by the caller.
+    /// <paramref name="removal"/>, taken from the interfaces being removed under the lock. One still there is a deleted
+    /// endpoint's (an earlier agent was killed before the kernel removed it, and a process kept its namespace alive):
+    /// the name it is derived from is the node's and the endpoint's, which the caller has reserved, and no live
+    /// endpoint has that name. It is deleted.
     /// </summary>
     private void WaitForRemoval(string hostInterface, Task? removal)
     {
@@ -805,7 +814,7 @@ public sealed partial class NodeAgent : Control.IPolicyCommitter, IDisposable
         }
 
         using var links = Membrane.Netlink.Rtnetlink.Open(_options.Node);
-        if (links.FindLink(hostInterface) is { IsUp: false })
+        if (links.FindLink(hostInterface) is not null)
         {
             links.DeleteLink(hostInterface);
         }

@@ -89,13 +89,14 @@ public sealed class RegeneratorTests : IAsyncLifetime
     public async Task A_caller_that_times_out_is_told_whether_its_change_was_dropped_or_is_still_being_made()
     {
         _node.Gate.Reset();
-        var running = _regenerator.ChangePoliciesAsync("the running change", FakePolicyCommitter.Change("a"), TimeSpan.FromMilliseconds(200), Ct);
+        // Two seconds for the running change: time enough for it to start on a loaded machine, and it is then held.
+        var running = _regenerator.ChangePoliciesAsync("the running change", FakePolicyCommitter.Change("a"), TimeSpan.FromSeconds(2), Ct);
         Assert.True(await _node.Entered.WaitAsync(Long, Ct));
         var waiting = _regenerator.RunAsync("the waiting change", () => 1, TimeSpan.FromMilliseconds(200), Ct);
 
         var pending = await Assert.ThrowsAsync<ChangeTimeoutException>(() => running);
         Assert.True(pending.Started);
-        Assert.Contains("the running change was still being made after 0.2 s", pending.Message);
+        Assert.Contains("the running change was still being made after 2 s", pending.Message);
         var dropped = await Assert.ThrowsAsync<ChangeTimeoutException>(() => waiting);
         Assert.False(dropped.Started);
         Assert.Contains("nothing of it was made", dropped.Message);
