@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of Membrane: the policy language, the CLI and the kernel-facing BPF toolkit.
-# Kernel tests need root and a few tools (ip, ping, nft, chattr, strace); as root on a fresh Debian machine this
+# Kernel tests need root and a few tools (ip, ping, nft, chattr, strace, etcd); as root on a fresh Debian machine this
 # script installs what is missing first. Without root those tests skip and say why.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -11,6 +11,7 @@ command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
 command -v nft >/dev/null 2>&1 || need+=(nftables)
 command -v chattr >/dev/null 2>&1 || need+=(e2fsprogs)
 command -v strace >/dev/null 2>&1 || need+=(strace)
+command -v etcd >/dev/null 2>&1 || need+=(etcd-server)   # the cluster tests start their own, in namespaces of their own
 if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "test.sh: installing ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive

@@ -1,0 +1,103 @@
+using System.Globalization;
+using dotnet_etcd;
+using Etcdserverpb;
+using Google.Protobuf;
+
+namespace Membrane.Cluster;
+
+/// <summary>
+/// One identity number per label set across the cluster, allocated in etcd by transaction: a node that finds no number
+/// for its labels takes the next one, in one transaction that succeeds only if no number was given to those labels
+/// meanwhile and nobody else took the next number. Two nodes that race for the same labels therefore get the same
+/// number (the loser's transaction fails and reads the winner's), and two racing for different labels get different
+/// ones (the loser retries with the next number). Numbers are never reused by this allocator.
+/// </summary>
+public sealed class IdentityAllocator(EtcdClient client, uint first, uint last)
+{
+    /// <summary>How many times an allocation retries after losing a race for the next number before it gives up.</summary>
+    public const int MaxAttempts = 64;
+
+    /// <summary>The number of <paramref name="labels"/> (their canonical text), given to them now if they have none.</summary>
+    public async Task<uint> AllocateAsync(string labels, CancellationToken cancellation = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(labels);
+        var byLabels = ClusterKeys.IdentityByLabels(labels);
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            var found = await client.GetAsync(byLabels, cancellationToken: cancellation);
+            if (found.Kvs.Count > 0)
+            {
+                return Decode(found.Kvs[0], labels);
+            }
+
+            var next = await client.GetAsync(ClusterKeys.NextIdentity, cancellationToken: cancellation);
+            var (number, counterRevision) = next.Kvs.Count > 0
+                ? (ParseNumber(next.Kvs[0]), next.Kvs[0].ModRevision)
+                : (first, 0L);
+            if (number > last)
+            {
+                throw new InvalidOperationException($"no identity number is free: numbers {first} to {last} have all been handed out");
+            }
+
+            var transaction = new TxnRequest
+            {
+                Compare =
+                {
+                    // The labels still have no number, and the counter is as read (absent: never created).
+                    new Compare { Key = Bytes(byLabels), Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 },
+                    counterRevision == 0
+                        ? new Compare { Key = Bytes(ClusterKeys.NextIdentity), Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 }
+                        : new Compare { Key = Bytes(ClusterKeys.NextIdentity), Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = counterRevision },
+                },
+                Success =
+                {
+                    Put(byLabels, $"{number.ToString(CultureInfo.InvariantCulture)} {labels}"),
+                    Put(ClusterKeys.Identity(number), labels),
+                    Put(ClusterKeys.NextIdentity, (number + 1).ToString(CultureInfo.InvariantCulture)),
+                },
+                Failure = { new RequestOp { RequestRange = new RangeRequest { Key = Bytes(byLabels) } } },
+            };
+            var result = await client.TransactionAsync(transaction, cancellationToken: cancellation);
+            if (result.Succeeded)
+            {
+                return number;
+            }
+
+            // Lost: either the labels got a number meanwhile (the failure branch read it), or the counter moved on.
+            if (result.Responses[0].ResponseRange.Kvs is { Count: > 0 } winner)
+            {
+                return Decode(winner[0], labels);
+            }
+        }
+
+        throw new InvalidOperationException($"allocating an identity for {labels} lost the race for the next number {MaxAttempts} times; try again");
+    }
+
+    private static uint Decode(Mvccpb.KeyValue kv, string labels)
+    {
+        var text = kv.Value.ToStringUtf8();
+        var space = text.IndexOf(' ', StringComparison.Ordinal);
+        if (space < 0 || !uint.TryParse(text.AsSpan(0, space), NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+        {
+            throw new InvalidDataException($"{kv.Key.ToStringUtf8()}: \"{Shorten(text)}\" is not an identity (NUMBER LABELS)");
+        }
+
+        if (!string.Equals(text[(space + 1)..], labels, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{kv.Key.ToStringUtf8()} holds identity {number} of other labels ({Shorten(text[(space + 1)..])}): a SHA-256 collision, or a key written by hand");
+        }
+
+        return number;
+    }
+
+    private static uint ParseNumber(Mvccpb.KeyValue kv) =>
+        uint.TryParse(kv.Value.ToStringUtf8(), NumberStyles.None, CultureInfo.InvariantCulture, out var number)
+            ? number
+            : throw new InvalidDataException($"{kv.Key.ToStringUtf8()}: \"{Shorten(kv.Value.ToStringUtf8())}\" is not a number");
+
+    private static string Shorten(string text) => text.Length <= 80 ? text : text[..80] + "...";
+
+    private static ByteString Bytes(string text) => ByteString.CopyFromUtf8(text);
+
+    private static RequestOp Put(string key, string value) => new() { RequestPut = new PutRequest { Key = Bytes(key), Value = Bytes(value) } };
+}
