@@ -564,10 +564,6 @@ public sealed partial class NodeAgent : Control.IPolicyCommitter, IDisposable
             throw new ResourceConflictException($"endpoint {name} is being created already");
         }
 
-        if (adoptNamespace is not null && _preparing.FirstOrDefault(p => p.Value == adoptNamespace) is { Key: { } preparing })
-        {
-            throw new ResourceConflictException($"netns: the network namespace {adoptNamespace} is being adopted by endpoint {preparing}");
-        }
 
         if (adoptNamespace is null)
         {
@@ -596,6 +592,11 @@ public sealed partial class NodeAgent : Control.IPolicyCommitter, IDisposable
             NetworkNamespace.InodeOfName(e.Record.Network.NetworkNamespace) == inode) is { } other)
         {
             throw new ResourceConflictException($"netns: the network namespace {adoptNamespace} is endpoint {other.Record.Name}'s");
+        }
+
+        if (_preparing.FirstOrDefault(p => p.Value is { } adopting && (adopting == adoptNamespace || NetworkNamespace.InodeOfName(adopting) == inode)) is { Key: { } preparing })
+        {
+            throw new ResourceConflictException($"netns: the network namespace {adoptNamespace} is being adopted by endpoint {preparing}");
         }
 
         if (inode == _options.Node.Inode)

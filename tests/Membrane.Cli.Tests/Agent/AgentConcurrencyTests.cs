@@ -8,7 +8,7 @@ namespace Membrane.Cli.Tests.Agent;
 /// Changes asked for at once, on a real agent: endpoints made in parallel (their networks made at the same time, their
 /// identities and policies one change at a time) are each enforced when their call returns; two creates of one name
 /// make one endpoint and leave nothing of the other; an endpoint made while its namespace's labels change carries the
-/// labels as they ended; and a burst of imports is made in fewer batches than imports, each import answered.
+/// labels as they ended; and a burst of imports is each answered, counted and held.
 /// </summary>
 [Collection(AgentProcessCollection.Name)]
 public sealed class AgentConcurrencyTests : IDisposable
@@ -142,7 +142,7 @@ public sealed class AgentConcurrencyTests : IDisposable
     }
 
     [Fact]
-    public async Task A_burst_of_imports_is_made_in_fewer_batches_and_each_is_answered()
+    public async Task A_burst_of_imports_is_each_answered_counted_and_held()
     {
         Root.Require();
         await _agent.StartAsync();
@@ -164,8 +164,12 @@ public sealed class AgentConcurrencyTests : IDisposable
         var policies = JsonDocument.Parse(_agent.CliOk("policy", "get", "-o", "json")).RootElement.GetProperty("policies");
         Assert.Equal(12, policies.GetArrayLength());
         var metrics = await _agent.ScrapeAsync(TestContext.Current.CancellationToken);
+        // How many batches depends on how the twelve CLI processes' calls happen to overlap (RegeneratorTests holds the
+        // batching to account, and bench/agent/burst.sh measures it). Here: every change counted, and each batch is one
+        // change of the repository, one revision.
         Assert.Equal(12, Metric(metrics, "membrane_policy_changes_total"));
-        Assert.InRange(Metric(metrics, "membrane_policy_batches_total"), 1, 12);
+        Assert.Equal(Metric(metrics, "membrane_policy_batches_total"),
+            JsonDocument.Parse(_agent.CliOk("policy", "get", "-o", "json")).RootElement.GetProperty("revision").GetInt64());
     }
 
     private static double Metric(string text, string name) =>
