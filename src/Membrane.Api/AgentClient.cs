@@ -97,6 +97,14 @@ public sealed class AgentClient : IDisposable
     public Task<PolicyListResponse> ListPoliciesAsync(CancellationToken cancellation = default) =>
         SendAsync(HttpMethod.Get, ApiRoutes.Path(ApiRoutes.Policies), ApiJsonContext.Default.PolicyListResponse, cancellation);
 
+    /// <summary>The cluster as the agent follows it; 404 (an <see cref="AgentApiException"/>) when the agent is not in cluster mode.</summary>
+    public Task<ClusterStatusResponse> ClusterStatusAsync(CancellationToken cancellation = default) =>
+        SendAsync(HttpMethod.Get, ApiRoutes.Path(ApiRoutes.Cluster), ApiJsonContext.Default.ClusterStatusResponse, cancellation);
+
+    /// <summary>Every live node of the cluster.</summary>
+    public Task<List<NodeInfo>> ListNodesAsync(CancellationToken cancellation = default) =>
+        SendAsync(HttpMethod.Get, ApiRoutes.Path(ApiRoutes.Nodes), ApiJsonContext.Default.ListNodeInfo, cancellation);
+
     public Task<PolicyListResponse> DeletePoliciesAsync(string? name = null, CancellationToken cancellation = default) =>
         SendAsync(HttpMethod.Delete, name is null ? ApiRoutes.Path(ApiRoutes.Policies) : ApiRoutes.Path(ApiRoutes.Policy, name),
             ApiJsonContext.Default.PolicyListResponse, cancellation);

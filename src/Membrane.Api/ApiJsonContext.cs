@@ -22,4 +22,6 @@ namespace Membrane.Api;
 [JsonSerializable(typeof(List<IpcacheEntryInfo>))]
 [JsonSerializable(typeof(TraceRequestBody))]
 [JsonSerializable(typeof(TraceReport))]
+[JsonSerializable(typeof(ClusterStatusResponse))]
+[JsonSerializable(typeof(List<NodeInfo>))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

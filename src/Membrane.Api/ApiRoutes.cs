@@ -22,6 +22,8 @@ public static partial class ApiRoutes
     public const string NamespaceLabels = "/v1/namespaces/{name}/labels";
     public const string Policies = "/v1/policies";
     public const string Policy = "/v1/policies/{name}";
+    public const string Cluster = "/v1/cluster";
+    public const string Nodes = "/v1/nodes";
 
     /// <summary>
     /// <paramref name="template"/> with each <c>{parameter}</c> replaced, in order, by the escaped value, relative to the

@@ -73,6 +73,56 @@ public sealed class IdentityAllocator(EtcdClient client, uint first, uint last)
         throw new InvalidOperationException($"allocating an identity for {labels} lost the race for the next number {MaxAttempts} times; try again");
     }
 
+    /// <summary>
+    /// Puts an identity back that was released while a node still had it (the node was out of reach for longer than the
+    /// grace period): its number and its labels, both, when neither is taken meanwhile. Numbers are never reused, so the
+    /// number is the labels' still unless the labels have been given another since; then that number is returned, and
+    /// the caller's endpoints must move to it.
+    /// </summary>
+    public async Task<uint> RestoreAsync(uint number, string labels, CancellationToken cancellation = default)
+    {
+        var byLabels = ClusterKeys.IdentityByLabels(labels);
+        var result = await client.TransactionAsync(new TxnRequest
+        {
+            Compare =
+            {
+                new Compare { Key = Bytes(byLabels), Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 },
+                new Compare { Key = Bytes(ClusterKeys.Identity(number)), Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 },
+            },
+            Success = { Put(byLabels, $"{number.ToString(CultureInfo.InvariantCulture)} {labels}"), Put(ClusterKeys.Identity(number), labels) },
+            Failure = { new RequestOp { RequestRange = new RangeRequest { Key = Bytes(byLabels) } } },
+        }, cancellationToken: cancellation);
+        return result.Succeeded || result.Responses[0].ResponseRange.Kvs.Count == 0 ? number : Decode(result.Responses[0].ResponseRange.Kvs[0], labels);
+    }
+
+    /// <summary>
+    /// Releases an identity no node references: deletes its number and its labels' key, in one transaction that holds
+    /// only if no reference to it exists (etcd compares the whole range of references: an empty range has version 0)
+    /// and its labels are still those. True when it was released.
+    /// </summary>
+    public async Task<bool> ReleaseAsync(uint number, string labels, CancellationToken cancellation = default)
+    {
+        var references = ClusterKeys.References(number);
+        var result = await client.TransactionAsync(new TxnRequest
+        {
+            Compare =
+            {
+                new Compare
+                {
+                    Key = Bytes(references), RangeEnd = ByteString.CopyFrom(EtcdConnection.PrefixEnd(references)),
+                    Target = Compare.Types.CompareTarget.Version, Result = Compare.Types.CompareResult.Equal, Version = 0,
+                },
+                new Compare { Key = Bytes(ClusterKeys.Identity(number)), Target = Compare.Types.CompareTarget.Value, Result = Compare.Types.CompareResult.Equal, Value = Bytes(labels) },
+            },
+            Success =
+            {
+                new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = Bytes(ClusterKeys.Identity(number)) } },
+                new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = Bytes(ClusterKeys.IdentityByLabels(labels)) } },
+            },
+        }, cancellationToken: cancellation);
+        return result.Succeeded;
+    }
+
     private static uint Decode(Mvccpb.KeyValue kv, string labels)
     {
         var text = kv.Value.ToStringUtf8();

@@ -28,7 +28,12 @@ public static class AgentConfigFile
     /// <summary>The largest config file read: a few lines are expected; a huge one is a mistake or hostile.</summary>
     public const int MaxBytes = 64 << 10;
 
-    private static readonly string[] Fields = ["stateDir", "socket", "bpffsRoot", "nodeName", "ipv4Pool", "ipv6Pool", "metrics", "policyMapEntries", "pinCheckInterval", "resyncInterval", "eventRate"];
+    /// <summary>Cluster mode's settings, each also a flag of the same name in kebab case (<c>etcdEndpoints</c> is <c>--etcd-endpoints</c>).</summary>
+    public static readonly string[] ClusterFields = ["cluster", "etcdEndpoints", "etcdCa", "etcdCert", "etcdKey", "clusterPoolIPv4", "clusterPoolIPv6",
+        "nodeCidrSize", "nodeCidrSizeIPv6", "nodeAddresses", "leaseTtl", "identityGrace"];
+
+    private static readonly string[] Fields = ["stateDir", "socket", "bpffsRoot", "nodeName", "ipv4Pool", "ipv6Pool", "metrics", "policyMapEntries", "pinCheckInterval", "resyncInterval", "eventRate",
+        .. ClusterFields];
 
     /// <summary>The policy map's bounds: room for a few endpoints at least, and what the kernel lets one map have (u32).</summary>
     public const int MinPolicyMapEntries = 64;
@@ -100,6 +105,20 @@ public static class AgentConfigFile
                 throw new FormatException($"{Where(valueNode)}: needs a value");
             }
 
+            if (ClusterFields.Contains(key, StringComparer.Ordinal))
+            {
+                try
+                {
+                    options = Cluster(options, key, value);
+                }
+                catch (FormatException e)
+                {
+                    throw new FormatException($"{Where(valueNode)}: {e.Message}", e);
+                }
+
+                continue;
+            }
+
             options = key switch
             {
                 "stateDir" => options with { StateDirectory = value },
@@ -121,6 +140,68 @@ public static class AgentConfigFile
         }
 
         return options;
+    }
+
+    /// <summary>
+    /// Applies one of cluster mode's settings (<see cref="ClusterFields"/>); a <see cref="FormatException"/> says what the
+    /// value should be. The flags and the config file share this, so they read values alike.
+    /// </summary>
+    public static AgentHostOptions Cluster(AgentHostOptions options, string key, string value)
+    {
+        static double Seconds(string text, double min, double max, string what) =>
+            double.TryParse(text, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var s) && s >= min && s <= max
+                ? s
+                : throw new FormatException($"\"{text}\" is not {what}: seconds from {min} to {max}");
+
+        static int Length(string text, int min, int max) =>
+            int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
+                ? n
+                : throw new FormatException($"\"{text}\" is not a prefix length from {min} to {max}");
+
+        if (key == "cluster")
+        {
+            return options with { ClusterMode = value is "true" ? true : value is "false" ? false : throw new FormatException($"\"{value}\" is not true or false") };
+        }
+
+        var cluster = options.ClusterSettings ?? new Membrane.Agent.Cluster.ClusterOptions(new Membrane.Cluster.EtcdOptions([]));
+        cluster = key switch
+        {
+            "etcdEndpoints" => cluster with { Etcd = cluster.Etcd with { Endpoints = Membrane.Cluster.EtcdOptions.ParseEndpoints(value) } },
+            "etcdCa" => cluster with { Etcd = cluster.Etcd with { CaFile = value } },
+            "etcdCert" => cluster with { Etcd = cluster.Etcd with { CertFile = value } },
+            "etcdKey" => cluster with { Etcd = cluster.Etcd with { KeyFile = value } },
+            "clusterPoolIPv4" => cluster with { IPv4Pool = Pool(value, System.Net.Sockets.AddressFamily.InterNetwork) ?? throw new FormatException($"\"{value}\" is not an IPv4 prefix, such as 10.240.0.0/12") },
+            "clusterPoolIPv6" => cluster with { IPv6Pool = Pool(value, System.Net.Sockets.AddressFamily.InterNetworkV6) ?? throw new FormatException($"\"{value}\" is not an IPv6 prefix, such as fd00:240::/96") },
+            "nodeCidrSize" => cluster with { IPv4NodePrefix = Length(value, 8, 30) },
+            "nodeCidrSizeIPv6" => cluster with { IPv6NodePrefix = Length(value, 64, 126) },
+            "nodeAddresses" => cluster with { NodeAddresses = NodeAddresses(value) },
+            "leaseTtl" => cluster with { LeaseTtl = TimeSpan.FromSeconds(Seconds(value, 2, 600, "a lease TTL")) },
+            "identityGrace" => cluster with { IdentityGrace = TimeSpan.FromSeconds(Seconds(value, 1, 86400, "a grace period")) },
+            _ => throw new FormatException($"{key} is not a cluster setting"),
+        };
+        return options with { ClusterSettings = cluster };
+    }
+
+    /// <summary>The node's underlay addresses: a comma-separated list, one address per family at most.</summary>
+    private static IReadOnlyList<IPAddress> NodeAddresses(string text)
+    {
+        var addresses = new List<IPAddress>();
+        foreach (var entry in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!IPAddress.TryParse(entry, out var address) || IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any))
+            {
+                throw new FormatException($"\"{entry}\" is not a node's underlay address (an IPv4 or IPv6 address of the node, not loopback)");
+            }
+
+            if (addresses.Any(a => a.AddressFamily == address.AddressFamily))
+            {
+                throw new FormatException($"two {address.AddressFamily} addresses; give one underlay address per family");
+            }
+
+            addresses.Add(address);
+        }
+
+        return addresses.Count > 0 ? addresses : throw new FormatException("no address given");
     }
 
     /// <summary>A policy map size within bounds, or null.</summary>

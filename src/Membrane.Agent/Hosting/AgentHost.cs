@@ -50,15 +50,37 @@ public static class AgentHost
     public static async Task<int> RunAsync(AgentHostOptions options, CancellationToken stopping = default)
     {
         using var socketLock = ClaimSocket(options.Socket);
+
+        // Cluster mode: the node's pod CIDRs come from the cluster (or, with etcd out of reach, from the state directory)
+        // before anything is made with them.
+        Cluster.ClusterJoin? join = null;
+        if (options.Cluster is { } cluster)
+        {
+            try
+            {
+                join = await Cluster.ClusterJoin.JoinAsync(cluster, options.NodeName, options.StateDirectory, stopping);
+            }
+            catch (Cluster.ClusterUnavailableException e)
+            {
+                throw new AgentStateException($"cluster mode: {e.Message}, and the node has no pod CIDRs of its own yet " +
+                    "(the state directory keeps them once etcd has given them); the agent does not start", e);
+            }
+            catch (ArgumentException e)
+            {
+                throw new AgentStateException($"cluster mode: {e.Message}", e);
+            }
+        }
+
         using var agent = new NodeAgent(new NodeAgentOptions(NetworkNamespace.OpenCurrent(), options.NodeName)
         {
-            IPv4Pool = options.IPv4Pool,
-            IPv6Pool = options.IPv6Pool,
+            IPv4Pool = join?.IPv4Cidr ?? options.IPv4Pool,
+            IPv6Pool = join?.IPv6Cidr ?? options.IPv6Pool,
+            IdentityNumbers = join is null ? null : Cluster.ClusterMember.Numbering(join),
             PinRoot = options.BpffsRoot,
             StateDirectory = options.StateDirectory,
             Datapath = Membrane.Datapath.Ebpf.Loading.DatapathLoaderOptions.Default with { PolicyEntries = options.PolicyMapEntries },
         });
-        var app = Build(options, agent);
+        var app = Build(options, agent, join);
         try
         {
             try
@@ -122,7 +144,7 @@ public static class AgentHost
         }
     }
 
-    private static WebApplication Build(AgentHostOptions options, NodeAgent nodeAgent)
+    private static WebApplication Build(AgentHostOptions options, NodeAgent nodeAgent, Cluster.ClusterJoin? join)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -156,6 +178,15 @@ public static class AgentHost
         builder.Services.AddHostedService<NodeAgentService>();
         builder.Services.AddSingleton(_ => new Control.Regenerator(nodeAgent));
         builder.Services.AddHostedService(services => services.GetRequiredService<Control.Regenerator>());
+        if (join is not null)
+        {
+            // After the regenerator, which it feeds; before the API, so a request in cluster mode finds it running.
+            builder.Services.AddSingleton(services => new Cluster.ClusterMember(options.Cluster!, options.NodeName, nodeAgent,
+                services.GetRequiredService<Control.Regenerator>(), join, options.StateDirectory, options.ChangeTimeout,
+                services.GetRequiredService<ILogger<Cluster.ClusterMember>>()));
+            builder.Services.AddHostedService(services => services.GetRequiredService<Cluster.ClusterMember>());
+        }
+
         builder.Services.AddSingleton(_ => new Monitor.EventHub(() => nodeAgent.Datapath,
             endpointId => nodeAgent.EndpointById(endpointId) is { } record ? ApiViews.Peer(nodeAgent, record.Identity, record) : null,
             identity => ApiViews.Peer(nodeAgent, identity, nodeAgent.EndpointByIdentity(identity))));
@@ -186,7 +217,8 @@ public static class AgentHost
 
         if (options.Metrics is { } endpoint)
         {
-            var metrics = new Metrics.AgentMetrics(nodeAgent, app.Services.GetRequiredService<PinWatch>(), app.Services.GetRequiredService<Control.Regenerator>());
+            var metrics = new Metrics.AgentMetrics(nodeAgent, app.Services.GetRequiredService<PinWatch>(), app.Services.GetRequiredService<Control.Regenerator>(),
+                app.Services.GetService<Cluster.ClusterMember>());
             app.MapMetrics(settings => settings.Registry = metrics.Registry, "/metrics").RequireHost($"*:{endpoint.Port}");
         }
 
@@ -221,6 +253,8 @@ public static class AgentHost
         var changes = app.Services.GetRequiredService<Control.Regenerator>();
         EndpointRoutes.Map(app, agent, changes, options.ChangeTimeout);
         NamespaceRoutes.Map(app, agent, changes, options.ChangeTimeout);
-        PolicyRoutes.Map(app, agent, changes, options.ChangeTimeout);
+        var member = app.Services.GetService<Cluster.ClusterMember>();
+        PolicyRoutes.Map(app, agent, changes, options.ChangeTimeout, member);
+        ClusterRoutes.Map(app, agent, member);
     }
 }

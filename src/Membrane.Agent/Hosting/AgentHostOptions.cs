@@ -52,4 +52,27 @@ public sealed record AgentHostOptions
     /// so that the answer reaches it.
     /// </summary>
     public TimeSpan ChangeTimeout { get; init; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>Cluster mode (<c>--cluster</c>): the node shares identities, the ipcache, routes and policies through etcd.</summary>
+    public bool ClusterMode { get; init; }
+
+    /// <summary>
+    /// The cluster's settings (etcd, the pools, the node's underlay addresses), used in cluster mode only; null when none
+    /// was given. <see cref="Cluster"/> is what the agent runs with.
+    /// </summary>
+    public Cluster.ClusterOptions? ClusterSettings { get; init; }
+
+    /// <summary>The cluster options in cluster mode, null otherwise (the node alone, with no etcd).</summary>
+    public Cluster.ClusterOptions? Cluster => ClusterMode ? ClusterSettings : null;
+
+    /// <summary>
+    /// Why these options cannot run, or null: cluster mode needs etcd's endpoints; cluster settings without cluster mode
+    /// are a mistake (the node would quietly run alone).
+    /// </summary>
+    public string? Problem() => (ClusterMode, ClusterSettings) switch
+    {
+        (true, null) or (true, { Etcd.Endpoints.Count: 0 }) => "cluster mode needs etcd: give --etcd-endpoints (or etcdEndpoints in the config file)",
+        (false, not null) => "etcd and cluster settings are given, but cluster mode is not on: add --cluster (or cluster: true in the config file)",
+        _ => null,
+    };
 }

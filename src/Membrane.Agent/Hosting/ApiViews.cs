@@ -17,9 +17,11 @@ internal static class ApiViews
         Ports = EndpointPorts.Format(record.NamedPorts) ?? [],
     };
 
-    public static PolicyListResponse Policies(NodeAgent agent)
+    /// <summary>The policies held; in cluster mode the revision is the cluster's (etcd's) that the node enforces.</summary>
+    public static PolicyListResponse Policies(NodeAgent agent, Cluster.ClusterMember? cluster = null)
     {
         var (revision, resources) = agent.PolicySnapshot;
+        revision = cluster?.EnforcedPolicyRevision ?? revision;
         return new(revision, [.. resources.Select(r => new PolicyInfo(r.Key.Kind.ToString(), r.Key.Namespace, r.Key.Name, r.File))
             .OrderBy(p => p.Namespace, StringComparer.Ordinal).ThenBy(p => p.Name, StringComparer.Ordinal)]);
     }

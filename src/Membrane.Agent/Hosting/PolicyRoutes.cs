@@ -16,9 +16,9 @@ namespace Membrane.Agent.Hosting;
 /// </summary>
 internal static class PolicyRoutes
 {
-    public static void Map(IEndpointRouteBuilder app, NodeAgent agent, Regenerator changes, TimeSpan timeout)
+    public static void Map(IEndpointRouteBuilder app, NodeAgent agent, Regenerator changes, TimeSpan timeout, Cluster.ClusterMember? cluster)
     {
-        app.MapGet(ApiRoutes.Policies, () => Results.Json(ApiViews.Policies(agent), ApiJsonContext.Default.PolicyListResponse));
+        app.MapGet(ApiRoutes.Policies, () => Results.Json(ApiViews.Policies(agent, cluster), ApiJsonContext.Default.PolicyListResponse));
 
         // An import refused for its findings is an answer too (422), with the findings; nothing of it was applied.
         app.MapPost(ApiRoutes.Policies, async (HttpRequest request, CancellationToken aborted) =>
@@ -27,8 +27,11 @@ internal static class PolicyRoutes
                 "{\"files\": [{\"file\", \"text\"}, ...]} with at least one file",
                 b => b.Files is { Count: > 0 } && b.Files.All(f => f is { File: not null, Text: not null }));
             var texts = body.Files.Select(f => new PolicyText(f.File, f.Text)).ToList();
-            var staged = agent.StageImport(texts, body.AllowL4Only);
-            var change = staged.IsValid
+            // In cluster mode the import goes to etcd, and comes back to every node (this one included) through its watch.
+            var staged = cluster is null ? agent.StageImport(texts, body.AllowL4Only) : null;
+            var change = cluster is not null
+                ? await cluster.ImportAsync(texts, body.AllowL4Only, aborted)
+                : staged!.IsValid
                 ? await changes.ChangePoliciesAsync($"the import of {texts.Count} file(s)", StagedPolicyChange.Of(staged, texts), timeout, aborted)
                 : agent.Policies.Commit(staged);
             var findings = change.Report.Files.SelectMany(file => file.AllFindings.Select(f =>
@@ -38,12 +41,12 @@ internal static class PolicyRoutes
         });
 
         app.MapDelete(ApiRoutes.Policies, (CancellationToken aborted) =>
-            DeleteAsync(agent, changes, timeout, [.. agent.PolicySnapshot.Resources.Select(r => r.Key)], aborted));
+            DeleteAsync(agent, changes, timeout, cluster, [.. agent.PolicySnapshot.Resources.Select(r => r.Key)], aborted));
 
         // The client escapes NAMESPACE/NAME as one segment; routing leaves %2F escaped in the value it gives, since
         // decoding it earlier would make it a path separator.
         app.MapDelete(ApiRoutes.Policy, (string name, CancellationToken aborted) =>
-            DeleteAsync(agent, changes, timeout, [Find(agent, Uri.UnescapeDataString(name))], aborted));
+            DeleteAsync(agent, changes, timeout, cluster, [Find(agent, Uri.UnescapeDataString(name))], aborted));
     }
 
     /// <summary>The one policy <paramref name="name"/> names: <c>NAMESPACE/NAME</c>, or a name only one policy has.</summary>
@@ -59,9 +62,18 @@ internal static class PolicyRoutes
         };
     }
 
-    private static async Task<IResult> DeleteAsync(NodeAgent agent, Regenerator changes, TimeSpan timeout, IReadOnlyList<ResourceKey> keys, CancellationToken aborted)
+    private static async Task<IResult> DeleteAsync(NodeAgent agent, Regenerator changes, TimeSpan timeout, Cluster.ClusterMember? cluster,
+        IReadOnlyList<ResourceKey> keys, CancellationToken aborted)
     {
-        await changes.ChangePoliciesAsync($"the delete of {keys.Count} policies", StagedPolicyChange.Delete(keys), timeout, aborted);
-        return Results.Json(ApiViews.Policies(agent), ApiJsonContext.Default.PolicyListResponse);
+        if (cluster is not null)
+        {
+            await cluster.DeleteAsync(keys, aborted);
+        }
+        else
+        {
+            await changes.ChangePoliciesAsync($"the delete of {keys.Count} policies", StagedPolicyChange.Delete(keys), timeout, aborted);
+        }
+
+        return Results.Json(ApiViews.Policies(agent, cluster), ApiJsonContext.Default.PolicyListResponse);
     }
 }

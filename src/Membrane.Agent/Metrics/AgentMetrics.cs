@@ -34,9 +34,10 @@ public sealed class AgentMetrics
     private readonly Hosting.PinWatch _pins;
     private readonly Control.Regenerator? _regenerator;
 
-    public AgentMetrics(NodeAgent agent, Hosting.PinWatch pins, Control.Regenerator? regenerator = null)
+    public AgentMetrics(NodeAgent agent, Hosting.PinWatch pins, Control.Regenerator? regenerator = null, Cluster.ClusterMember? cluster = null)
     {
         _agent = agent;
+        _cluster = cluster;
         _pins = pins;
         _regenerator = regenerator;
         var factory = Prometheus.Metrics.WithCustomRegistry(_registry);
@@ -71,8 +72,21 @@ public sealed class AgentMetrics
             drift.WithLabels("policy").Inc(report.PolicyEntries);
             drift.WithLabels("ipcache").Inc(report.IpcacheEntries);
         };
+        if (cluster is not null)
+        {
+            _clusterConnected = factory.CreateGauge("membrane_cluster_connected", "1 while the watch of etcd is established, 0 while etcd is out of reach.");
+            _clusterRevision = factory.CreateGauge("membrane_cluster_applied_revision", "The etcd revision whose endpoints and policies the node enforces.");
+            _clusterBadData = factory.CreateGauge("membrane_cluster_bad_data_total", "Keys in etcd that did not decode, and entries the node refused, skipped since the start.");
+            _clusterRemote = factory.CreateGauge("membrane_cluster_remote_endpoints", "Other nodes' endpoint addresses in the ipcache.");
+            _clusterWrites = factory.CreateGauge("membrane_cluster_publish_writes_total", "Transactions the node wrote to publish its endpoints.");
+            _clusterWatchRequests = factory.CreateGauge("membrane_cluster_watch_requests_total", "Listings and watches opened against etcd.");
+        }
+
         _registry.AddBeforeCollectCallback(Collect);
     }
+
+    private readonly Cluster.ClusterMember? _cluster;
+    private readonly Gauge? _clusterConnected, _clusterRevision, _clusterBadData, _clusterRemote, _clusterWrites, _clusterWatchRequests;
 
     public CollectorRegistry Registry => _registry;
 
@@ -101,6 +115,16 @@ public sealed class AgentMetrics
         var (repinned, _, problems) = _pins.Read();
         _pinsRepinned.Set(repinned);
         _pinsFailing.Set(problems.Count);
+        if (_cluster is not null)
+        {
+            _clusterConnected!.Set(_cluster.Connected ? 1 : 0);
+            _clusterRevision!.Set(_cluster.AppliedRevision);
+            _clusterBadData!.Set(_cluster.BadData);
+            _clusterRemote!.Set(_agent.RemoteEndpoints.Count);
+            _clusterWrites!.Set(_cluster.PublishWrites);
+            _clusterWatchRequests!.Set(_cluster.WatchRequests);
+        }
+
         if (_regenerator is not null)
         {
             var (changes, batches) = _regenerator.PolicyBatches;

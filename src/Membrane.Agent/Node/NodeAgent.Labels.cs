@@ -201,7 +201,7 @@ public sealed partial class NodeAgent
             {
                 if (Policies.Identities.Find(labels) is null)
                 {
-                    added.Add(Policies.Identities.AddEndpoint(labels, addresses: [], namedPorts: endpoint.Record.NamedPorts).Id);
+                    added.Add(Policies.Identities.AddEndpoint(labels, id: _options.IdentityNumbers?.Invoke(labels), addresses: [], namedPorts: endpoint.Record.NamedPorts).Id);
                 }
             }
 

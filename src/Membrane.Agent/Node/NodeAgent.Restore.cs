@@ -96,6 +96,9 @@ public sealed partial class NodeAgent
             restored.Add(endpoint.Name);
         }
 
+        // The other nodes' endpoints (cluster mode), before anything is regenerated: every state keeps knowing them.
+        problemList.AddRange(RestoreRemote(state));
+
         // What the kernel still holds that no restored endpoint owns is an endpoint left in place (its file did not
         // read): its ipcache entries are kept, and its policy entries count against the map's capacity.
         var managedNumbers = _endpoints.Values.Select(e => e.Record.EndpointId).ToHashSet();

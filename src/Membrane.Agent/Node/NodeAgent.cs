@@ -257,10 +257,23 @@ public sealed partial class NodeAgent : Control.IPolicyCommitter, IDisposable
     /// </summary>
     private ChangeScope Changing() => new(this);
 
+    /// <summary>
+    /// Raised, under the agent's lock, each time a change has published its view (made or taken back): what follows the
+    /// node's state (the cluster publisher) is woken. A handler only signals; it must not wait.
+    /// </summary>
+    public event Action? ViewPublished;
+
     /// <summary>Publishes what the endpoints and identities are now. Called under the lock.</summary>
-    private void PublishView() => _view = new NodeView(_endpoints.Values.Select(e => e.Record), Policies.Identities.All, PolicyBudget(),
+    private void PublishView()
+    {
+        _view = BuildView();
+        ViewPublished?.Invoke();
+    }
+
+    private NodeView BuildView() => new(_endpoints.Values.Select(e => e.Record), Policies.Identities.All, PolicyBudget(),
         Policies.Revision, [.. Policies.Repository.Resources.Select(r => (r.Key, r.Document.Position.File))],
-        _namespaceLabels.ToDictionary(kv => kv.Key, kv => (IReadOnlyDictionary<string, string>)kv.Value, StringComparer.Ordinal));
+        _namespaceLabels.ToDictionary(kv => kv.Key, kv => (IReadOnlyDictionary<string, string>)kv.Value, StringComparer.Ordinal),
+        _remote.Values); // replaced whole by each change, never changed once published
 
     /// <summary>The policies held and the repository's revision, as the last change left them. Never waits for a change.</summary>
     public (long Revision, IReadOnlyList<(ResourceKey Key, string File)> Resources) PolicySnapshot => (_view.PolicyRevision, _view.Policies);
@@ -468,7 +481,7 @@ public sealed partial class NodeAgent : Control.IPolicyCommitter, IDisposable
                 var addresses = new[] { network.IPv4, network.IPv6 };
                 identity = Policies.Identities.Find(withNamespace) is { } existing
                     ? Policies.Identities.AddAddresses(existing.Id, addresses)
-                    : Policies.Identities.AddEndpoint(withNamespace, addresses: addresses, namedPorts: prepared.NamedPorts);
+                    : Policies.Identities.AddEndpoint(withNamespace, id: _options.IdentityNumbers?.Invoke(withNamespace), addresses: addresses, namedPorts: prepared.NamedPorts);
 
                 // Now the network and the identity are known: a crash from here on is swept up by what the file says
                 // was made.

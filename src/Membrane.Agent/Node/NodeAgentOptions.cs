@@ -29,4 +29,10 @@ public sealed record NodeAgentOptions(NetworkNamespace Node, string NodeName)
     /// restores them; null keeps nothing, and then disposing the agent removes its endpoints (nothing would take them back).
     /// </summary>
     public string? StateDirectory { get; init; }
+
+    /// <summary>
+    /// Where a new label set's identity number comes from: in cluster mode the cluster's allocator (one number per label
+    /// set across every node), which throws when it cannot answer; null numbers identities on the node alone.
+    /// </summary>
+    public Func<Membrane.Policy.Engine.Labels.LabelSet, uint>? IdentityNumbers { get; init; }
 }

@@ -13,7 +13,7 @@ namespace Membrane.Agent.Node;
 /// </summary>
 internal sealed class NodeView
 {
-    public static readonly NodeView Empty = new([], [], null, 0, [], new Dictionary<string, IReadOnlyDictionary<string, string>>());
+    public static readonly NodeView Empty = new([], [], null, 0, [], new Dictionary<string, IReadOnlyDictionary<string, string>>(), []);
 
     private readonly FrozenDictionary<string, EndpointRecord> _byName;
     private readonly FrozenDictionary<uint, EndpointRecord> _byEndpointId;
@@ -21,8 +21,10 @@ internal sealed class NodeView
     private readonly FrozenDictionary<uint, Identity> _identities;
 
     public NodeView(IEnumerable<EndpointRecord> endpoints, IEnumerable<Identity> identities, PolicyMapBudget? policyMap,
-        long policyRevision, IReadOnlyList<(ResourceKey Key, string File)> policies, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> namespaceLabels)
+        long policyRevision, IReadOnlyList<(ResourceKey Key, string File)> policies, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> namespaceLabels,
+        IReadOnlyCollection<RemoteEndpoint> remote)
     {
+        Remote = remote;
         PolicyRevision = policyRevision;
         Policies = policies;
         var records = endpoints.OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
@@ -41,6 +43,9 @@ internal sealed class NodeView
 
     /// <summary>Every namespace that has labels or endpoints, with its labels and its endpoints' names, by name.</summary>
     public IReadOnlyList<(string Name, IReadOnlyDictionary<string, string> Labels, IReadOnlyList<string> Endpoints)> Namespaces { get; }
+
+    /// <summary>The other nodes' endpoint addresses enforced against (cluster mode).</summary>
+    public IReadOnlyCollection<RemoteEndpoint> Remote { get; }
 
     /// <summary>Every endpoint, by name.</summary>
     public IReadOnlyList<EndpointRecord> Endpoints { get; }

@@ -8,4 +8,5 @@ namespace Membrane.Agent.State;
 [JsonSerializable(typeof(EndpointState))]
 [JsonSerializable(typeof(PolicyState))]
 [JsonSerializable(typeof(NamespaceState))]
+[JsonSerializable(typeof(RemoteState))]
 public sealed partial class AgentStateJsonContext : JsonSerializerContext;

@@ -29,6 +29,8 @@ public static class MembraneCommand
         root.Subcommands.Add(Agent.EndpointCommand.Create(stdout, stderr));
         root.Subcommands.Add(Agent.NamespaceCommand.Create(stdout, stderr));
         root.Subcommands.Add(Agent.StatusCommand.Create(stdout, stderr));
+        root.Subcommands.Add(Agent.ClusterCommand.Create(stdout, stderr));
+        root.Subcommands.Add(Agent.NodeCommand.Create(stdout, stderr));
         root.Subcommands.Add(Agent.MonitorCommand.Create(stdout, stderr));
         root.Subcommands.Add(Agent.DemoCommand.Create(stdout, stderr));
         foreach (var extra in extraCommands)

@@ -19,6 +19,12 @@ public sealed record RouteSpec(IPNetwork Destination)
     /// <summary>The routing table; RT_TABLE_MAIN (254) is the one <c>ip route</c> shows.</summary>
     public int Table { get; init; } = Route.MainTable;
 
+    /// <summary>
+    /// RTPROT_*, who installed the route; null is RTPROT_BOOT (3), what <c>ip route add</c> sets. A daemon marks its routes
+    /// with a number of its own so that it finds them again after a restart (<c>ip route show proto N</c>).
+    /// </summary>
+    public byte? Protocol { get; init; }
+
     /// <summary>RTA_PRIORITY, the metric; null leaves it to the kernel (0 for IPv4, 1024 for IPv6).</summary>
     public int? Metric { get; init; }
 

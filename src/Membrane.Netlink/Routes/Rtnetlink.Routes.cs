@@ -19,7 +19,7 @@ public sealed partial class Rtnetlink
     {
         ArgumentNullException.ThrowIfNull(route);
         var scope = route.Scope ?? (route.Gateway is null ? RouteScope.Link : RouteScope.Universe);
-        BeginRoute(MessageType.NewRoute, route, RTPROT_BOOT, scope, RTN_UNICAST, MessageFlags.Create | MessageFlags.Exclusive);
+        BeginRoute(MessageType.NewRoute, route, route.Protocol ?? RTPROT_BOOT, scope, RTN_UNICAST, MessageFlags.Create | MessageFlags.Exclusive);
         ExecuteRoute(route, "add");
     }
 

@@ -26,10 +26,25 @@ public static class AgentCommand
         var pinCheck = new Option<double?>("--pin-check-interval") { Description = $"Seconds between checks that the pins are in place (what was removed is pinned again) [default: {defaults.PinCheckInterval.TotalSeconds}]." };
         var eventRate = new Option<uint?>("--event-rate") { Description = $"Events per second each CPU may send to the monitor (drops, and new flows while one watches), burst as many; the rest are counted as suppressed [default: {defaults.EventRate}]." };
         var resync = new Option<double?>("--resync-interval") { Description = $"Seconds between comparisons of the kernel's maps with what the agent wrote (what differs is put back, logged and counted) [default: {defaults.ResyncInterval.TotalSeconds}]." };
+        var cluster = new Option<bool>("--cluster") { Description = "Cluster mode: share identities, the ipcache, routes and policies with the other nodes through etcd (docs/cluster.md)." };
+        var clusterPool = new Option<string>("--cluster-pool") { Description = "The pools every node's pod CIDRs come from, one per family, comma-separated [default: 10.240.0.0/12,fd00:240::/96]." };
+        var clusterOptions = new (string Field, string Description)[]
+        {
+            ("etcdEndpoints", "etcd's client URLs, comma-separated: http://ADDRESS:2379, or https:// with the TLS files below."),
+            ("etcdCa", "The CA (PEM) that signed etcd's server certificates; with it, only that CA is trusted."),
+            ("etcdCert", "The agent's client certificate (PEM), for etcd's mutual TLS."),
+            ("etcdKey", "The client certificate's private key (PEM)."),
+            ("nodeCidrSize", "The prefix length of each node's IPv4 pod CIDR [default: 24]."),
+            ("nodeCidrSizeIPv6", "The prefix length of each node's IPv6 pod CIDR [default: 112]."),
+            ("nodeAddresses", "This node's underlay addresses, one per family, comma-separated: the other nodes route its pod CIDRs through them."),
+            ("leaseTtl", "Seconds the node's announcements outlive its agent (its lease's TTL) [default: 15]."),
+            ("identityGrace", "Seconds an identity no node references is kept before it is released [default: 300]."),
+        }.Select(o => (o.Field, Option: new Option<string>("--" + Kebab(o.Field)) { Description = o.Description })).ToList();
         var command = new Command("agent", "Run the node agent in the foreground: it owns this network namespace's endpoints and policies and serves the API.")
         {
-            config, state, socket, bpffs, node, ipv4, ipv6, metrics, policyMap, pinCheck, resync, eventRate,
+            config, state, socket, bpffs, node, ipv4, ipv6, metrics, policyMap, pinCheck, resync, eventRate, cluster, clusterPool,
         };
+        clusterOptions.ForEach(o => command.Options.Add(o.Option));
         command.SetAction(async (parse, cancellation) =>
         {
             var options = defaults;
@@ -125,6 +140,38 @@ public static class AgentCommand
                 options = options with { ResyncInterval = interval };
             }
 
+            try
+            {
+                if (parse.GetValue(cluster))
+                {
+                    options = AgentConfigFile.Cluster(options, "cluster", "true");
+                }
+
+                foreach (var pool in (parse.GetValue(clusterPool) ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                {
+                    options = AgentConfigFile.Cluster(options, pool.Contains(':') ? "clusterPoolIPv6" : "clusterPoolIPv4", pool);
+                }
+
+                foreach (var (field, option) in clusterOptions)
+                {
+                    if (parse.GetValue(option) is { } value)
+                    {
+                        options = AgentConfigFile.Cluster(options, field, value);
+                    }
+                }
+            }
+            catch (FormatException e)
+            {
+                stderr.WriteLine($"membrane: {e.Message}");
+                return MembraneCommand.UsageError;
+            }
+
+            if (options.Problem() is { } problem)
+            {
+                stderr.WriteLine($"membrane: {problem}");
+                return MembraneCommand.UsageError;
+            }
+
             options = options with
             {
                 StateDirectory = parse.GetValue(state) ?? options.StateDirectory,
@@ -151,4 +198,8 @@ public static class AgentCommand
         });
         return command;
     }
+
+    /// <summary><c>etcdEndpoints</c> as a flag: <c>etcd-endpoints</c>; <c>nodeCidrSizeIPv6</c>: <c>node-cidr-size-ipv6</c>.</summary>
+    private static string Kebab(string field) =>
+        string.Concat(field.Replace("IPv6", "-ipv6").Replace("IPv4", "-ipv4").Select(c => char.IsUpper(c) ? "-" + char.ToLowerInvariant(c) : c.ToString()));
 }
