@@ -387,11 +387,17 @@ public sealed partial class ClusterMember : BackgroundService, IWatchSink
 
         List<string> owned;
         List<uint> missing;
+        HashSet<string> overwritten;
         lock (_stateLock)
         {
             owned = [.. State.Ipcache.Where(e => e.Value.Node == _node).Select(e => ClusterKeys.Ipcache(e.Key)),
                 .. State.References.Where(r => r.Value.Contains(_node)).Select(r => ClusterKeys.Reference(r.Key, _node))];
             missing = [.. identities.Keys.Where(id => !State.Identities.ContainsKey(id))];
+
+            // This node's addresses as someone else wrote them (another node, or a hand): written again, whatever this
+            // node wrote last. The other nodes refuse an address from a node whose pod CIDR does not hold it.
+            overwritten = [.. endpoints.SelectMany(e => new[] { e.Network.IPv4, e.Network.IPv6 })
+                .Where(a => State.Ipcache.TryGetValue(a, out var seen) && seen.Node != _node).Select(ClusterKeys.Ipcache)];
         }
 
         foreach (var id in missing)
@@ -418,7 +424,7 @@ public sealed partial class ClusterMember : BackgroundService, IWatchSink
                 ops.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = ByteString.CopyFromUtf8(key) } });
             }
 
-            foreach (var (key, value) in desired.Where(d => !_published.TryGetValue(d.Key, out var written) || written != d.Value))
+            foreach (var (key, value) in desired.Where(d => !_published.TryGetValue(d.Key, out var written) || written != d.Value || overwritten.Contains(d.Key)))
             {
                 ops.Add(new RequestOp { RequestPut = new PutRequest { Key = ByteString.CopyFromUtf8(key), Value = ByteString.CopyFromUtf8(value), Lease = lease } });
             }

@@ -95,6 +95,26 @@ public sealed class ClusterTestbed : IDisposable
         return node;
     }
 
+    /// <summary>A client of the testbed's etcd, its sockets made inside the underlay namespace (plain etcd only).</summary>
+    public Membrane.Cluster.EtcdConnection ConnectEtcd()
+    {
+        var underlay = NetworkNamespace.Open(Underlay);
+        return new Membrane.Cluster.EtcdConnection(new Membrane.Cluster.EtcdOptions([new Uri(Etcd.ClientUrl)]), async (_, cancel) =>
+        {
+            var socket = underlay.Run(() => new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp));
+            try
+            {
+                await socket.ConnectAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(EtcdAddress), 2379), cancel);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        });
+    }
+
     public string NodeAddress(int index, bool ipv6) => ipv6 ? $"fd00:99:{_subnet:x}::{10 + index:x}" : $"10.99.{_subnet}.{10 + index}";
 
     /// <summary>Waits (polling, at most <paramref name="seconds"/>) until <paramref name="condition"/> holds on the agent's cluster status.</summary>
