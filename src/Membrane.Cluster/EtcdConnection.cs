@@ -48,7 +48,7 @@ public sealed class EtcdConnection : IDisposable
 
         try
         {
-            _ca = options.CaFile is null ? null : X509Certificate2.CreateFromPemFile(options.CaFile);
+            _ca = options.CaFile is null ? null : X509Certificate2.CreateFromPem(File.ReadAllText(options.CaFile));
             _clientCertificate = options.CertFile is null ? null : X509Certificate2.CreateFromPemFile(options.CertFile, options.KeyFile);
         }
         catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
@@ -179,7 +179,10 @@ public sealed class EtcdConnection : IDisposable
             inner = inner.InnerException;
         }
 
-        return inner is null ? $"{e.StatusCode}: {e.Status.Detail}" : $"{e.StatusCode}: {e.Status.Detail} ({inner.Message})";
+        var detail = e.Status.Detail.ReplaceLineEndings(" ");
+        return inner is null || detail.Contains(inner.Message.ReplaceLineEndings(" "), StringComparison.Ordinal)
+            ? $"{e.StatusCode}: {detail}"
+            : $"{e.StatusCode}: {detail} ({inner.Message.ReplaceLineEndings(" ")})";
     }
 
     /// <summary>The end of the range of keys that start with <paramref name="prefix"/> (etcd's prefix end: the last byte plus one).</summary>

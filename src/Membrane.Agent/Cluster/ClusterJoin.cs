@@ -74,9 +74,21 @@ public sealed record ClusterJoin(EtcdConnection Etcd, IPNetwork IPv4Cidr, IPNetw
         catch (Exception e) when (!cancellation.IsCancellationRequested && (e is OperationCanceledException or EtcdUnavailableException ||
             e is RpcException rpc && (rpc.StatusCode == StatusCode.Cancelled || EtcdConnection.IsUnavailable(rpc))))
         {
-            throw new ClusterUnavailableException($"etcd ({string.Join(",", options.Endpoints)}) did not answer within {options.RequestTimeout.TotalSeconds:0.#} s" +
-                (e is RpcException r ? $": {EtcdConnection.Describe(r)}" : ""), e);
+            throw new ClusterUnavailableException(OutOfReach(options, e), e);
         }
+    }
+
+    /// <summary>Why etcd is out of reach, in a user's terms; a refused TLS handshake says which files to check.</summary>
+    private static string OutOfReach(EtcdOptions options, Exception e)
+    {
+        var endpoints = string.Join(",", options.Endpoints.Select(u => u.GetLeftPart(UriPartial.Authority)));
+        var inner = e is RpcException { StatusCode: not (StatusCode.Cancelled or StatusCode.DeadlineExceeded) } rpc ? EtcdConnection.Describe(rpc) : null;
+        var why = inner ?? $"no answer within {options.RequestTimeout.TotalSeconds:0.#} s";
+        var tls = options.Endpoints[0].Scheme == "https" && inner is not null &&
+            (inner.Contains("certificate", StringComparison.OrdinalIgnoreCase) || inner.Contains("SSL", StringComparison.Ordinal) ||
+             inner.Contains("SslStream", StringComparison.Ordinal) || inner.Contains("handshake", StringComparison.OrdinalIgnoreCase));
+        return $"etcd ({endpoints}) is out of reach: {why.TrimEnd('.')}" + (!tls ? "" :
+            ". The TLS connection was refused: etcd takes only a client certificate its CA signed (--etcd-cert, --etcd-key), and the agent trusts only the CA given (--etcd-ca)");
     }
 
     private static string Path(string stateDirectory) => System.IO.Path.Combine(stateDirectory, "cluster", FileName);

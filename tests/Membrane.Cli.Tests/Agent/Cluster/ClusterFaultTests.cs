@@ -47,7 +47,7 @@ public sealed class ClusterFaultTests
         var (code, _, stderr) = b.Cli("endpoint", "create", b.EndpointName("fresh"), "--labels", "app=fresh");
         Assert.NotEqual(0, code);
         Assert.Contains("identity is numbered by the cluster", stderr);
-        Assert.Contains("did not answer", stderr);
+        Assert.Contains("is out of reach", stderr);
         Assert.DoesNotContain(b.EndpointName("fresh"), b.CliOk("endpoint", "list"));
 
         // etcd back: the endpoint made meanwhile is published, and web's node lets it in.

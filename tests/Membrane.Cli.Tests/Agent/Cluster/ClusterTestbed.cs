@@ -36,15 +36,18 @@ public sealed class ClusterTestbed : IDisposable
     /// <summary>The lease TTL the nodes run with: short, so that expiry is seen in a test.</summary>
     public int LeaseSeconds { get; init; } = 4;
 
-    /// <summary>Starts the underlay and etcd (plain, or with the TLS files given), and <paramref name="nodes"/> agents.</summary>
-    public static async Task<ClusterTestbed> StartAsync(int nodes, string? certificate = null, string? key = null, string? clientCa = null, int leaseSeconds = 4)
+    /// <summary>Starts the underlay and etcd (plain, or with mutual TLS), and <paramref name="nodes"/> agents.</summary>
+    /// <param name="tls">With it, etcd serves mutual TLS: given etcd's address, it gives the server's certificate and
+    /// key and the CA that client certificates must chain to (PEM files).</param>
+    public static async Task<ClusterTestbed> StartAsync(int nodes, Func<string, (string Certificate, string Key, string ClientCa)>? tls = null, int leaseSeconds = 4)
     {
         Root.Require();
         var testbed = new ClusterTestbed { LeaseSeconds = leaseSeconds };
         try
         {
             testbed.MakeUnderlay();
-            testbed.Etcd = await EtcdProcess.StartAsync(testbed.Underlay, testbed.EtcdAddress, certificate, key, clientCa);
+            var files = tls?.Invoke(testbed.EtcdAddress);
+            testbed.Etcd = await EtcdProcess.StartAsync(testbed.Underlay, testbed.EtcdAddress, files?.Certificate, files?.Key, files?.ClientCa);
             for (var i = 0; i < nodes; i++)
             {
                 var node = testbed.AddNode();
