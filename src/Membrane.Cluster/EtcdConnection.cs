@@ -5,6 +5,7 @@ using dotnet_etcd;
 using Etcdserverpb;
 using Google.Protobuf;
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Grpc.Net.Client.Balancer;
 using Grpc.Net.Client.Configuration;
@@ -26,6 +27,7 @@ public sealed class EtcdConnection : IDisposable
     private readonly GrpcChannel _channel;
     private readonly X509Certificate2? _ca;
     private readonly X509Certificate2? _clientCertificate;
+    private readonly RequestCounter _requests = new();
 
     public EtcdConnection(EtcdOptions options, Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? connect = null)
     {
@@ -100,7 +102,7 @@ public sealed class EtcdConnection : IDisposable
             _channel = GrpcChannel.ForAddress("static:///etcd", channelOptions);
         }
 
-        var invoker = _channel.CreateCallInvoker();
+        var invoker = _channel.Intercept(_requests);
         Kv = new KV.KVClient(invoker);
         Leases = new Lease.LeaseClient(invoker);
         Watches = new Watch.WatchClient(invoker);
@@ -108,6 +110,9 @@ public sealed class EtcdConnection : IDisposable
     }
 
     public EtcdOptions Options { get; }
+
+    /// <summary>Every call started against etcd through this connection (requests, and streams opened), counted here.</summary>
+    public long Requests => _requests.Count;
 
     public KV.KVClient Kv { get; }
 

@@ -15,12 +15,15 @@ public sealed partial class EtcdProcess : IDisposable
     private readonly string _namespace;
     private readonly string _address;
     private readonly IReadOnlyList<string> _tls;
+    private readonly string _name;
+    private readonly string _initialCluster;
     private readonly StringBuilder _log = new();
     private Process? _process;
 
-    private EtcdProcess(string networkNamespace, string address, IReadOnlyList<string> tls)
+    private EtcdProcess(string networkNamespace, string address, IReadOnlyList<string> tls, string name = "mbr", string? initialCluster = null)
     {
-        (_namespace, _address, _tls) = (networkNamespace, address, tls);
+        (_namespace, _address, _tls, _name) = (networkNamespace, address, tls, name);
+        _initialCluster = initialCluster ?? $"{name}=http://{Host}:2380";
     }
 
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("mbr-etcd-").FullName;
@@ -69,6 +72,34 @@ public sealed partial class EtcdProcess : IDisposable
         }
     }
 
+    /// <summary>
+    /// Starts a cluster of etcd members in <paramref name="networkNamespace"/>, one on each of
+    /// <paramref name="addresses"/>, and waits until each accepts connections; Dispose each.
+    /// </summary>
+    public static async Task<IReadOnlyList<EtcdProcess>> StartClusterAsync(string networkNamespace, IReadOnlyList<string> addresses)
+    {
+        Root.Require();
+        if (!File.Exists("/usr/bin/etcd"))
+        {
+            Xunit.Assert.Skip("needs etcd (Debian's etcd-server; test.sh installs it)");
+        }
+
+        string Host(string a) => a.Contains(':') ? $"[{a}]" : a;
+        var initial = string.Join(",", addresses.Select((a, i) => $"mbr{i}=http://{Host(a)}:2380"));
+        var members = addresses.Select((a, i) => new EtcdProcess(networkNamespace, a, [], $"mbr{i}", initial)).ToList();
+        try
+        {
+            // Started together: a member waits for a quorum of its peers before it serves.
+            await Task.WhenAll(members.Select(m => m.StartAgainAsync()));
+            return members;
+        }
+        catch
+        {
+            members.ForEach(m => m.Dispose());
+            throw;
+        }
+    }
+
     /// <summary>Starts etcd again on the same data (after <see cref="Kill"/>), and waits until it accepts connections.</summary>
     public async Task StartAgainAsync()
     {
@@ -81,10 +112,10 @@ public sealed partial class EtcdProcess : IDisposable
         var scheme = _tls.Count > 0 ? "https" : "http";
         foreach (var argument in new[]
         {
-            "netns", "exec", _namespace, "etcd", "--name", "mbr", "--data-dir", DataDirectory,
+            "netns", "exec", _namespace, "etcd", "--name", _name, "--data-dir", DataDirectory,
             "--listen-client-urls", $"{scheme}://{Host}:2379", "--advertise-client-urls", $"{scheme}://{Host}:2379",
             "--listen-peer-urls", $"http://{Host}:2380", "--initial-advertise-peer-urls", $"http://{Host}:2380",
-            "--initial-cluster", $"mbr=http://{Host}:2380", "--log-level", "warn",
+            "--initial-cluster", _initialCluster, "--log-level", "warn",
         }.Concat(_tls))
         {
             start.ArgumentList.Add(argument);

@@ -101,8 +101,8 @@ public sealed partial class ClusterMember : BackgroundService, IWatchSink
     /// <summary>Transactions the publisher wrote.</summary>
     public long PublishWrites => Interlocked.Read(ref _publishWrites);
 
-    /// <summary>Requests the watch made (listings and watches opened).</summary>
-    public long WatchRequests => _watcher.Requests;
+    /// <summary>Every call the agent started against etcd (requests, and streams opened).</summary>
+    public long EtcdRequests => _join.Etcd.Requests;
 
     public long LeaseId => _lease.Id;
 

@@ -79,14 +79,14 @@ public sealed class AgentMetrics
             _clusterBadData = factory.CreateGauge("membrane_cluster_bad_data_total", "Keys in etcd that did not decode, and entries the node refused, skipped since the start.");
             _clusterRemote = factory.CreateGauge("membrane_cluster_remote_endpoints", "Other nodes' endpoint addresses in the ipcache.");
             _clusterWrites = factory.CreateGauge("membrane_cluster_publish_writes_total", "Transactions the node wrote to publish its endpoints.");
-            _clusterWatchRequests = factory.CreateGauge("membrane_cluster_watch_requests_total", "Listings and watches opened against etcd.");
+            _clusterRequests = factory.CreateGauge("membrane_cluster_etcd_requests_total", "Calls the agent started against etcd (requests, and streams opened), counted by the agent.");
         }
 
         _registry.AddBeforeCollectCallback(Collect);
     }
 
     private readonly Cluster.ClusterMember? _cluster;
-    private readonly Gauge? _clusterConnected, _clusterRevision, _clusterBadData, _clusterRemote, _clusterWrites, _clusterWatchRequests;
+    private readonly Gauge? _clusterConnected, _clusterRevision, _clusterBadData, _clusterRemote, _clusterWrites, _clusterRequests;
 
     public CollectorRegistry Registry => _registry;
 
@@ -122,7 +122,7 @@ public sealed class AgentMetrics
             _clusterBadData!.Set(_cluster.BadData);
             _clusterRemote!.Set(_agent.RemoteEndpoints.Count);
             _clusterWrites!.Set(_cluster.PublishWrites);
-            _clusterWatchRequests!.Set(_cluster.WatchRequests);
+            _clusterRequests!.Set(_cluster.EtcdRequests);
         }
 
         if (_regenerator is not null)

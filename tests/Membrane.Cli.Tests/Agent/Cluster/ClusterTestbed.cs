@@ -29,6 +29,12 @@ public sealed class ClusterTestbed : IDisposable
 
     public EtcdProcess Etcd { get; private set; } = null!;
 
+    /// <summary>etcd's members: one, unless the testbed was started with more (then <see cref="Etcd"/> is the first).</summary>
+    public IReadOnlyList<EtcdProcess> EtcdMembers { get; private set; } = [];
+
+    /// <summary>The client URLs the agents are given: every member's.</summary>
+    public string EtcdEndpoints => string.Join(",", EtcdMembers.Select(m => m.ClientUrl));
+
     public string EtcdAddress => $"10.99.{_subnet}.1";
 
     public List<AgentProcess> Nodes { get; } = [];
@@ -39,15 +45,32 @@ public sealed class ClusterTestbed : IDisposable
     /// <summary>Starts the underlay and etcd (plain, or with mutual TLS), and <paramref name="nodes"/> agents.</summary>
     /// <param name="tls">With it, etcd serves mutual TLS: given etcd's address, it gives the server's certificate and
     /// key and the CA that client certificates must chain to (PEM files).</param>
-    public static async Task<ClusterTestbed> StartAsync(int nodes, Func<string, (string Certificate, string Key, string ClientCa)>? tls = null, int leaseSeconds = 4)
+    public static async Task<ClusterTestbed> StartAsync(int nodes, Func<string, (string Certificate, string Key, string ClientCa)>? tls = null, int leaseSeconds = 4,
+        int etcdMembers = 1)
     {
         Root.Require();
         var testbed = new ClusterTestbed { LeaseSeconds = leaseSeconds };
         try
         {
             testbed.MakeUnderlay();
-            var files = tls?.Invoke(testbed.EtcdAddress);
-            testbed.Etcd = await EtcdProcess.StartAsync(testbed.Underlay, testbed.EtcdAddress, files?.Certificate, files?.Key, files?.ClientCa);
+            if (etcdMembers > 1)
+            {
+                var addresses = Enumerable.Range(1, etcdMembers).Select(i => $"10.99.{testbed._subnet}.{i}").ToList();
+                foreach (var extra in addresses.Skip(1))
+                {
+                    Command.Check("ip", "-n", testbed.Underlay, "addr", "add", $"{extra}/24", "dev", testbed.Bridge);
+                }
+
+                testbed.EtcdMembers = await EtcdProcess.StartClusterAsync(testbed.Underlay, addresses);
+                testbed.Etcd = testbed.EtcdMembers[0];
+            }
+            else
+            {
+                var files = tls?.Invoke(testbed.EtcdAddress);
+                testbed.Etcd = await EtcdProcess.StartAsync(testbed.Underlay, testbed.EtcdAddress, files?.Certificate, files?.Key, files?.ClientCa);
+                testbed.EtcdMembers = [testbed.Etcd];
+            }
+
             for (var i = 0; i < nodes; i++)
             {
                 var node = testbed.AddNode();
@@ -89,7 +112,7 @@ public sealed class ClusterTestbed : IDisposable
         Command.Check("ip", "-n", node.Node, "link", "set", "mbrul0", "up");
         node.ExtraArguments.AddRange(
         [
-            "--cluster", "--etcd-endpoints", Etcd.ClientUrl,
+            "--cluster", "--etcd-endpoints", EtcdEndpoints,
             "--cluster-pool", $"10.236.{_subnet}.0/24,fd00:236:{_subnet:x}::/112", "--node-cidr-size", "27", "--node-cidr-size-ipv6", "120",
             "--node-addresses", $"{NodeAddress(index, ipv6: false)},{NodeAddress(index, ipv6: true)}",
             "--lease-ttl", LeaseSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -184,13 +207,16 @@ public sealed class ClusterTestbed : IDisposable
             }
         }
 
-        try
+        foreach (var member in EtcdMembers.Count > 0 ? EtcdMembers : Etcd is null ? [] : [Etcd])
         {
-            Etcd?.Dispose();
-        }
-        catch (Exception e)
-        {
-            failures.Add($"etcd: {e.Message}");
+            try
+            {
+                member.Dispose();
+            }
+            catch (Exception e)
+            {
+                failures.Add($"etcd: {e.Message}");
+            }
         }
 
         if (NetworkNamespace.Exists(Underlay))
