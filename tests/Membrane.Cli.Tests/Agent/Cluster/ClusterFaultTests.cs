@@ -40,6 +40,13 @@ public sealed class ClusterFaultTests
         // Verdicts hold: what each node had, it enforces.
         Assert.True((await EndpointTraffic.PingAsync(client.Name, web.IPv4)).Replied, "client -> web with etcd stopped");
 
+        // A's agent killed and started again while etcd is away: it starts from its state directory (its pod CIDRs, and
+        // the other nodes' endpoints it enforced), and the verdict does not change.
+        a.Kill();
+        await a.StartAsync();
+        Assert.True((await EndpointTraffic.PingAsync(client.Name, web.IPv4)).Replied, "client -> web after A restarted without etcd");
+        Assert.Contains((await new AgentClient(a.Socket).IpcacheAsync(TestContext.Current.CancellationToken)), e => e.Prefix == client.IPv4 + "/32" && e.Identity == client.Identity);
+
         // Labels the node knows proceed (their identity is known); new labels need the cluster's numbering, and are
         // refused with a clear error, with nothing made.
         var second = b.CreateEndpoint(b.EndpointName("client2"), "app=client");
