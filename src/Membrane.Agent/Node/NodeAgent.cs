@@ -394,14 +394,41 @@ public sealed partial class NodeAgent : Control.IPolicyCommitter, IDisposable
 
         uint endpointId;
         Task? removal;
+        LabelSet? unknown;
         using (Changing())
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             CheckNewEndpoint(name, adoptNamespace);
             CheckPorts(name, labels, kubernetesNamespace, namedPorts);
+            var withNamespace = WithNamespaceLabels(labels, kubernetesNamespace);
+            unknown = _options.IdentityNumbers is not null && Policies.Identities.Find(withNamespace) is null ? withNamespace : null;
             endpointId = _nextEndpointId++;
             _preparing[name] = adoptNamespace;
             _removing.Remove(HostInterfaceName.For(_options.NodeName, name), out removal);
+        }
+
+        // A label set the node does not know is numbered by the cluster now, outside the agent's lock and before anything
+        // is made: etcd out of reach refuses the create here, with nothing to undo, and holds up no other change.
+        (LabelSet, uint)? numbered = null;
+        if (unknown is not null)
+        {
+            try
+            {
+                numbered = (unknown, _options.IdentityNumbers!(unknown));
+            }
+            catch
+            {
+                lock (_lock)
+                {
+                    _preparing.Remove(name);
+                    if (removal is not null)
+                    {
+                        _removing.TryAdd(HostInterfaceName.For(_options.NodeName, name), removal); // still to wait for, by the next create
+                    }
+                }
+
+                throw;
+            }
         }
 
         var creating = new EndpointState(name, kubernetesNamespace, [.. labels.Labels.Select(l => l.ToString())], endpointId, 0,
@@ -443,7 +470,10 @@ public sealed partial class NodeAgent : Control.IPolicyCommitter, IDisposable
                     attachments.Add(Attach(Datapath.ToEndpoint, target, AttachDirection.Egress, name));
                     AttachMode = attachments[0].Mode;
                 });
-            return new PreparedEndpoint(name, labels, kubernetesNamespace, adoptNamespace, namedPorts, endpointId, creating, network, attachments, backstops, saved);
+            return new PreparedEndpoint(name, labels, kubernetesNamespace, adoptNamespace, namedPorts, endpointId, creating, network, attachments, backstops, saved)
+            {
+                Numbered = numbered,
+            };
         }
         catch (Exception failure)
         {
@@ -481,7 +511,9 @@ public sealed partial class NodeAgent : Control.IPolicyCommitter, IDisposable
                 var addresses = new[] { network.IPv4, network.IPv6 };
                 identity = Policies.Identities.Find(withNamespace) is { } existing
                     ? Policies.Identities.AddAddresses(existing.Id, addresses)
-                    : Policies.Identities.AddEndpoint(withNamespace, id: _options.IdentityNumbers?.Invoke(withNamespace), addresses: addresses, namedPorts: prepared.NamedPorts);
+                    : Policies.Identities.AddEndpoint(withNamespace, id: prepared.Numbered is { } numbered && numbered.Labels.Equals(withNamespace)
+                        ? numbered.Number
+                        : _options.IdentityNumbers?.Invoke(withNamespace), addresses: addresses, namedPorts: prepared.NamedPorts);
 
                 // Now the network and the identity are known: a crash from here on is swept up by what the file says
                 // was made.

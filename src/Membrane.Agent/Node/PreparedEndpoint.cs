@@ -58,6 +58,13 @@ public sealed class PreparedEndpoint
     /// <summary>Whether its state file was written (it says <see cref="EndpointLifecycle.Creating"/>).</summary>
     internal bool Saved { get; }
 
+    /// <summary>
+    /// In cluster mode, the identity number the cluster gave the labels it would have (its namespace's as they were
+    /// when it was prepared), asked for while it was prepared rather than in the change that completes it; null when
+    /// the node knew the labels, or numbers its identities alone.
+    /// </summary>
+    internal (LabelSet Labels, uint Number)? Numbered { get; init; }
+
     /// <summary>Claims it for completion or for abandonment; false when the other claimed it first.</summary>
     internal bool TryClaim() => Interlocked.CompareExchange(ref _state, Claimed, Prepared) == Prepared;
 }
