@@ -6,71 +6,152 @@ using Google.Protobuf;
 namespace Membrane.Cluster;
 
 /// <summary>
-/// One identity number per label set across the cluster, allocated in etcd by transaction: a node that finds no number
-/// for its labels takes the next one, in one transaction that succeeds only if no number was given to those labels
-/// meanwhile and nobody else took the next number. Two nodes that race for the same labels therefore get the same
-/// number (the loser's transaction fails and reads the winner's), and two racing for different labels get different
-/// ones (the loser retries with the next number). Numbers are never reused by this allocator.
+/// One identity number per label set across the cluster, allocated in etcd by transaction. Each allocator reserves
+/// numbers in blocks of <see cref="BlockSize"/> from a cluster-wide counter (by compare-and-swap on it, so blocks never
+/// overlap), and gives a label set a number of its block in one transaction that holds only if the labels still have no
+/// number (and the number is unused). Two nodes that race for the same labels therefore get the same number (the
+/// loser's transaction fails and reads the winner's), and two racing for different labels get different ones (their
+/// blocks differ). The counter is contended once per block, not once per label set: nodes allocating at once do not
+/// queue on one key. Numbers only grow, and are never reused, even when released; a block's numbers that an agent did
+/// not use before it stopped are never handed out.
 /// </summary>
 public sealed class IdentityAllocator(EtcdClient client, uint first, uint last)
 {
-    /// <summary>How many times an allocation retries after losing a race for the next number before it gives up.</summary>
+    /// <summary>How many times an allocation retries after losing a race for a block, or a number, before it gives up.</summary>
     public const int MaxAttempts = 64;
+
+    /// <summary>How many numbers one reservation of the counter takes.</summary>
+    public const uint BlockSize = 32;
+
+    private readonly SemaphoreSlim _blockLock = new(1, 1);
+    private readonly Stack<uint> _spare = new();
+    private uint _next;
+    private uint _end;
 
     /// <summary>The number of <paramref name="labels"/> (their canonical text), given to them now if they have none.</summary>
     public async Task<uint> AllocateAsync(string labels, CancellationToken cancellation = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(labels);
         var byLabels = ClusterKeys.IdentityByLabels(labels);
+        var found = await client.GetAsync(byLabels, cancellationToken: cancellation);
+        if (found.Kvs.Count > 0)
+        {
+            return Decode(found.Kvs[0], labels);
+        }
+
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            var found = await client.GetAsync(byLabels, cancellationToken: cancellation);
-            if (found.Kvs.Count > 0)
-            {
-                return Decode(found.Kvs[0], labels);
-            }
-
-            var next = await client.GetAsync(ClusterKeys.NextIdentity, cancellationToken: cancellation);
-            var (number, counterRevision) = next.Kvs.Count > 0
-                ? (ParseNumber(next.Kvs[0]), next.Kvs[0].ModRevision)
-                : (first, 0L);
-            if (number > last)
-            {
-                throw new InvalidOperationException($"no identity number is free: numbers {first} to {last} have all been handed out");
-            }
-
+            var number = await TakeAsync(cancellation);
             var transaction = new TxnRequest
             {
                 Compare =
                 {
-                    // The labels still have no number, and the counter is as read (absent: never created).
+                    // The labels still have no number, and the number is nobody's (blocks never overlap; this holds even
+                    // against a key written by hand).
                     new Compare { Key = Bytes(byLabels), Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 },
-                    counterRevision == 0
-                        ? new Compare { Key = Bytes(ClusterKeys.NextIdentity), Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 }
-                        : new Compare { Key = Bytes(ClusterKeys.NextIdentity), Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = counterRevision },
+                    new Compare { Key = Bytes(ClusterKeys.Identity(number)), Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 },
                 },
                 Success =
                 {
                     Put(byLabels, $"{number.ToString(CultureInfo.InvariantCulture)} {labels}"),
                     Put(ClusterKeys.Identity(number), labels),
-                    Put(ClusterKeys.NextIdentity, (number + 1).ToString(CultureInfo.InvariantCulture)),
                 },
                 Failure = { new RequestOp { RequestRange = new RangeRequest { Key = Bytes(byLabels) } } },
             };
-            var result = await client.TransactionAsync(transaction, cancellationToken: cancellation);
+            TxnResponse result;
+            try
+            {
+                result = await client.TransactionAsync(transaction, cancellationToken: cancellation);
+            }
+            catch
+            {
+                Give(number); // not written: it may be used next time
+                throw;
+            }
+
             if (result.Succeeded)
             {
                 return number;
             }
 
-            // Lost: either the labels got a number meanwhile (the failure branch read it), or the counter moved on.
+            // Lost: the labels got a number meanwhile (the failure branch read it); the number taken was not written.
             if (result.Responses[0].ResponseRange.Kvs is { Count: > 0 } winner)
             {
+                Give(number);
                 return Decode(winner[0], labels);
             }
         }
 
-        throw new InvalidOperationException($"allocating an identity for {labels} lost the race for the next number {MaxAttempts} times; try again");
+        throw new InvalidOperationException($"allocating an identity for {labels} lost {MaxAttempts} races; try again");
+    }
+
+    /// <summary>A number of this allocator's block, reserving the next block when it is used up.</summary>
+    private async Task<uint> TakeAsync(CancellationToken cancellation)
+    {
+        await _blockLock.WaitAsync(cancellation);
+        try
+        {
+            if (_spare.TryPop(out var spare))
+            {
+                return spare;
+            }
+
+            if (_next >= _end)
+            {
+                (_next, _end) = await ReserveAsync(cancellation);
+            }
+
+            return _next++;
+        }
+        finally
+        {
+            _blockLock.Release();
+        }
+    }
+
+    private void Give(uint number)
+    {
+        _blockLock.Wait();
+        try
+        {
+            _spare.Push(number);
+        }
+        finally
+        {
+            _blockLock.Release();
+        }
+    }
+
+    /// <summary>Moves the cluster's counter on by a block, by compare-and-swap, and returns the block taken.</summary>
+    private async Task<(uint Next, uint End)> ReserveAsync(CancellationToken cancellation)
+    {
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            var counter = await client.GetAsync(ClusterKeys.NextIdentity, cancellationToken: cancellation);
+            var (number, revision) = counter.Kvs.Count > 0 ? (ParseNumber(counter.Kvs[0]), counter.Kvs[0].ModRevision) : (first, 0L);
+            if (number > last)
+            {
+                throw new InvalidOperationException($"no identity number is free: numbers {first} to {last} have all been handed out");
+            }
+
+            var end = (uint)Math.Min((ulong)last + 1, (ulong)number + BlockSize);
+            var result = await client.TransactionAsync(new TxnRequest
+            {
+                Compare =
+                {
+                    revision == 0
+                        ? new Compare { Key = Bytes(ClusterKeys.NextIdentity), Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 }
+                        : new Compare { Key = Bytes(ClusterKeys.NextIdentity), Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = revision },
+                },
+                Success = { Put(ClusterKeys.NextIdentity, end.ToString(CultureInfo.InvariantCulture)) },
+            }, cancellationToken: cancellation);
+            if (result.Succeeded)
+            {
+                return (number, end);
+            }
+        }
+
+        throw new InvalidOperationException($"reserving identity numbers lost the race for the counter {MaxAttempts} times; try again");
     }
 
     /// <summary>

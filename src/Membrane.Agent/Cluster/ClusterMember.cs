@@ -110,9 +110,15 @@ public sealed partial class ClusterMember : BackgroundService, IWatchSink
     /// The identity number of a new label set, from the cluster (called under the agent's lock, on the regenerator's
     /// thread, bounded by the request timeout); etcd not answering is a <see cref="ClusterUnavailableException"/>.
     /// </summary>
-    public static Func<LabelSet, uint> Numbering(ClusterJoin join) => labels =>
+    public static Func<LabelSet, uint> Numbering(ClusterJoin join)
     {
+        // One allocator for the agent: it takes numbers from blocks it reserved, which a new allocator would not reuse.
         var allocator = new IdentityAllocator(join.Etcd.Client, ClusterOptions.FirstIdentity, ClusterOptions.LastIdentity);
+        return labels => Number(allocator, join, labels);
+    }
+
+    private static uint Number(IdentityAllocator allocator, ClusterJoin join, LabelSet labels)
+    {
         try
         {
             return ClusterJoin.Bounded(join.Etcd.Options, ct => allocator.AllocateAsync(labels.ToString(), ct)).GetAwaiter().GetResult();
@@ -122,7 +128,7 @@ public sealed partial class ClusterMember : BackgroundService, IWatchSink
             throw new ClusterUnavailableException($"the labels {labels} have no identity on this node, and a new identity is numbered by the cluster: {e.Message}. " +
                 "Endpoints with labels the node already knows are still created", e);
         }
-    };
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
