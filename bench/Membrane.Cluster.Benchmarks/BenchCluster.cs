@@ -49,6 +49,9 @@ public sealed class BenchCluster : IDisposable
 
     public string Membrane { get; }
 
+    /// <summary>What every name the bench makes starts with (endpoints too: the agents keep theirs at a stop).</summary>
+    public string Prefix => $"mbrcb{_hex}";
+
     public string Underlay { get; }
 
     public List<(string Name, string Socket, string PinRoot, Process Agent)> Nodes { get; } = [];

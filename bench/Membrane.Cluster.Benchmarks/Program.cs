@@ -34,7 +34,7 @@ if (policies is not null)
 {
     for (var i = 0; i < 30; i++)
     {
-        await clients[i % 3].CreateEndpointAsync(new EndpointCreateRequest($"mbrcbp{i}", $"k8s:app=svc{i % 25},k8s:role={(i == 0 ? "server" : i == 1 ? "client" : "sample")}"));
+        await clients[i % 3].CreateEndpointAsync(new EndpointCreateRequest($"{cluster.Prefix}p{i}", $"k8s:app=svc{i % 25},k8s:role={(i == 0 ? "server" : i == 1 ? "client" : "sample")}"));
     }
 
     var text = File.ReadAllText(policies);
@@ -55,7 +55,7 @@ if (policies is not null)
     await clients[0].DeletePoliciesAsync();
     for (var i = 0; i < 30; i++)
     {
-        await clients[i % 3].DeleteEndpointAsync($"mbrcbp{i}");
+        await clients[i % 3].DeleteEndpointAsync($"{cluster.Prefix}p{i}");
     }
 }
 
@@ -68,7 +68,7 @@ var created = Stopwatch.GetTimestamp();
 for (var i = 0; i < endpoints; i++)
 {
     var node = i % 3;
-    var endpoint = await clients[node].CreateEndpointAsync(new EndpointCreateRequest($"mbrcbe{i}", $"k8s:app=prop{i % labelSets}"));
+    var endpoint = await clients[node].CreateEndpointAsync(new EndpointCreateRequest($"{cluster.Prefix}e{i}", $"k8s:app=prop{i % labelSets}"));
     var returned = Stopwatch.GetTimestamp();
     var key = IpcacheKey.Host(IPAddress.Parse(endpoint.Ipv4));
     var next = ipcaches[(node + 1) % 3];
@@ -100,9 +100,21 @@ long Bytes(List<Mvccpb.KeyValue> kvs) => kvs.Sum(kv => (long)kv.Key.Length + kv.
 Console.WriteLine($"etcd: {(after.Kvs.Count - before.Kvs.Count) / (double)endpoints:F2} keys and {(Bytes(after.Kvs) - Bytes(before.Kvs)) / (double)endpoints:F0} bytes (keys and values) per endpoint " +
     $"({labelSets} label sets); {(after.Revision - before.Revision) / (double)endpoints:F2} revisions (writes) per endpoint created");
 
-// 3. Identity allocations per second: three allocators (three nodes' connections) at once, new label sets each.
+// 3. Identity allocations per second: three allocators (three nodes' connections) at once, new label sets each; and,
+// as the floor, etcd's own rate for plain puts from three connections at once on this machine.
 const int perNode = 2000;
 var connections = Enumerable.Range(0, 3).Select(_ => cluster.ConnectEtcd()).ToList();
+var putting = Stopwatch.GetTimestamp();
+await Task.WhenAll(connections.Select(async (c, n) =>
+{
+    for (var i = 0; i < 1000; i++)
+    {
+        await c.Client.PutAsync($"mbrbench/floor/{n}/{i}", "x");
+    }
+}));
+var puts = Stopwatch.GetElapsedTime(putting);
+await etcd.Client.DeleteRangeAsync("mbrbench/");
+Console.WriteLine($"etcd floor: 3,000 plain puts from 3 connections at once in {puts.TotalSeconds:F2} s: {3000 / puts.TotalSeconds:F0} puts/s");
 var allocating = Stopwatch.GetTimestamp();
 var numbers = await Task.WhenAll(connections.Select(async (c, n) =>
 {

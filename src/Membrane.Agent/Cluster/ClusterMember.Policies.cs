@@ -76,6 +76,12 @@ public sealed partial class ClusterMember
         var deadline = DateTime.UtcNow + _changeTimeout;
         while (AppliedRevision < revision)
         {
+            if (_applyFailure is { } failure && failure.Revision >= revision)
+            {
+                throw new InvalidOperationException($"the cluster holds the change (etcd revision {revision}), but this node does not enforce it: {failure.Message}. " +
+                    "The node keeps enforcing what it had, and tries again; `membrane cluster status` shows each node's health");
+            }
+
             if (DateTime.UtcNow > deadline)
             {
                 throw new ChangeTimeoutException($"the cluster's policy revision {revision}", _changeTimeout, started: true);

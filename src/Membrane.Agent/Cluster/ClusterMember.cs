@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -53,6 +54,14 @@ public sealed partial class ClusterMember : BackgroundService, IWatchSink
     private readonly Dictionary<string, string> _published = new(StringComparer.Ordinal);
     private readonly Dictionary<uint, (string Text, LabelSet Labels)> _parsedLabels = [];
     private long _appliedRevision;
+
+    // What changed since the last apply (under the state lock), so that a change to one part does not recompute the
+    // others: an identity allocated somewhere costs no pass over every remote endpoint. A full pass runs at least every
+    // FullApplyInterval whatever changed.
+    private ClusterSection _dirty = ClusterSection.All;
+    private long _lastFullApply;
+    private int _waitingForIdentity;
+    private static readonly TimeSpan FullApplyInterval = TimeSpan.FromSeconds(10);
     private long _enforcedPolicyRevision;
     private long _badEntries;
     private long _publishWrites;
@@ -74,6 +83,7 @@ public sealed partial class ClusterMember : BackgroundService, IWatchSink
         };
         _lease.Lost += () => _log.LogWarning("the node's lease expired while etcd was out of reach; the node's announcements are made again under a new one");
         State.BadData += (key, why) => _log.LogWarning("etcd key {Key} skipped: {Why}", key, why);
+        State.Changed += touched => _dirty |= touched; // raised under the state lock, by the watcher
         _watcher = new PrefixWatcher(join.Etcd, ClusterKeys.Prefix, this);
         _watcher.Broken += why => _log.LogWarning("the watch of etcd broke ({Why}); it resumes from revision {Revision}", why, _watcher.Revision);
         _routes = new NodeRoutes(NetworkNamespace.OpenCurrent());
@@ -241,11 +251,12 @@ public sealed partial class ClusterMember : BackgroundService, IWatchSink
     /// </summary>
     private async Task ApplyAsync(CancellationToken stopping)
     {
-        List<RemoteEndpoint> remote;
-        List<(IPNetwork, IPAddress)> routes;
-        Dictionary<string, string> policies;
+        List<RemoteEndpoint>? remote = null;
+        List<(IPNetwork, IPAddress)>? routes = null;
+        Dictionary<string, string>? policies = null;
         long revision, policyRevision;
-        var refused = new List<string>();
+        ClusterSection dirty;
+        List<string> refusedRemote = [], refusedRoutes = [], refusedPolicies = [];
         lock (_stateLock)
         {
             if (State.Revision == 0)
@@ -255,21 +266,99 @@ public sealed partial class ClusterMember : BackgroundService, IWatchSink
 
             revision = State.Revision;
             policyRevision = State.PolicyRevision;
-            remote = DesiredRemote(refused);
-            routes = DesiredRoutes(refused);
-            policies = new Dictionary<string, string>(State.Policies, StringComparer.Ordinal);
+            (dirty, _dirty) = (_dirty, ClusterSection.None);
+            if (Stopwatch.GetElapsedTime(_lastFullApply) >= FullApplyInterval)
+            {
+                (dirty, _lastFullApply) = (ClusterSection.All, Stopwatch.GetTimestamp());
+            }
+
+            if ((dirty & (ClusterSection.Ipcache | ClusterSection.Nodes)) != 0 || (dirty & ClusterSection.Identities) != 0 && _waitingForIdentity > 0)
+            {
+                remote = DesiredRemote(refusedRemote);
+            }
+
+            routes = (dirty & ClusterSection.Nodes) != 0 ? DesiredRoutes(refusedRoutes) : null;
+            policies = (dirty & ClusterSection.Policies) != 0 ? new Dictionary<string, string>(State.Policies, StringComparer.Ordinal) : null;
         }
 
-        var skipped = await _regenerator.RunAsync("the cluster's endpoints", () => _agent.ApplyRemote(remote), _changeTimeout, stopping);
-        refused.AddRange(skipped);
-        refused.AddRange(_routes.Reconcile(routes));
-        await ApplyPoliciesAsync(policies, refused, stopping);
+        // Each part on its own: one the node cannot take (a map full) must not keep the others from being applied.
+        var failures = new List<string>();
+        async Task Part(string what, Func<Task> part)
+        {
+            try
+            {
+                await part();
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
+            {
+                failures.Add($"{what}: {e.Message}");
+            }
+        }
+
+        if (remote is not null)
+        {
+            await Part("the other nodes' endpoints", async () => refusedRemote.AddRange(await _regenerator.RunAsync("the cluster's endpoints", () => _agent.ApplyRemote(remote), _changeTimeout, stopping)));
+            _refused[0] = refusedRemote;
+        }
+
+        if (routes is not null)
+        {
+            await Part("the routes to the other nodes", () => { refusedRoutes.AddRange(_routes.Reconcile(routes)); return Task.CompletedTask; });
+            _refused[1] = refusedRoutes;
+        }
+
+        if (policies is not null)
+        {
+            await Part("the cluster's policies", () => ApplyPoliciesAsync(policies, refusedPolicies, stopping));
+            _refused[2] = refusedPolicies;
+        }
+
+        LogRefused([.. _refused.SelectMany(r => r)]);
+
+        if (failures.Count > 0)
+        {
+            lock (_stateLock)
+            {
+                _dirty |= dirty; // done again at the next pass
+            }
+
+            // Not applied: the node keeps enforcing what it had, says so in its record, and tries again.
+            var failure = string.Join("; ", failures);
+            if (_applyFailure?.Message != failure)
+            {
+                Signal(_publishSignal);
+            }
+
+            _applyFailure = new ApplyFailure(revision, failure);
+            throw new InvalidOperationException($"the cluster's revision {revision} is not applied: {failure}");
+        }
+
+        if (_applyFailure is not null)
+        {
+            _applyFailure = null;
+            Signal(_publishSignal);
+        }
+
         Interlocked.Exchange(ref _appliedRevision, revision);
         if (Interlocked.Exchange(ref _enforcedPolicyRevision, policyRevision) != policyRevision)
         {
             Signal(_publishSignal);
         }
+    }
 
+    // The last apply that failed: the revision it tried, and why; null once one succeeds.
+    private volatile ApplyFailure? _applyFailure;
+
+    private sealed record ApplyFailure(long Revision, string Message);
+
+    /// <summary>The node's health as its record says it: ok, or what of the cluster's state it does not enforce.</summary>
+    public string Health => _applyFailure is { } failure ? $"degraded: {failure.Message}" : "ok";
+
+    // What each part (remote endpoints, routes, policies) refused when it was last computed.
+    private readonly List<string>[] _refused = [[], [], []];
+
+    private void LogRefused(List<string> refused)
+    {
         var summary = string.Join("; ", refused);
         if (summary != _lastSkipped)
         {
@@ -291,6 +380,7 @@ public sealed partial class ClusterMember : BackgroundService, IWatchSink
     private List<RemoteEndpoint> DesiredRemote(List<string> refused)
     {
         var remote = new List<RemoteEndpoint>(State.Ipcache.Count);
+        _waitingForIdentity = 0;
         foreach (var (address, entry) in State.Ipcache)
         {
             if (entry.Node == _node)
@@ -307,7 +397,8 @@ public sealed partial class ClusterMember : BackgroundService, IWatchSink
 
             if (!State.Identities.TryGetValue(entry.Identity, out var text))
             {
-                continue; // its identity is not known yet (or was released): the address stays world until it is
+                _waitingForIdentity++; // its identity is not known yet (or was released): the address stays world until it is
+                continue;
             }
 
             if (!_parsedLabels.TryGetValue(entry.Identity, out var parsed) || parsed.Text != text)
@@ -388,7 +479,7 @@ public sealed partial class ClusterMember : BackgroundService, IWatchSink
         }
 
         desired[ClusterKeys.Node(_node)] = JsonSerializer.Serialize(new NodeRecord(_node, [.. _options.NodeAddresses.Select(a => a.ToString())],
-            [_join.IPv4Cidr.ToString(), _join.IPv6Cidr.ToString()], AgentVersion, EnforcedPolicyRevision, Connected ? "ok" : "etcd out of reach"),
+            [_join.IPv4Cidr.ToString(), _join.IPv6Cidr.ToString()], AgentVersion, EnforcedPolicyRevision, Health),
             ClusterJsonContext.Default.NodeRecord);
 
         List<string> owned;

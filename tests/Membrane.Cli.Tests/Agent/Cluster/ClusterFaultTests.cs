@@ -270,4 +270,52 @@ public sealed class ClusterFaultTests
 
         return total;
     }
+
+    /// <summary>
+    /// A cluster policy one node cannot take (its policy map is too small) is enforced where it fits; the node that cannot
+    /// take it keeps enforcing what it had, says so in its health, and an import made on it says why; deleting the
+    /// policy brings the node back.
+    /// </summary>
+    [Fact]
+    public async Task A_node_that_cannot_take_a_cluster_policy_keeps_what_it_had_and_says_so()
+    {
+        using var cluster = await ClusterTestbed.StartAsync(nodes: 0);
+        var a = cluster.AddNode();
+        var small = cluster.AddNode("--policy-map-entries", "64");
+        await a.StartAsync();
+        await small.StartAsync();
+        var web = small.CreateEndpoint(small.EndpointName("web"), "app=web");
+        var client = a.CreateEndpoint(a.EndpointName("client"), "app=client");
+        var import = a.Import("web", WebTakesClients);
+        Assert.True(import.Code == 0, import.Stdout + import.Stderr);
+        await ClusterTestbed.WaitAsync(small, s => s.EnforcedPolicyRevision == s.PolicyRevision && s.PolicyRevision > 0, "enforcing the first policy");
+        Assert.True((await EndpointTraffic.PingEventuallyAsync(client.Name, web.IPv4, 5)).Replied);
+
+        // Forty TCP ports from client: more entries than the small node's map holds (two buffers per endpoint).
+        var ports = string.Join("\n", Enumerable.Range(0, 40).Select(i => $"      - {{port: \"{9000 + i}\", protocol: TCP}}"));
+        var big = $$$"""
+            apiVersion: cilium.io/v2
+            kind: CiliumNetworkPolicy
+            metadata: {name: web-ports, namespace: default}
+            spec:
+              endpointSelector: {matchLabels: {app: web}}
+              ingress:
+              - fromEndpoints: [{matchLabels: {app: client}}]
+                toPorts:
+                - ports:
+            {{{ports}}}
+            """;
+        var refused = small.Import("big", big);
+        Assert.NotEqual(0, refused.Code);
+        Assert.Contains("the cluster holds the change", refused.Stderr);
+        Assert.Contains("holds at most 64 entries", refused.Stderr);
+        await ClusterTestbed.WaitAsync(a, s => s.Nodes.Any(n => n.Name == small.Node && n.Health.StartsWith("degraded", StringComparison.Ordinal)), "seeing the small node degraded");
+
+        // The small node enforces what it had: client still pings web (the first policy), and its maps match its view.
+        Assert.True((await EndpointTraffic.PingAsync(client.Name, web.IPv4)).Replied);
+        Assert.DoesNotContain("9000", small.CliOk("bpf", "policy", "get", web.Name));
+
+        a.CliOk("policy", "delete", "default/web-ports");
+        await ClusterTestbed.WaitAsync(small, s => s.Nodes.Single(n => n.Name == small.Node).Health == "ok" && s.EnforcedPolicyRevision == s.PolicyRevision, "recovering");
+    }
 }
