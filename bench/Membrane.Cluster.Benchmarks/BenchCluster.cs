@@ -125,6 +125,7 @@ public sealed class BenchCluster : IDisposable
         return new EtcdConnection(new EtcdOptions([new Uri("http://10.98.0.1:2379")]) { RequestTimeout = TimeSpan.FromSeconds(30) }, async (_, cancel) =>
         {
             var socket = underlay.Run(() => new Socket(SocketType.Stream, ProtocolType.Tcp));
+            socket.NoDelay = true; // as SocketsHttpHandler sets on its own sockets: Nagle and delayed ACKs would stall each request ~40 ms
             await socket.ConnectAsync(new IPEndPoint(IPAddress.Parse("10.98.0.1"), 2379), cancel);
             return new NetworkStream(socket, ownsSocket: true);
         });

@@ -69,6 +69,7 @@ public sealed class EtcdServer : IDisposable
     public async ValueTask<Stream> ConnectAsync(CancellationToken cancel)
     {
         var socket = _namespace.Run(() => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
+        socket.NoDelay = true; // as SocketsHttpHandler sets on its own sockets: Nagle and delayed ACKs would stall each request ~40 ms
         try
         {
             await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, 2379), cancel);

@@ -128,6 +128,7 @@ public sealed class ClusterTestbed : IDisposable
         return new Membrane.Cluster.EtcdConnection(new Membrane.Cluster.EtcdOptions([new Uri(Etcd.ClientUrl)]), async (_, cancel) =>
         {
             var socket = underlay.Run(() => new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp));
+            socket.NoDelay = true; // as SocketsHttpHandler sets on its own sockets
             try
             {
                 await socket.ConnectAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(EtcdAddress), 2379), cancel);
