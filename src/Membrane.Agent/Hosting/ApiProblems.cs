@@ -19,7 +19,7 @@ internal static class ApiProblems
         Control.ChangeTimeoutException e => Of(StatusCodes.Status504GatewayTimeout, "change-pending", "The change is still being made", e.Message),
         ObjectDisposedException e => Of(StatusCodes.Status503ServiceUnavailable, "stopping", "The agent is stopping", e.Message),
         Cluster.ClusterUnavailableException e => Of(StatusCodes.Status503ServiceUnavailable, "cluster-unavailable", "etcd is out of reach",
-            $"nothing was changed: {e.Message}"),
+            $"the change needs the cluster, so nothing was applied: {e.Message}"),
         ResourceNotFoundException e => Of(StatusCodes.Status404NotFound, "not-found", "Not found", e.Message),
         ResourceConflictException e => Of(StatusCodes.Status409Conflict, "conflict", "Conflict", e.Message),
         BadHttpRequestException e => Of(e.StatusCode, "bad-request", "Bad request", e.Message),

@@ -21,7 +21,8 @@ public sealed class ApiMappingTests
         MonitorRoutes.Map(app);
         EndpointRoutes.Map(app, null!, null!, TimeSpan.Zero);
         NamespaceRoutes.Map(app, null!, null!, TimeSpan.Zero);
-        PolicyRoutes.Map(app, null!, null!, TimeSpan.Zero);
+        PolicyRoutes.Map(app, null!, null!, TimeSpan.Zero, cluster: null);
+        ClusterRoutes.Map(app, null!, member: null);
 
         var mapped = ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
             .Select(e => e.RoutePattern.RawText!).ToHashSet();
@@ -38,6 +39,7 @@ public sealed class ApiMappingTests
     [InlineData(500, "state-directory")]
     [InlineData(500, "kernel-refused")]
     [InlineData(500, "change-failed")]
+    [InlineData(503, "cluster-unavailable")]
     public void Each_kind_of_failure_answers_with_its_status_and_type(int status, string kind)
     {
         Exception failure = kind switch
@@ -48,6 +50,7 @@ public sealed class ApiMappingTests
             "map-full" => new Membrane.Datapath.Writing.MapFullException("mbr_policy", 10, 8, 4),
             "state-directory" => new Membrane.Agent.State.StateStoreException("write", "/var/lib/membrane/x.json", new UnauthorizedAccessException()),
             "kernel-refused" => new Membrane.Bpf.BpfException(Membrane.Bpf.BpfCommand.MapUpdateElem, 12),
+            "cluster-unavailable" => new Membrane.Agent.Cluster.ClusterUnavailableException("etcd (http://10.0.0.1:2379) is out of reach: no answer within 5 s"),
             _ => new InvalidOperationException("the veth could not be made"),
         };
 
