@@ -60,7 +60,12 @@ public sealed class ClusterFaultTests
         // etcd back: the endpoint made meanwhile is published, and web's node lets it in.
         await cluster.Etcd.StartAgainAsync();
         await ClusterTestbed.WaitIpcacheAsync(a, second.IPv4, client.Identity, seconds: 30);
+        using var monitor = await MonitorRecorder.StartAsync(a);
+        var mark = monitor.Mark;
         Assert.True((await EndpointTraffic.PingEventuallyAsync(second.Name, web.IPv4, 5)).Replied, "client2 (made while etcd was stopped) -> web");
+        var allowed = await monitor.WaitForAsync(mark, f => Flow(f, "FORWARDED", second.IPv4, web.IPv4), TimeSpan.FromSeconds(5));
+        Assert.NotNull(allowed);
+        Assert.Contains("app=client", allowed.Value.GetProperty("source").GetRawText());
         await ClusterTestbed.WaitAsync(b, s => s.Connected, "reconnecting");
         b.CreateEndpoint(b.EndpointName("fresh"), "app=fresh");
     }
@@ -115,14 +120,23 @@ public sealed class ClusterFaultTests
         var import = b.Import("web", WebTakesClients);
         Assert.True(import.Code == 0, import.Stdout + import.Stderr);
         await ClusterTestbed.WaitIpcacheAsync(b, visitor.IPv4, visitor.Identity);
+        using var monitor = await MonitorRecorder.StartAsync(b);
+        var mark = monitor.Mark;
         Assert.False((await EndpointTraffic.PingAsync(visitor.Name, web.IPv4)).Replied, "app=other is not a client");
+        var drop = await monitor.WaitForAsync(mark, f => Flow(f, "DROPPED", visitor.IPv4, web.IPv4), TimeSpan.FromSeconds(5));
+        Assert.NotNull(drop);
+        Assert.Contains("app=other", drop.Value.GetProperty("source").GetRawText());
 
-        // Relabelled on A: B's verdict follows.
+        // Relabelled on A: B's verdict follows, and B's monitor names the visitor by its new labels.
         a.CliOk("endpoint", "label", visitor.Name, "--set", "app=client");
         var relabelled = a.GetEndpoint(visitor.Name);
         Assert.NotEqual(visitor.Identity, relabelled.Identity);
         await ClusterTestbed.WaitIpcacheAsync(b, visitor.IPv4, relabelled.Identity);
+        mark = monitor.Mark;
         Assert.True((await EndpointTraffic.PingEventuallyAsync(visitor.Name, web.IPv4, 5)).Replied, "app=client now");
+        var allowed = await monitor.WaitForAsync(mark, f => Flow(f, "FORWARDED", visitor.IPv4, web.IPv4), TimeSpan.FromSeconds(5));
+        Assert.NotNull(allowed);
+        Assert.Contains("app=client", allowed.Value.GetProperty("source").GetRawText());
 
         // Two nodes creating endpoints of the same new labels at once: one identity.
         var created = await Task.WhenAll(
@@ -318,4 +332,8 @@ public sealed class ClusterFaultTests
         a.CliOk("policy", "delete", "default/web-ports");
         await ClusterTestbed.WaitAsync(small, s => s.Nodes.Single(n => n.Name == small.Node).Health == "ok" && s.EnforcedPolicyRevision == s.PolicyRevision, "recovering");
     }
+
+    private static bool Flow(System.Text.Json.JsonElement flow, string verdict, string source, string destination) =>
+        flow.TryGetProperty("verdict", out var v) && v.GetString() == verdict &&
+        flow.TryGetProperty("IP", out var ip) && ip.GetProperty("source").GetString() == source && ip.GetProperty("destination").GetString() == destination;
 }
