@@ -216,8 +216,6 @@ public sealed class ClusterState : IWatchSink
     /// <summary>A node's pod CIDRs (from their own keys, not the node's record), known whether or not the node is up.</summary>
     public (IPNetwork? IPv4, IPNetwork? IPv6) PodCidrsOf(string node) => _podCidrs.GetValueOrDefault(node);
 
-    /// <summary>A live node's record, or null.</summary>
-    public NodeRecord? Node(string name) => _nodes.GetValueOrDefault(name);
 
     private static uint? ParseId(string text) =>
         uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id.ToString(CultureInfo.InvariantCulture) == text && id > 0 ? id : null;

@@ -11,7 +11,7 @@ namespace Membrane.Agent.Cluster;
 /// (<c>cluster/node.json</c>), so that an agent restarted while etcd is out of reach starts with the same CIDRs (its
 /// endpoints' addresses) and keeps enforcing; without that file and without etcd, it does not start.
 /// </summary>
-public sealed record ClusterJoin(EtcdConnection Etcd, IPNetwork IPv4Cidr, IPNetwork IPv6Cidr, long SavedLease, bool FromCache)
+public sealed record ClusterJoin(EtcdConnection Etcd, IPNetwork IPv4Cidr, IPNetwork IPv6Cidr, long SavedLease)
 {
     private const string FileName = "node.json";
 
@@ -40,12 +40,12 @@ public sealed record ClusterJoin(EtcdConnection Etcd, IPNetwork IPv4Cidr, IPNetw
                 }
 
                 Write(stateDirectory, new NodeFile(node, v4.ToString(), v6.ToString(), cached?.Lease ?? 0));
-                return new ClusterJoin(etcd, v4, v6, cached?.Lease ?? 0, FromCache: false);
+                return new ClusterJoin(etcd, v4, v6, cached?.Lease ?? 0);
             }
             catch (ClusterUnavailableException) when (cached is not null)
             {
                 // etcd out of reach: the node starts as it was, and catches up when etcd answers.
-                return new ClusterJoin(etcd, IPNetwork.Parse(cached.IPv4Cidr), IPNetwork.Parse(cached.IPv6Cidr), cached.Lease, FromCache: true);
+                return new ClusterJoin(etcd, IPNetwork.Parse(cached.IPv4Cidr), IPNetwork.Parse(cached.IPv6Cidr), cached.Lease);
             }
         }
         catch

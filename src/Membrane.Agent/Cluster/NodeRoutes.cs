@@ -50,12 +50,4 @@ public sealed class NodeRoutes(NetworkNamespace node)
 
         return problems;
     }
-
-    /// <summary>The node routes in place now.</summary>
-    public IReadOnlyList<(IPNetwork Cidr, IPAddress? Via)> Current()
-    {
-        using var links = Rtnetlink.Open(node);
-        return [.. links.ListRoutes(AddressFamily.InterNetwork).Concat(links.ListRoutes(AddressFamily.InterNetworkV6))
-            .Where(r => r.Protocol == Protocol).Select(r => (r.Destination, r.Gateway))];
-    }
 }
